@@ -604,3 +604,20 @@ func TestAchievementCodes(t *testing.T) {
 	assert.Error(t, err)
 	assert.Equal(t, "", progress.Achievement(0).String())
 }
+
+func TestDayAggregates(t *testing.T) {
+	s := newStore(t, "UTC")
+	withDuration := func(in learning.EventInput, d int) learning.EventInput {
+		in.DurationSeconds = &d
+		return in
+	}
+	s.must(withDuration(lessonDone(lesson1, 80, t0), 300), t0)
+	s.must(withDuration(lessonDone(lesson1, 90, t0), 200), t0) // a repeat counts as a completion event
+	s.must(withDuration(practice(50, t0), 100), t0)
+	s.must(withDuration(learning.EventInput{EventType: "session_ended"}, 1000), t0)
+	o := s.must(learning.EventInput{EventType: "hint_used"}, t0)
+	assert.Equal(t, progress.DayRecord{
+		Date: date(t, "2026-11-26"), XP: 25, CreditedXP: 25, GoalXP: 20, GoalMet: true, Active: true,
+		LessonsCompleted: 2, TimeSpentSeconds: 1600,
+	}, o.Day.Record())
+}
