@@ -18,6 +18,9 @@ const (
 	MaxPolicyWindow  = 24 * time.Hour
 	MaxLockout       = 7 * 24 * time.Hour
 	MaxLockoutMemory = 30 * 24 * time.Hour
+	// MaxLimitKeyLen bounds a client key (a user id or an IP) so that a
+	// hostile header cannot make huge store keys.
+	MaxLimitKeyLen = 256
 )
 
 // policyClass is what a class name may look like. The class becomes part of a
