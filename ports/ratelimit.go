@@ -3,7 +3,6 @@ package ports
 import (
 	"context"
 	"fmt"
-	"regexp"
 	"time"
 
 	"github.com/lingo-labs/lingo/domain/errs"
@@ -23,9 +22,22 @@ const (
 	MaxLimitKeyLen = 256
 )
 
-// policyClass is what a class name may look like. The class becomes part of a
-// Redis key inside a Cluster hash tag, so braces and spaces are kept out.
-var policyClass = regexp.MustCompile(`^[a-z0-9_-]{1,32}$`)
+// validClass reports whether a class name is 1 to 32 of a-z, 0-9, _ and -.
+// The class becomes part of a Redis key inside a Cluster hash tag, so braces
+// and spaces are kept out. It is a loop, not a regexp, because adapters
+// validate the policy on every request.
+func validClass(s string) bool {
+	if len(s) == 0 || len(s) > 32 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
 
 // Lockout says how a policy punishes a client that goes over its quota.
 // Base is the first lockout's length; each lockout that starts within Memory
@@ -83,7 +95,7 @@ func NewLockoutPolicy(class string, quota int, window time.Duration, lockout Loc
 // call it so that a zero or hand-made Policy never reaches a store.
 func (p Policy) Validate() error {
 	var fields []errs.FieldError
-	if !policyClass.MatchString(p.class) {
+	if !validClass(p.class) {
 		fields = append(fields, errs.Field("class", "must be 1 to 32 of a-z, 0-9, _ and -"))
 	}
 	if p.quota < 1 || p.quota > MaxPolicyQuota {

@@ -33,26 +33,24 @@ const limiterTimeout = 50 * time.Millisecond
 // times are integer microseconds, which a Lua number holds exactly.
 //
 // It returns {allowed, now, reset, wait, locked_until, remaining}, instants
-// in Unix microseconds. Integers are written with %.0f because Lua's default
-// number-to-string conversion keeps only 14 digits.
+// in Unix microseconds. Numbers go to redis.call as numbers: Redis formats
+// them with 17 digits (not Lua's 14), so 16-digit microsecond instants stay
+// exact, and string.format would cost a global lookup and a call per value.
+// The script is kept small on purpose: its cost is the limiter's latency
+// above a bare round trip.
 var rateLimitScript = goredis.NewScript(`
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local call = redis.call
+local t = call('TIME')
+local now = t[1] * 1000000 + t[2]
 local emission = tonumber(ARGV[1])
 local burst = emission * tonumber(ARGV[2])
 local base = tonumber(ARGV[3])
 
-local function ms(us)
-  local v = math.ceil(us / 1000)
-  if v < 1 then v = 1 end
-  return string.format('%.0f', v)
-end
-
-local tat = tonumber(redis.call('GET', KEYS[1])) or now
+local tat = tonumber(call('GET', KEYS[1])) or now
 if tat < now then tat = now end
 
 if base > 0 then
-  local lock = tonumber(redis.call('GET', KEYS[2])) or 0
+  local lock = tonumber(call('GET', KEYS[2])) or 0
   if lock > now then
     return {0, now, math.max(tat, lock), lock - now, lock, 0}
   end
@@ -65,15 +63,15 @@ if now < allowAt then
     return {0, now, tat, allowAt - now, 0, 0}
   end
   local len = base
-  local last = tonumber(redis.call('GET', KEYS[3])) or 0
+  local last = tonumber(call('GET', KEYS[3])) or 0
   if last > 0 then len = math.min(2 * last, tonumber(ARGV[4])) end
   local lockUntil = now + len
-  redis.call('SET', KEYS[2], string.format('%.0f', lockUntil), 'PX', ms(len))
-  redis.call('SET', KEYS[3], string.format('%.0f', len), 'PX', ms(len + tonumber(ARGV[5])))
+  call('SET', KEYS[2], lockUntil, 'PX', math.ceil(len / 1000))
+  call('SET', KEYS[3], len, 'PX', math.ceil((len + tonumber(ARGV[5])) / 1000))
   return {0, now, math.max(tat, lockUntil), len, lockUntil, 0}
 end
 
-redis.call('SET', KEYS[1], string.format('%.0f', newTat), 'PX', ms(newTat - now))
+call('SET', KEYS[1], newTat, 'PX', math.ceil((newTat - now) / 1000))
 return {1, now, newTat, 0, 0, math.floor((burst - (newTat - now)) / emission)}
 `)
 
