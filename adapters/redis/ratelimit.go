@@ -30,7 +30,8 @@ const limiterTimeout = 50 * time.Millisecond
 // last lockout's length (the escalation memory); all three share one hash
 // tag so that they live in one Cluster slot. ARGV: emission interval,
 // quota, lockout base (0 = no lockout), lockout max, lockout memory; all
-// times are integer microseconds, which a Lua number holds exactly.
+// times are integer microseconds, which a Lua number holds exactly. Without
+// a lockout only KEYS[1] and the first three arguments are sent.
 //
 // It returns {allowed, now, reset, wait, locked_until, remaining}, instants
 // in Unix microseconds. Numbers go to redis.call as numbers: Redis formats
@@ -148,14 +149,18 @@ func (l *RateLimiter) Allow(ctx context.Context, policy ports.Policy, key string
 		return ports.Decision{}, errs.Validation(errs.Field("key", "must be 1 to 256 bytes"))
 	}
 	keys := l.Keys(policy, key)
-	lockout, _ := policy.Lockout()
-	reply, err := rateLimitScript.Run(ctx, l.client, keys[:],
-		policy.EmissionInterval().Microseconds(),
-		policy.Quota(),
-		lockout.Base.Microseconds(),
-		lockout.Max.Microseconds(),
-		lockout.Memory.Microseconds(),
-	).Int64Slice()
+	args := []any{policy.EmissionInterval().Microseconds(), policy.Quota(), 0}
+	var cmd *goredis.Cmd
+	if lockout, locks := policy.Lockout(); locks {
+		args[2] = lockout.Base.Microseconds()
+		args = append(args, lockout.Max.Microseconds(), lockout.Memory.Microseconds())
+		cmd = rateLimitScript.Run(ctx, l.client, keys[:], args...)
+	} else {
+		// Without a lockout the script touches only the bucket; sending one
+		// key and three arguments keeps Redis' work per call smaller.
+		cmd = rateLimitScript.Run(ctx, l.client, keys[:1], args...)
+	}
+	reply, err := cmd.Int64Slice()
 	if err != nil {
 		return ports.Decision{}, errs.Wrap(errs.Unavailable, "rate_limiter_unavailable",
 			fmt.Errorf("rate limit %s: %w", policy.Class(), err))
