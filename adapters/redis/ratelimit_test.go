@@ -2,6 +2,7 @@ package redis_test
 
 import (
 	"context"
+	"net"
 	"os"
 	"strings"
 	"sync"
@@ -154,7 +155,82 @@ func TestRateLimiterDeadRedis(t *testing.T) {
 		elapsed := time.Since(began)
 		assert.True(t, errs.Is(err, errs.Unavailable), "attempt %d: got %v", i+1, err)
 		assert.Less(t, elapsed, 100*time.Millisecond, "attempt %d", i+1)
+		t.Logf("attempt %d: %s", i+1, elapsed)
 	}
+}
+
+// TestRateLimiterStalledRedis checks fail-fast against a Redis that accepts
+// connections and never answers (a hung or overloaded server): the 50 ms
+// timeouts end the call with an Unavailable error inside 100 ms.
+func TestRateLimiterStalledRedis(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	require.NoError(t, err)
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			conns = append(conns, c)
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		_ = ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	})
+
+	client := redis.NewLimiterClient(ln.Addr().String())
+	t.Cleanup(func() { _ = client.Close() })
+	l := redis.NewRateLimiter(client)
+	policy, err := ports.NewPolicy("general", 120, time.Minute)
+	require.NoError(t, err)
+	for i := range 3 {
+		began := time.Now()
+		_, err := l.Allow(context.Background(), policy, "192.0.2.1")
+		elapsed := time.Since(began)
+		assert.True(t, errs.Is(err, errs.Unavailable), "attempt %d: got %v", i+1, err)
+		assert.Less(t, elapsed, 100*time.Millisecond, "attempt %d", i+1)
+		t.Logf("attempt %d: %s", i+1, elapsed)
+	}
+}
+
+// TestRateLimiterRecovers checks that limiting resumes by itself when Redis
+// comes back: enough failed calls to mark every pool slot as failing, then a
+// restart, then decisions again (within go-redis' one-second redial probe)
+// that continue the counts Redis kept.
+func TestRateLimiterRecovers(t *testing.T) {
+	mr, _ := newMiniredis(t)
+	client := redis.NewLimiterClient(mr.Addr())
+	t.Cleanup(func() { _ = client.Close() })
+	l := redis.NewRateLimiter(client)
+	policy, err := ports.NewPolicy("user", 60, time.Minute)
+	require.NoError(t, err)
+
+	before, err := l.Allow(context.Background(), policy, "u-1")
+	require.NoError(t, err)
+	mr.Close()
+	for i := range 3 * client.Options().PoolSize {
+		_, err := l.Allow(context.Background(), policy, "u-1")
+		require.True(t, errs.Is(err, errs.Unavailable), "call %d while Redis is down: %v", i+1, err)
+	}
+	require.NoError(t, mr.Restart())
+
+	var after ports.Decision
+	require.Eventually(t, func() bool {
+		after, err = l.Allow(context.Background(), policy, "u-1")
+		return err == nil
+	}, 5*time.Second, 20*time.Millisecond, "the limiter works again without a restart")
+	assert.Equal(t, before.Remaining-1, after.Remaining)
 }
 
 // TestRateLimiterOneRoundTrip counts the commands a decision sends once the
