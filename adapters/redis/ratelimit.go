@@ -111,15 +111,22 @@ func NewRateLimiter(client goredis.UniversalClient, opts ...RateLimiterOption) *
 	return l
 }
 
-// NewLimiterClient returns a client for addr tuned for the limiter: 50 ms
-// dial, read, write and pool timeouts and no retries, so that a dead or
-// stalled Redis costs a request about 50 ms and no more. DialerRetries is 1
-// because go-redis otherwise dials five times with 100 ms pauses (400 ms on a
-// closed port); once every pool slot has failed to dial, go-redis answers the
-// last dial error at once and probes in the background, which is how limiting
-// resumes by itself when Redis is back.
+// NewLimiterClient returns a client for addr tuned for the limiter; see
+// LimiterClientOptions.
 func NewLimiterClient(addr string) *goredis.Client {
-	return goredis.NewClient(&goredis.Options{
+	return goredis.NewClient(LimiterClientOptions(addr))
+}
+
+// LimiterClientOptions returns the options of the limiter's client, for a
+// caller that must add a password or a database number: 50 ms dial, read,
+// write and pool timeouts and no retries, so that a dead or stalled Redis
+// costs a request about 50 ms and no more. DialerRetries is 1 because
+// go-redis otherwise dials five times with 100 ms pauses (400 ms on a closed
+// port); once every pool slot has failed to dial, go-redis answers the last
+// dial error at once and probes in the background, which is how limiting
+// resumes by itself when Redis is back.
+func LimiterClientOptions(addr string) *goredis.Options {
+	return &goredis.Options{
 		Addr:          addr,
 		DialTimeout:   limiterTimeout,
 		ReadTimeout:   limiterTimeout,
@@ -127,7 +134,7 @@ func NewLimiterClient(addr string) *goredis.Client {
 		PoolTimeout:   limiterTimeout,
 		MaxRetries:    -1,
 		DialerRetries: 1,
-	})
+	}
 }
 
 // Keys returns the three keys of one client under policy: bucket, lockout
