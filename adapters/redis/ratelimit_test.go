@@ -126,6 +126,13 @@ func TestRateLimiterSharedByInstances(t *testing.T) {
 				t.Cleanup(func() { _ = client.Close() })
 				instances = append(instances, redis.NewRateLimiter(client, redis.WithKeyPrefix(prefix)))
 			}
+			cleaner := redis.NewLimiterClient(addr)
+			t.Cleanup(func() {
+				for k := range scan(t, cleaner, prefix) {
+					_ = cleaner.Del(context.Background(), k).Err()
+				}
+				_ = cleaner.Close()
+			})
 			var results []bool
 			for i := range policy.Quota() + 1 {
 				d, err := instances[i%2].Allow(context.Background(), policy, "203.0.113.9")
