@@ -131,4 +131,3 @@ func SetTokenSubject(c *gin.Context, sub string) { c.Set(ctxTokenSubject, sub) }
 
 // TokenSubject is the subject of the request's valid access token, or "".
 func TokenSubject(c *gin.Context) string { return c.GetString(ctxTokenSubject) }
-
