@@ -145,13 +145,32 @@ func members(prefix string, raw json.RawMessage) ([]member, error) {
 		if err := dec.Decode(&v); err != nil {
 			return nil, malformed(err)
 		}
-		path := key
-		if prefix != "" {
-			path = prefix + "." + key
-		}
-		out = append(out, member{key: key, path: path, value: v})
+		out = append(out, member{key: key, path: pathOf(prefix, key), value: v})
 	}
 	return out, nil
+}
+
+// pathOf joins a key to its parent's path. A key that is not a plain name
+// (empty, or with dots, spaces or other signs) is written in brackets as a
+// JSON string, so that every reported path is non-empty and unambiguous:
+// {"": 1} is reported at `[""]`, {"learning": {"a.b": 1}} at `learning["a.b"]`.
+func pathOf(prefix, key string) string {
+	plain := key != ""
+	for _, r := range key {
+		if !(r == '_' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			plain = false
+			break
+		}
+	}
+	switch {
+	case !plain:
+		quoted, _ := json.Marshal(key)
+		return prefix + "[" + string(quoted) + "]"
+	case prefix == "":
+		return key
+	default:
+		return prefix + "." + key
+	}
 }
 
 // kindOf is the first byte of a well-formed JSON value: '{', '[', '"', 't',

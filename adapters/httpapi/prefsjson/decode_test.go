@@ -111,6 +111,9 @@ func TestDecodeInvalid(t *testing.T) {
 		fields []string
 	}{
 		{"unknown top-level key", `{"colour":"red"}`, []string{"colour"}},
+		{"empty key", `{"":1}`, []string{`[""]`}},
+		{"dotted key", `{"learning.daily_xp_goal":20}`, []string{`["learning.daily_xp_goal"]`}},
+		{"odd nested key", `{"learning":{"a b":1,"":2}}`, []string{`learning["a b"]`, `learning[""]`}},
 		{"key with other case", `{"Timezone":"UTC"}`, []string{"Timezone"}},
 		{"created_at is read-only", `{"created_at":"2026-01-01T00:00:00Z"}`, []string{"created_at"}},
 		{"updated_at is read-only", `{"updated_at":null}`, []string{"updated_at"}},
