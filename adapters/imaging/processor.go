@@ -171,7 +171,7 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 	if limit <= 0 {
 		return nil, errs.Wrap(errs.Internal, "", fmt.Errorf("image size limit %d must be positive", limit))
 	}
-	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	data, err := readAll(io.LimitReader(r, limit+1), sizeHint(r, limit+1))
 	if err != nil {
 		var maxBytes *http.MaxBytesError
 		switch {
@@ -187,6 +187,39 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 		return nil, tooLarge(limit)
 	}
 	return data, nil
+}
+
+// sizeHint guesses how many bytes r holds, capped at most, so that the
+// buffer is allocated once instead of doubling its way up (which would hold
+// up to twice the upload in memory). Multipart files (io.SectionReader) and
+// in-memory readers know their size; others get a small start.
+func sizeHint(r io.Reader, most int64) int64 {
+	var n int64 = 512
+	switch s := r.(type) {
+	case interface{ Size() int64 }:
+		n = s.Size()
+	case interface{ Len() int }:
+		n = int64(s.Len())
+	}
+	return max(0, min(n, most))
+}
+
+// readAll is io.ReadAll with an initial capacity.
+func readAll(r io.Reader, capacity int64) ([]byte, error) {
+	b := make([]byte, 0, capacity+1) // one spare byte so that reaching EOF needs no growth
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				return b, nil
+			}
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 func tooLarge(limit int64) error {
