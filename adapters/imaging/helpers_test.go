@@ -184,3 +184,26 @@ func abs(x int) int {
 	}
 	return x
 }
+
+// withWebPEXIF wraps a simple (VP8 or VP8L) WebP file of w×h pixels in the
+// extended format with an EXIF chunk after the image data.
+func withWebPEXIF(simple []byte, w, h int, tiff []byte) []byte {
+	vp8x := make([]byte, 10)
+	vp8x[0] = 1 << 3 // EXIF present
+	w--
+	h--
+	vp8x[4], vp8x[5], vp8x[6] = byte(w), byte(w>>8), byte(w>>16)
+	vp8x[7], vp8x[8], vp8x[9] = byte(h), byte(h>>8), byte(h>>16)
+	body := []byte("WEBPVP8X\x0a\x00\x00\x00")
+	body = append(body, vp8x...)
+	body = append(body, simple[12:]...)
+	body = append(body, "EXIF"...)
+	body = binary.LittleEndian.AppendUint32(body, uint32(len(tiff)))
+	body = append(body, tiff...)
+	if len(tiff)%2 == 1 {
+		body = append(body, 0)
+	}
+	out := []byte("RIFF")
+	out = binary.LittleEndian.AppendUint32(out, uint32(len(body)))
+	return append(out, body...)
+}

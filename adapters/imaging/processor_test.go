@@ -357,3 +357,60 @@ func TestOutputHasNoMetadataChunks(t *testing.T) {
 	require.NoError(t, err)
 	_ = jpeg.Decode // keep the jpeg decoder registered for image.Decode
 }
+
+func TestWebPEXIFOrientation(t *testing.T) {
+	simple, err := os.ReadFile("testdata/blue-purple-pink.lossy.webp")
+	require.NoError(t, err)
+	plain, err := process(t, simple)
+	require.NoError(t, err)
+	require.NotEqual(t, plain.Width, plain.Height, "the test needs a non-square picture")
+
+	for _, tt := range []struct {
+		name   string
+		o      uint16
+		swaps  bool
+		prefix bool
+	}{
+		{"orientation 6 turns it", 6, true, false},
+		{"orientation 8 turns it", 8, true, false},
+		{"orientation 3 keeps the shape", 3, false, false},
+		{"Exif prefix some writers add", 6, true, true},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			tiff := tiffEXIF(tt.o, true)
+			if tt.prefix {
+				tiff = append([]byte("Exif\x00\x00"), tiff...)
+			}
+			out, err := process(t, withWebPEXIF(simple, plain.Width, plain.Height, tiff))
+			require.NoError(t, err)
+			w, h := plain.Width, plain.Height
+			if tt.swaps {
+				w, h = h, w
+			}
+			assert.Equal(t, [2]int{w, h}, [2]int{out.Width, out.Height})
+		})
+	}
+}
+
+func TestDamagedEXIFIsIgnored(t *testing.T) {
+	jpg := encodeJPEG(t, gradient(60, 30), 80)
+	good := tiffEXIF(6, true)
+	tests := []struct {
+		name string
+		tiff []byte
+	}{
+		{"empty block", nil},
+		{"bad byte order", append([]byte("XX"), good[2:]...)},
+		{"IFD offset past the end", append(append([]byte{}, good[:4]...), 0xFF, 0xFF, 0xFF, 0xFF)},
+		{"cut inside IFD0", good[:12]},
+		{"orientation out of range", tiffEXIF(9, false)},
+		{"orientation zero", tiffEXIF(0, false)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, err := process(t, withAPP1(jpg, tt.tiff))
+			require.NoError(t, err)
+			assert.Equal(t, [2]int{60, 30}, [2]int{out.Width, out.Height}, "kept as stored")
+		})
+	}
+}
