@@ -305,7 +305,7 @@ func (p *Processor) fit(img image.Image) *image.NRGBA {
 	} else {
 		nw = max(1, int((int64(w)*int64(p.box)+int64(h)/2)/int64(h)))
 	}
-	return imgx.Resize(img, nw, nh, imgx.CatmullRom)
+	return imgx.Resize(prescale(img, nw, nh), nw, nh, imgx.CatmullRom)
 }
 
 // orient turns the stored pixels into the picture as it should be seen,

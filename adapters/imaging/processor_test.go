@@ -414,3 +414,30 @@ func TestDamagedEXIFIsIgnored(t *testing.T) {
 		})
 	}
 }
+
+// TestLargeJPEGColoursSurviveShrinking checks the fast path for big JPEGs
+// (block averaging before the filtered resize) keeps colours in place.
+func TestLargeJPEGColoursSurviveShrinking(t *testing.T) {
+	const w, h = 4003, 2001 // not a multiple of the shrink factor
+	quads := [4]color.NRGBA{{200, 30, 30, 255}, {30, 200, 30, 255}, {30, 30, 200, 255}, {220, 220, 40, 255}}
+	src := image.NewNRGBA(image.Rect(0, 0, w, h))
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			q := 0
+			if x >= w/2 {
+				q++
+			}
+			if y >= h/2 {
+				q += 2
+			}
+			src.SetNRGBA(x, y, quads[q])
+		}
+	}
+	out, err := process(t, encodeJPEG(t, src, 90))
+	require.NoError(t, err)
+	assert.Equal(t, [2]int{800, 400}, [2]int{out.Width, out.Height})
+	img := decodeOut(t, out)
+	for q, p := range []image.Point{{200, 100}, {600, 100}, {200, 300}, {600, 300}} {
+		assert.True(t, near(img.At(p.X, p.Y), quads[q], 24), "quadrant %d: got %v want %v", q, img.At(p.X, p.Y), quads[q])
+	}
+}
