@@ -26,7 +26,10 @@ type ImageProcessor interface {
 	//     more pixels than allowed (checked before any pixel is decoded);
 	//   - Invalid, code invalid_image, field "avatar": empty, truncated or
 	//     undecodable bytes;
-	//   - Unavailable or Internal when reading r fails for another reason.
+	//   - BadRequest, code bad_request: reading r failed (the client's
+	//     connection broke); an *http.MaxBytesError from r counts as TooLarge
+	//     and an already classified error from r is returned as it is.
+	// Accepted images are stored as JPEG unless a pixel is translucent.
 	Process(r io.Reader, limit int64) (ProcessedImage, error)
 }
 
