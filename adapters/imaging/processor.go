@@ -14,6 +14,7 @@ import (
 	"image/png"
 	"io"
 	"net/http"
+	"runtime"
 
 	imgx "github.com/disintegration/imaging"
 	"go.uber.org/fx"
@@ -42,15 +43,20 @@ type Options struct {
 	MaxPixels   int64
 	Box         int
 	JPEGQuality int
+	// MaxConcurrent bounds how many images are decoded at once (default
+	// GOMAXPROCS). A 40-million-pixel image needs up to 320 MB decoded, so
+	// without a bound a burst of uploads could exhaust memory; extra calls
+	// wait for a slot.
+	MaxConcurrent int
 }
 
-// Processor implements ports.ImageProcessor. It holds no state and is safe
-// for concurrent use.
+// Processor implements ports.ImageProcessor. It is safe for concurrent use.
 type Processor struct {
 	maxSide   int
 	maxPixels int64
 	box       int
 	quality   int
+	slots     chan struct{}
 }
 
 var _ ports.ImageProcessor = (*Processor)(nil)
@@ -70,6 +76,11 @@ func New(o Options) *Processor {
 	if p.quality <= 0 || p.quality > 100 {
 		p.quality = DefaultJPEGQuality
 	}
+	n := o.MaxConcurrent
+	if n <= 0 {
+		n = runtime.GOMAXPROCS(0)
+	}
+	p.slots = make(chan struct{}, n)
 	return p
 }
 
@@ -128,6 +139,8 @@ func (p *Processor) Process(r io.Reader, limit int64) (ports.ProcessedImage, err
 		return ports.ProcessedImage{}, err
 	}
 
+	p.slots <- struct{}{}
+	defer func() { <-p.slots }()
 	img, err := decode(f, data)
 	if err != nil {
 		return ports.ProcessedImage{}, invalidImage("the image data cannot be decoded", err)

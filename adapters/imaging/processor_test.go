@@ -441,3 +441,20 @@ func TestLargeJPEGColoursSurviveShrinking(t *testing.T) {
 		assert.True(t, near(img.At(p.X, p.Y), quads[q], 24), "quadrant %d: got %v want %v", q, img.At(p.X, p.Y), quads[q])
 	}
 }
+
+// TestConcurrentCallsBeyondTheSlotsAllFinish makes more calls than decode
+// slots at once; each must wait its turn and succeed.
+func TestConcurrentCallsBeyondTheSlotsAllFinish(t *testing.T) {
+	p := imaging.New(imaging.Options{MaxConcurrent: 1})
+	data := encodeJPEG(t, gradient(900, 300), 80)
+	errc := make(chan error, 10)
+	for range 10 {
+		go func() {
+			_, err := p.Process(bytes.NewReader(data), limit)
+			errc <- err
+		}()
+	}
+	for range 10 {
+		require.NoError(t, <-errc)
+	}
+}
