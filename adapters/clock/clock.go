@@ -1,0 +1,48 @@
+// Package clock holds the Clock adapters: the system clock, and a settable
+// one for tests that need to move time.
+package clock
+
+import (
+	"sync"
+	"time"
+
+	"github.com/lingo-labs/lingo/ports"
+)
+
+// System is the real clock, in UTC.
+type System struct{}
+
+var _ ports.Clock = System{}
+
+func (System) Now() time.Time { return time.Now().UTC() }
+
+// Fake is a clock that only moves when told to. Safe for concurrent use.
+type Fake struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+var _ ports.Clock = (*Fake)(nil)
+
+// NewFake starts a fake clock at t.
+func NewFake(t time.Time) *Fake { return &Fake{now: t} }
+
+func (f *Fake) Now() time.Time {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.now
+}
+
+// Advance moves the clock forward by d.
+func (f *Fake) Advance(d time.Duration) {
+	f.mu.Lock()
+	f.now = f.now.Add(d)
+	f.mu.Unlock()
+}
+
+// Set moves the clock to t.
+func (f *Fake) Set(t time.Time) {
+	f.mu.Lock()
+	f.now = t
+	f.mu.Unlock()
+}

@@ -1,0 +1,159 @@
+// Package sqlstore holds the GORM repositories for PostgreSQL and SQLite and
+// their goose migrations, one SQL directory per dialect, embedded in the binary.
+package sqlstore
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"go.uber.org/zap"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/lingo-labs/lingo/domain/errs"
+)
+
+// Dialect names the SQL flavour; queries that differ branch on it.
+type Dialect string
+
+const (
+	SQLite   Dialect = "sqlite"
+	Postgres Dialect = "postgres"
+)
+
+// Options says how to open the database.
+type Options struct {
+	Driver          string
+	DSN             string
+	MaxOpenConns    int
+	MaxIdleConns    int
+	ConnMaxLifetime time.Duration
+}
+
+// DB is the shared handle every repository uses.
+type DB struct {
+	gorm    *gorm.DB
+	sql     *sql.DB
+	dialect Dialect
+}
+
+// Open connects without touching the schema. It does not fail when
+// PostgreSQL is down: the pool connects lazily, readiness reports the outage,
+// and requests answer 503 until it is back.
+func Open(opts Options, log *zap.Logger) (*DB, error) {
+	cfg := &gorm.Config{
+		Logger:                 logger.Discard, // errors are classified and logged by the HTTP layer, once
+		SkipDefaultTransaction: true,
+		NowFunc:                func() time.Time { return time.Now().UTC() },
+		TranslateError:         false,
+	}
+	var (
+		g   *gorm.DB
+		err error
+		d   Dialect
+	)
+	switch opts.Driver {
+	case "sqlite":
+		d = SQLite
+		if path := sqlitePath(opts.DSN); path != "" {
+			if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+				return nil, fmt.Errorf("create database directory: %w", err)
+			}
+		}
+		g, err = gorm.Open(sqlite.Open(opts.DSN), cfg)
+	case "postgres":
+		d = Postgres
+		g, err = gorm.Open(postgres.New(postgres.Config{DSN: withConnectTimeout(opts.DSN)}), cfg)
+	default:
+		return nil, fmt.Errorf("unknown database driver %q", opts.Driver)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("open %s database: %w", d, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	maxOpen, maxIdle := opts.MaxOpenConns, opts.MaxIdleConns
+	if maxOpen == 0 {
+		maxOpen = 20
+		if d == SQLite {
+			// One file, one writer at a time: a few connections serve readers
+			// under WAL; more would only queue on the write lock.
+			maxOpen = 4
+		}
+	}
+	if maxIdle == 0 {
+		maxIdle = maxOpen
+	}
+	sqlDB.SetMaxOpenConns(maxOpen)
+	sqlDB.SetMaxIdleConns(maxIdle)
+	sqlDB.SetConnMaxLifetime(opts.ConnMaxLifetime)
+	log.Info("database opened", zap.String("dialect", string(d)), zap.Int("max_open_conns", maxOpen))
+	return &DB{gorm: g, sql: sqlDB, dialect: d}, nil
+}
+
+// withConnectTimeout bounds how long a new PostgreSQL connection may take, so
+// that requests fail fast with 503 while the database is down.
+func withConnectTimeout(dsn string) string {
+	if strings.Contains(dsn, "connect_timeout") {
+		return dsn
+	}
+	if strings.Contains(dsn, "://") {
+		sep := "?"
+		if strings.Contains(dsn, "?") {
+			sep = "&"
+		}
+		return dsn + sep + "connect_timeout=2"
+	}
+	return dsn + " connect_timeout=2"
+}
+
+func sqlitePath(dsn string) string {
+	p := strings.TrimPrefix(dsn, "file:")
+	if i := strings.IndexByte(p, '?'); i >= 0 {
+		p = p[:i]
+	}
+	if p == "" || p == ":memory:" {
+		return ""
+	}
+	return p
+}
+
+// Gorm is the handle for repositories of this package.
+func (db *DB) Gorm(ctx context.Context) *gorm.DB { return db.gorm.WithContext(ctx) }
+
+// SQL is the underlying pool (migrations, pool statistics).
+func (db *DB) SQL() *sql.DB { return db.sql }
+
+// Dialect says which SQL flavour this database speaks.
+func (db *DB) Dialect() Dialect { return db.dialect }
+
+// Ping checks the database answers, within ctx's deadline. It returns an
+// error of kind Unavailable when it does not.
+func (db *DB) Ping(ctx context.Context) error {
+	if err := db.sql.PingContext(ctx); err != nil {
+		return errs.Wrap(errs.Unavailable, "database_unavailable", err)
+	}
+	var one int
+	if err := db.gorm.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error; err != nil {
+		return errs.Wrap(errs.Unavailable, "database_unavailable", err)
+	}
+	return nil
+}
+
+// Transaction runs fn in one transaction; any error rolls it back.
+func (db *DB) Transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	err := db.gorm.WithContext(ctx).Transaction(fn)
+	return Classify(err)
+}
+
+// Close closes the pool.
+func (db *DB) Close() error { return db.sql.Close() }

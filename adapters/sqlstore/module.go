@@ -1,0 +1,43 @@
+package sqlstore
+
+import (
+	"context"
+
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/lingo-labs/lingo/config"
+	"github.com/lingo-labs/lingo/ports"
+)
+
+// NewFromConfig opens the configured database, migrates it at start when
+// configured to, and closes it on stop.
+func NewFromConfig(lc fx.Lifecycle, cfg config.Config, log *zap.Logger) (*DB, error) {
+	db, err := Open(Options{
+		Driver: cfg.Database.Driver, DSN: cfg.Database.DSN,
+		MaxOpenConns: cfg.Database.MaxOpenConns, MaxIdleConns: cfg.Database.MaxIdleConns,
+		ConnMaxLifetime: cfg.Database.ConnMaxLifetime,
+	}, log)
+	if err != nil {
+		return nil, err
+	}
+	lc.Append(fx.Hook{
+		OnStart: func(ctx context.Context) error {
+			if !cfg.Database.Migrate {
+				return nil
+			}
+			_, err := Migrate(ctx, db, log)
+			return err
+		},
+		OnStop: func(context.Context) error { return db.Close() },
+	})
+	return db, nil
+}
+
+// Module provides the database and its repositories.
+var Module = fx.Module("sqlstore",
+	fx.Provide(
+		NewFromConfig,
+		fx.Annotate(NewProbe, fx.As(new(ports.HealthProbe)), fx.ResultTags(`group:"probes"`)),
+	),
+)

@@ -1,0 +1,134 @@
+package config_test
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lingo-labs/lingo/config"
+)
+
+func load(t *testing.T, env map[string]string) (config.Config, error) {
+	t.Helper()
+	if _, ok := env["LINGO_DATA_DIR"]; !ok {
+		env["LINGO_DATA_DIR"] = t.TempDir()
+	}
+	return config.Load(func(k string) string { return env[k] })
+}
+
+func TestDefaults(t *testing.T) {
+	c, err := load(t, map[string]string{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTP.Addr != ":8080" || c.Database.Driver != "sqlite" || c.Redis.Addr != "" || !c.RateLimit.Enabled {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if !strings.Contains(c.Database.DSN, "lingo.db") || !c.Database.SeedDemo {
+		t.Fatalf("sqlite default: dsn %q seed %v", c.Database.DSN, c.Database.SeedDemo)
+	}
+	if c.Auth.AccessTTL != 15*time.Minute || c.Auth.RefreshTTL != 30*24*time.Hour {
+		t.Fatalf("token lifetimes: %v %v", c.Auth.AccessTTL, c.Auth.RefreshTTL)
+	}
+	if c.RateLimit.Auth.Limit != 5 || c.RateLimit.Auth.Lockout != 5*time.Minute || c.RateLimit.General.Limit != 120 {
+		t.Fatalf("quotas: %+v", c.RateLimit)
+	}
+}
+
+func TestEmbeddedSecretIsMadeOnceAndKept(t *testing.T) {
+	dir := t.TempDir()
+	a, err := load(t, map[string]string{"LINGO_DATA_DIR": dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := load(t, map[string]string{"LINGO_DATA_DIR": dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Auth.JWTSecret) < 32 || a.Auth.JWTSecret != b.Auth.JWTSecret {
+		t.Fatal("the embedded secret is not kept across starts")
+	}
+	info, err := os.Stat(filepath.Join(dir, "jwt_secret"))
+	if err != nil || info.Mode().Perm() != 0o600 {
+		t.Fatalf("secret file: %v %v", info, err)
+	}
+}
+
+func TestEnvironmentOverridesFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "lingo.yaml")
+	yaml := "http:\n  addr: \":9000\"\n  cors_origins: [\"https://a.example\", \"https://b.example\"]\nratelimit:\n  user:\n    limit: 7\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := load(t, map[string]string{"LINGO_CONFIG": file, "LINGO_RATELIMIT_USER_LIMIT": "9",
+		"LINGO_HTTP_TRUSTED_PROXIES": "10.0.0.0/8, 192.168.1.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTP.Addr != ":9000" || c.RateLimit.User.Limit != 9 || len(c.HTTP.CORSOrigins) != 2 || len(c.HTTP.TrustedProxies) != 2 {
+		t.Fatalf("got %+v %+v", c.HTTP, c.RateLimit.User)
+	}
+}
+
+func TestValidationNamesTheVariable(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"postgres needs a secret", map[string]string{"LINGO_DATABASE_DRIVER": "postgres", "LINGO_DATABASE_DSN": "postgres://x@h/db"}, "LINGO_AUTH_JWT_SECRET"},
+		{"postgres needs a dsn", map[string]string{"LINGO_DATABASE_DRIVER": "postgres", "LINGO_AUTH_JWT_SECRET": strings.Repeat("s", 32)}, "LINGO_DATABASE_DSN"},
+		{"unknown driver", map[string]string{"LINGO_DATABASE_DRIVER": "oracle"}, "LINGO_DATABASE_DRIVER"},
+		{"bad redis address", map[string]string{"LINGO_REDIS_ADDR": "localhost"}, "LINGO_REDIS_ADDR"},
+		{"bad proxy", map[string]string{"LINGO_HTTP_TRUSTED_PROXIES": "not-a-cidr"}, "LINGO_HTTP_TRUSTED_PROXIES"},
+		{"admin half set", map[string]string{"LINGO_ADMIN_EMAIL": "a@b.co"}, "LINGO_ADMIN_PASSWORD"},
+		{"short secret", map[string]string{"LINGO_AUTH_JWT_SECRET": "short"}, "LINGO_AUTH_JWT_SECRET"},
+		{"not a duration", map[string]string{"LINGO_RATELIMIT_USER_LIMIT": "0"}, "LINGO_RATELIMIT_USER_LIMIT"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := load(t, c.env)
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("err = %v, want one naming %s", err, c.want)
+			}
+		})
+	}
+}
+
+func TestRedactedHidesSecrets(t *testing.T) {
+	c, err := load(t, map[string]string{"LINGO_DATABASE_DRIVER": "postgres",
+		"LINGO_DATABASE_DSN":    "postgres://lingo:pa55word@db:5432/lingo",
+		"LINGO_AUTH_JWT_SECRET": "super-secret-super-secret-super-secret", "LINGO_ADMIN_EMAIL": "root@lingo.app",
+		"LINGO_ADMIN_PASSWORD": "hunter22hunter22"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Join(func() []string {
+		var out []string
+		for _, v := range c.Redacted() {
+			out = append(out, toString(v))
+		}
+		return out
+	}(), " ")
+	for _, secret := range []string{"pa55word", "super-secret", "hunter22"} {
+		if strings.Contains(s, secret) {
+			t.Fatalf("redacted config shows %q: %s", secret, s)
+		}
+	}
+	if got := config.RedactDSN("host=db user=lingo password=pa55 dbname=x"); strings.Contains(got, "pa55") {
+		t.Fatalf("key=value DSN not redacted: %s", got)
+	}
+}
+
+func toString(v any) string {
+	switch x := v.(type) {
+	case string:
+		return x
+	case []string:
+		return strings.Join(x, ",")
+	}
+	return ""
+}

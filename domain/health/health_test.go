@@ -1,0 +1,56 @@
+package health_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/lingo-labs/lingo/domain/health"
+)
+
+func TestFromLatency(t *testing.T) {
+	cases := []struct {
+		name string
+		d    time.Duration
+		want health.Status
+	}{
+		{"fast", 3 * time.Millisecond, health.Healthy},
+		{"just under slow", 499 * time.Millisecond, health.Healthy},
+		{"slow", 500 * time.Millisecond, health.Degraded},
+		{"very slow", 1000 * time.Millisecond, health.Unhealthy},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := health.FromLatency(c.d); got != c.want {
+				t.Fatalf("FromLatency(%v) = %v, want %v", c.d, got, c.want)
+			}
+		})
+	}
+}
+
+func TestOverallAndReady(t *testing.T) {
+	db := func(s health.Status) health.Check {
+		return health.Check{Component: "database", Status: s, Critical: true}
+	}
+	redis := func(s health.Status) health.Check { return health.Check{Component: "redis", Status: s} }
+	cases := []struct {
+		name    string
+		checks  []health.Check
+		overall health.Status
+		ready   bool
+	}{
+		{"all healthy", []health.Check{db(health.Healthy), redis(health.Healthy)}, health.Healthy, true},
+		{"redis down", []health.Check{db(health.Healthy), redis(health.Unavailable)}, health.Degraded, true},
+		{"database slow", []health.Check{db(health.Degraded), redis(health.Healthy)}, health.Degraded, true},
+		{"database down", []health.Check{db(health.Unavailable), redis(health.Healthy)}, health.Unavailable, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := health.Overall(c.checks); got != c.overall {
+				t.Errorf("Overall = %v, want %v", got, c.overall)
+			}
+			if got := health.Ready(c.checks); got != c.ready {
+				t.Errorf("Ready = %v, want %v", got, c.ready)
+			}
+		})
+	}
+}
