@@ -58,15 +58,15 @@ func (r refreshTokenRow) token() (account.RefreshToken, error) {
 }
 
 // RefreshTokenStore is the RefreshTokenStore on GORM.
-type RefreshTokenStore struct{ db *gorm.DB }
+type RefreshTokenStore struct{ db *DB }
 
 // NewRefreshTokenStore returns the store on db.
-func NewRefreshTokenStore(db *gorm.DB) *RefreshTokenStore { return &RefreshTokenStore{db: db} }
+func NewRefreshTokenStore(db *DB) *RefreshTokenStore { return &RefreshTokenStore{db: db} }
 
 func (s *RefreshTokenStore) Save(ctx context.Context, t account.RefreshToken) error {
 	row := toRefreshRow(t)
-	if err := s.db.WithContext(ctx).Create(&row).Error; err != nil {
-		if isUniqueViolation(err) {
+	if err := s.db.Gorm(ctx).Create(&row).Error; err != nil {
+		if IsUniqueViolation(err) {
 			return errs.E(errs.Conflict, "", "refresh token exists")
 		}
 		return dbError("save refresh token", err)
@@ -76,7 +76,7 @@ func (s *RefreshTokenStore) Save(ctx context.Context, t account.RefreshToken) er
 
 func (s *RefreshTokenStore) ByHash(ctx context.Context, hash string) (account.RefreshToken, error) {
 	var row refreshTokenRow
-	if err := s.db.WithContext(ctx).Where("token_hash = ?", hash).Limit(1).Find(&row).Error; err != nil {
+	if err := s.db.Gorm(ctx).Where("token_hash = ?", hash).Limit(1).Find(&row).Error; err != nil {
 		return account.RefreshToken{}, dbError("load refresh token", err)
 	}
 	if row.ID == "" {
@@ -89,7 +89,7 @@ func (s *RefreshTokenStore) ByHash(ctx context.Context, hash string) (account.Re
 // neither spent nor revoked) and inserts the next one in one transaction;
 // of two concurrent rotations exactly one sees a row affected.
 func (s *RefreshTokenStore) Rotate(ctx context.Context, spentHash string, next account.RefreshToken, now time.Time) error {
-	return s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
 		res := tx.Model(&refreshTokenRow{}).
 			Where("token_hash = ? AND spent_at IS NULL AND revoked_at IS NULL", spentHash).
 			Update("spent_at", now.UTC())
@@ -115,7 +115,7 @@ func (s *RefreshTokenStore) Rotate(ctx context.Context, spentHash string, next a
 }
 
 func (s *RefreshTokenStore) Revoke(ctx context.Context, userID, hash string, now time.Time) error {
-	res := s.db.WithContext(ctx).Model(&refreshTokenRow{}).
+	res := s.db.Gorm(ctx).Model(&refreshTokenRow{}).
 		Where("token_hash = ? AND user_id = ? AND revoked_at IS NULL", hash, userID).
 		Update("revoked_at", now.UTC())
 	if res.Error != nil {
@@ -125,7 +125,7 @@ func (s *RefreshTokenStore) Revoke(ctx context.Context, userID, hash string, now
 		return nil
 	}
 	var n int64
-	if err := s.db.WithContext(ctx).Model(&refreshTokenRow{}).Where("token_hash = ? AND user_id = ?", hash, userID).Count(&n).Error; err != nil {
+	if err := s.db.Gorm(ctx).Model(&refreshTokenRow{}).Where("token_hash = ? AND user_id = ?", hash, userID).Count(&n).Error; err != nil {
 		return dbError("look up refresh token", err)
 	}
 	if n == 0 {
@@ -135,7 +135,7 @@ func (s *RefreshTokenStore) Revoke(ctx context.Context, userID, hash string, now
 }
 
 func (s *RefreshTokenStore) RevokeFamily(ctx context.Context, familyID string, now time.Time) error {
-	err := s.db.WithContext(ctx).Model(&refreshTokenRow{}).
+	err := s.db.Gorm(ctx).Model(&refreshTokenRow{}).
 		Where("family_id = ? AND revoked_at IS NULL", familyID).Update("revoked_at", now.UTC()).Error
 	if err != nil {
 		return dbError("revoke refresh token family", err)
@@ -144,7 +144,7 @@ func (s *RefreshTokenStore) RevokeFamily(ctx context.Context, familyID string, n
 }
 
 func (s *RefreshTokenStore) RevokeUser(ctx context.Context, userID string, now time.Time) error {
-	err := s.db.WithContext(ctx).Model(&refreshTokenRow{}).
+	err := s.db.Gorm(ctx).Model(&refreshTokenRow{}).
 		Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", now.UTC()).Error
 	if err != nil {
 		return dbError("revoke refresh tokens of user", err)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/google/uuid"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -60,16 +61,16 @@ func (r userRow) user() (account.User, error) {
 // Email uniqueness is the unique index on lower(email): the domain already
 // lower-cases, and the index makes that a guarantee even for rows written
 // by hand.
-type UserRepository struct{ db *gorm.DB }
+type UserRepository struct{ db *DB }
 
 // NewUserRepository returns the repository on db.
-func NewUserRepository(db *gorm.DB) *UserRepository { return &UserRepository{db: db} }
+func NewUserRepository(db *DB) *UserRepository { return &UserRepository{db: db} }
 
 // Create inserts u; a taken email is Conflict email_taken.
 func (r *UserRepository) Create(ctx context.Context, u account.User) error {
 	row := toUserRow(u)
-	if err := r.db.WithContext(ctx).Create(&row).Error; err != nil {
-		if isUniqueViolation(err) {
+	if err := r.db.Gorm(ctx).Create(&row).Error; err != nil {
+		if IsUniqueViolation(err) {
 			return errs.E(errs.Conflict, "email_taken", "An account with this email already exists.")
 		}
 		return dbError("create user", err)
@@ -79,6 +80,9 @@ func (r *UserRepository) Create(ctx context.Context, u account.User) error {
 
 // ByID loads a user.
 func (r *UserRepository) ByID(ctx context.Context, id string) (account.User, error) {
+	if !isUUID(id) { // PostgreSQL would refuse the comparison with a uuid column as an error
+		return account.User{}, errs.E(errs.NotFound, "not_found", "The requested resource was not found.")
+	}
 	return r.first(ctx, "load user", "id = ?", id)
 }
 
@@ -89,7 +93,7 @@ func (r *UserRepository) ByEmail(ctx context.Context, email account.Email) (acco
 
 func (r *UserRepository) first(ctx context.Context, what, where string, arg any) (account.User, error) {
 	var row userRow
-	err := r.db.WithContext(ctx).Where(where, arg).Limit(1).Find(&row).Error
+	err := r.db.Gorm(ctx).Where(where, arg).Limit(1).Find(&row).Error
 	if err != nil {
 		return account.User{}, dbError(what, err)
 	}
@@ -103,7 +107,10 @@ func (r *UserRepository) first(ctx context.Context, what, where string, arg any)
 // PostgreSQL; SQLite serialises write transactions instead) and stores the
 // result in the same transaction.
 func (r *UserRepository) Update(ctx context.Context, id string, fn func(*account.User) error) error {
-	return r.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	if !isUUID(id) {
+		return errs.E(errs.NotFound, "not_found", "The requested resource was not found.")
+	}
+	return r.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
 		var row userRow
 		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Limit(1).Find(&row).Error; err != nil {
 			return dbError("lock user", err)
@@ -131,7 +138,7 @@ func (r *UserRepository) Update(ctx context.Context, id string, fn func(*account
 			"updated_at": next.UpdatedAt,
 		}).Error
 		if err != nil {
-			if isUniqueViolation(err) {
+			if IsUniqueViolation(err) {
 				return errs.E(errs.Conflict, "email_taken", "An account with this email already exists.")
 			}
 			return dbError("update user", err)
@@ -145,7 +152,7 @@ func (r *UserRepository) Update(ctx context.Context, id string, fn func(*account
 // folds ASCII only, so non-ASCII names match case-insensitively on
 // PostgreSQL alone.
 func (r *UserRepository) List(ctx context.Context, q ports.UserListQuery) ([]account.User, error) {
-	tx := r.db.WithContext(ctx).Model(&userRow{})
+	tx := r.db.Gorm(ctx).Model(&userRow{})
 	if q.Search != "" {
 		pattern := "%" + escapeLike(strings.ToLower(q.Search)) + "%"
 		tx = tx.Where(`(lower(email) LIKE ? ESCAPE '\' OR lower(display_name) LIKE ? ESCAPE '\')`, pattern, pattern)
@@ -173,23 +180,13 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// isUniqueViolation recognises a unique-index refusal on both drivers,
-// whether or not GORM's error translation is on.
-func isUniqueViolation(err error) bool {
-	if errors.Is(err, gorm.ErrDuplicatedKey) {
-		return true
-	}
-	msg := err.Error()
-	return strings.Contains(msg, "SQLSTATE 23505") || strings.Contains(msg, "UNIQUE constraint failed") ||
-		strings.Contains(msg, "duplicate key value")
+// dbError classifies a driver error with Classify and says what was being
+// done; the cause stays for the log only.
+func dbError(what string, err error) error {
+	return Classify(fmt.Errorf("%s: %w", what, err))
 }
 
-// dbError classifies a driver error as Internal, keeping the cause for the
-// log only (the HTTP adapter never shows it). A cancelled request is
-// Unavailable rather than a bug.
-func dbError(what string, err error) error {
-	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return errs.Wrap(errs.Unavailable, "", fmt.Errorf("%s: %w", what, err))
-	}
-	return errs.Wrap(errs.Internal, "", fmt.Errorf("%s: %w", what, err))
+func isUUID(s string) bool {
+	_, err := uuid.Parse(s)
+	return err == nil && len(s) == 36
 }
