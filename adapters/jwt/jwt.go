@@ -6,6 +6,7 @@ package jwt
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	gojwt "github.com/golang-jwt/jwt/v5"
@@ -49,7 +50,20 @@ type Issuer struct {
 	parser *gojwt.Parser
 	clock  ports.Clock
 	ids    ports.IDGenerator
+
+	// verified remembers tokens that passed every check, keyed by their
+	// exact text, so a client's next requests with the same token skip the
+	// parse and HMAC (most of the auth middleware's cost). It is sound
+	// because a token's text fixes its claims and signature, and the
+	// configuration is fixed; only time moves, so expiry is checked again on
+	// every hit. It is bounded by dropping everything when full.
+	mu       sync.RWMutex
+	verified map[string]ports.AccessClaims
 }
+
+// maxVerified bounds the cache: about a megabyte per thousand entries at
+// most, and far more than the active tokens one instance sees in 15 minutes.
+const maxVerified = 10000
 
 // New checks cfg and returns an issuer reading time from clock and making
 // token ids with ids.
@@ -99,7 +113,8 @@ func New(cfg Config, clock ports.Clock, ids ports.IDGenerator) (*Issuer, error) 
 	)
 	secret := append([]byte(nil), cfg.Secret...)
 	cfg.Secret = secret
-	return &Issuer{cfg: cfg, method: method, parser: parser, clock: clock, ids: ids}, nil
+	return &Issuer{cfg: cfg, method: method, parser: parser, clock: clock, ids: ids,
+		verified: make(map[string]ports.AccessClaims)}, nil
 }
 
 // TTL is the lifetime of the tokens this issuer makes.
@@ -139,6 +154,32 @@ func (i *Issuer) Issue(u account.User) (ports.AccessToken, error) {
 // algorithm but the configured one before it looks at the signature, so
 // "none" and an HMAC keyed with a public key never get that far.
 func (i *Issuer) Verify(token string) (ports.AccessClaims, error) {
+	i.mu.RLock()
+	hit, ok := i.verified[token]
+	i.mu.RUnlock()
+	if ok {
+		if !i.clock.Now().Before(hit.ExpiresAt.Add(i.cfg.Leeway)) {
+			i.mu.Lock()
+			delete(i.verified, token)
+			i.mu.Unlock()
+			return ports.AccessClaims{}, unauthorized(errors.New("jwt: token is expired"))
+		}
+		return hit, nil
+	}
+	out, err := i.verify(token)
+	if err != nil {
+		return ports.AccessClaims{}, err
+	}
+	i.mu.Lock()
+	if len(i.verified) >= maxVerified {
+		clear(i.verified)
+	}
+	i.verified[token] = out
+	i.mu.Unlock()
+	return out, nil
+}
+
+func (i *Issuer) verify(token string) (ports.AccessClaims, error) {
 	var c claims
 	_, err := i.parser.ParseWithClaims(token, &c, func(*gojwt.Token) (any, error) { return i.cfg.Secret, nil })
 	if err != nil {

@@ -182,6 +182,56 @@ func TestVerifyRefuses(t *testing.T) {
 	}
 }
 
+// TestVerifiedTokensStillExpire checks the cache of verified tokens: a hit
+// is checked against the clock again, so a token verified once does not
+// outlive its expiry.
+func TestVerifiedTokensStillExpire(t *testing.T) {
+	c := &clock{now: t0}
+	iss := newIssuer(t, c)
+	tok, err := iss.Issue(learner(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := []struct {
+		name string
+		at   time.Time
+		ok   bool
+	}{
+		{"first check", t0, true},
+		{"cached, still valid", t0.Add(10 * time.Minute), true},
+		{"cached, within the leeway", t0.Add(15*time.Minute + 29*time.Second), true},
+		{"cached, expired", t0.Add(15*time.Minute + 30*time.Second), false},
+		{"after expiry, checked afresh", t0.Add(20 * time.Minute), false},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			c.Set(s.at)
+			_, err := iss.Verify(tok.Token)
+			if (err == nil) != s.ok {
+				t.Fatalf("got %v, want ok=%v", err, s.ok)
+			}
+			if err != nil && !errs.Is(err, errs.Unauthorized) {
+				t.Fatalf("kind %v", errs.KindOf(err))
+			}
+		})
+	}
+}
+
+// TestRefusalsAreNotCached checks that a token refused once (here: not yet
+// valid) is checked afresh later instead of being remembered either way.
+func TestRefusalsAreNotCached(t *testing.T) {
+	c := &clock{now: t0.Add(-time.Minute)}
+	iss := newIssuer(t, c)
+	tok := sign(t, gojwt.SigningMethodHS256, secret, good())
+	if _, err := iss.Verify(tok); err == nil {
+		t.Fatal("a token issued a minute in the future was accepted")
+	}
+	c.Set(t0)
+	if _, err := iss.Verify(tok); err != nil {
+		t.Fatalf("refused once, refused forever: %v", err)
+	}
+}
+
 func TestOnlyTheConfiguredAlgorithm(t *testing.T) {
 	iss, err := jwt.New(jwt.Config{Secret: secret, Algorithm: "HS512"}, &clock{now: t0}, ids{})
 	if err != nil {
