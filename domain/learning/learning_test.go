@@ -1,0 +1,440 @@
+package learning_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/lingo-labs/lingo/domain/calendar"
+	"github.com/lingo-labs/lingo/domain/errs"
+	"github.com/lingo-labs/lingo/domain/learning"
+)
+
+func ptr[T any](v T) *T { return &v }
+
+const (
+	lessonID = "6f1c2b3a-0d4e-4f5a-9b8c-7d6e5f4a3b2c"
+	courseID = "0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
+)
+
+var received = time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
+
+func zone(t *testing.T, name string) calendar.Zone {
+	t.Helper()
+	z, err := calendar.ParseZone(name)
+	require.NoError(t, err)
+	return z
+}
+
+func fieldsOf(t *testing.T, err error) map[string]string {
+	t.Helper()
+	require.Error(t, err)
+	require.True(t, errs.Is(err, errs.Invalid), "want Invalid, got %v", err)
+	e, _ := errs.As(err)
+	out := map[string]string{}
+	for _, f := range e.Fields {
+		_, dup := out[f.Field]
+		require.False(t, dup, "two problems on %s: %v", f.Field, err)
+		out[f.Field] = f.Code
+	}
+	return out
+}
+
+func TestEventTypes(t *testing.T) {
+	cases := []struct {
+		name       string
+		category   string
+		serverOnly bool
+	}{
+		{"app_opened", "session", false},
+		{"session_started", "session", false},
+		{"session_ended", "session", false},
+		{"course_started", "learning", false},
+		{"course_completed", "learning", false},
+		{"lesson_started", "learning", false},
+		{"lesson_completed", "learning", false},
+		{"lesson_abandoned", "learning", false},
+		{"practice_completed", "learning", false},
+		{"exercise_attempted", "exercise", false},
+		{"exercise_skipped", "exercise", false},
+		{"hint_used", "exercise", false},
+		{"level_up", "progress", true},
+		{"streak_extended", "progress", true},
+		{"daily_goal_met", "progress", true},
+		{"achievement_unlocked", "progress", true},
+	}
+	require.Len(t, learning.AllEventTypes(), len(cases))
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			et, err := learning.ParseEventType(c.name)
+			require.NoError(t, err)
+			assert.True(t, et.Valid())
+			assert.Equal(t, c.name, et.String())
+			assert.Equal(t, c.category, et.Category().String())
+			assert.Equal(t, c.serverOnly, et.ServerOnly())
+			cat, err := learning.ParseCategory(c.category)
+			require.NoError(t, err)
+			assert.Contains(t, cat.EventTypes(), et)
+		})
+	}
+}
+
+func TestParseRefusesUnknownNames(t *testing.T) {
+	cases := []struct {
+		name  string
+		parse func(string) error
+		input string
+	}{
+		{"event type empty", func(s string) error { _, err := learning.ParseEventType(s); return err }, ""},
+		{"event type upper case", func(s string) error { _, err := learning.ParseEventType(s); return err }, "LESSON_COMPLETED"},
+		{"event type unknown", func(s string) error { _, err := learning.ParseEventType(s); return err }, "lesson_done"},
+		{"category unknown", func(s string) error { _, err := learning.ParseCategory(s); return err }, "misc"},
+		{"device unknown", func(s string) error { _, err := learning.ParseDeviceType(s); return err }, "watch"},
+		{"device empty", func(s string) error { _, err := learning.ParseDeviceType(s); return err }, ""},
+		{"platform unknown", func(s string) error { _, err := learning.ParsePlatform(s); return err }, "beos"},
+		{"platform upper case", func(s string) error { _, err := learning.ParsePlatform(s); return err }, "iOS"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) { assert.Error(t, c.parse(c.input)) })
+	}
+	var zero learning.EventType
+	assert.False(t, zero.Valid())
+	assert.Equal(t, "", zero.String())
+	assert.False(t, learning.Category(0).Valid())
+}
+
+func TestDeviceAndPlatformNames(t *testing.T) {
+	for _, s := range []string{"phone", "tablet", "desktop", "web", "other"} {
+		d, err := learning.ParseDeviceType(s)
+		require.NoError(t, err)
+		assert.Equal(t, s, d.String())
+	}
+	for _, s := range []string{"ios", "android", "web", "windows", "macos", "linux", "other"} {
+		p, err := learning.ParsePlatform(s)
+		require.NoError(t, err)
+		assert.Equal(t, s, p.String())
+	}
+	assert.Equal(t, "", learning.DeviceType(0).String())
+	assert.Equal(t, "", learning.Platform(0).String())
+}
+
+// fullInput sets every field to a valid value.
+func fullInput() learning.EventInput {
+	return learning.EventInput{
+		EventID:         ptr("A1B2C3D4-0000-4000-8000-000000000001"),
+		EventType:       "lesson_completed",
+		OccurredAt:      ptr(received.Add(-time.Hour)),
+		SessionID:       ptr(strings.Repeat("s", 64)),
+		CourseID:        ptr(courseID),
+		LessonID:        ptr(lessonID),
+		ExerciseID:      ptr(strings.Repeat("x", 64)),
+		DurationSeconds: ptr(86400),
+		Score:           ptr(100),
+		IsCorrect:       ptr(true),
+		DeviceType:      ptr("tablet"),
+		Platform:        ptr("android"),
+		AppVersion:      ptr(strings.Repeat("1", 32)),
+		Metadata:        map[string]any{"a": map[string]any{"b": map[string]any{"c": 1}}},
+		MetadataSize:    4096,
+	}
+}
+
+func TestNewEventKeepsEveryField(t *testing.T) {
+	e, err := learning.NewEvent("srv-1", "user-1", fullInput(), received, calendar.UTC)
+	require.NoError(t, err)
+	assert.Equal(t, "srv-1", e.ID())
+	assert.Equal(t, "user-1", e.UserID())
+	assert.Equal(t, "a1b2c3d4-0000-4000-8000-000000000001", e.EventID(), "event_id is lower-cased")
+	assert.Equal(t, learning.LessonCompleted, e.Type())
+	assert.Equal(t, learning.CategoryLearning, e.Category())
+	assert.Equal(t, received.Add(-time.Hour), e.OccurredAt())
+	assert.Equal(t, received, e.ReceivedAt())
+	assert.Equal(t, "2026-11-26", e.LocalDate().String())
+	assert.True(t, e.EarnsCredit())
+	s, ok := e.Score()
+	assert.True(t, ok)
+	assert.Equal(t, 100, s)
+	l, ok := e.LessonID()
+	assert.True(t, ok)
+	assert.Equal(t, lessonID, l)
+	d, _ := e.DurationSeconds()
+	assert.Equal(t, 86400, d)
+	c, _ := e.IsCorrect()
+	assert.True(t, c)
+	assert.Equal(t, learning.DeviceTablet, e.DeviceType())
+	assert.Equal(t, learning.PlatformAndroid, e.Platform())
+	assert.Equal(t, 0, e.XPAwarded())
+	assert.Equal(t, 15, e.WithXP(15).XPAwarded())
+
+	back, err := learning.RestoreEvent(e.WithXP(15).Record())
+	require.NoError(t, err)
+	assert.Equal(t, e.WithXP(15), back)
+}
+
+func TestNewEventMinimal(t *testing.T) {
+	e, err := learning.NewEvent("srv-1", "user-1", learning.EventInput{EventType: "app_opened"}, received, calendar.UTC)
+	require.NoError(t, err)
+	assert.Equal(t, "srv-1", e.EventID(), "event_id defaults to the server id")
+	assert.Equal(t, received, e.OccurredAt(), "occurred_at defaults to the receipt")
+	_, ok := e.SessionID()
+	assert.False(t, ok)
+	_, ok = e.Score()
+	assert.False(t, ok)
+	assert.Equal(t, learning.DeviceType(0), e.DeviceType())
+	assert.Nil(t, e.Metadata())
+}
+
+func TestNewEventRequiredFieldsPerType(t *testing.T) {
+	cases := []struct {
+		name string
+		in   learning.EventInput
+		want map[string]string
+	}{
+		{"lesson_completed without lesson and score", learning.EventInput{EventType: "lesson_completed"},
+			map[string]string{"lesson_id": "validation_error", "score": "validation_error"}},
+		{"lesson_completed without score", learning.EventInput{EventType: "lesson_completed", LessonID: ptr(lessonID)},
+			map[string]string{"score": "validation_error"}},
+		{"practice_completed without score", learning.EventInput{EventType: "practice_completed"},
+			map[string]string{"score": "validation_error"}},
+		{"course_completed without course", learning.EventInput{EventType: "course_completed"},
+			map[string]string{"course_id": "validation_error"}},
+		{"exercise_attempted without is_correct", learning.EventInput{EventType: "exercise_attempted"},
+			map[string]string{"is_correct": "validation_error"}},
+		{"invalid lesson id is one problem, not two", learning.EventInput{EventType: "lesson_completed", LessonID: ptr("nope"), Score: ptr(5)},
+			map[string]string{"lesson_id": "validation_error"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			_, err := learning.NewEvent("srv-1", "u", c.in, received, calendar.UTC)
+			assert.Equal(t, c.want, fieldsOf(t, err))
+		})
+	}
+}
+
+func TestNewEventAcceptsEdges(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(*learning.EventInput)
+	}{
+		{"score 0", func(in *learning.EventInput) { in.Score = ptr(0) }},
+		{"duration 0", func(in *learning.EventInput) { in.DurationSeconds = ptr(0) }},
+		{"metadata empty object", func(in *learning.EventInput) { in.Metadata, in.MetadataSize = map[string]any{}, 2 }},
+		{"metadata array at level 3", func(in *learning.EventInput) {
+			in.Metadata = map[string]any{"a": map[string]any{"b": []any{1, 2}}}
+		}},
+		{"session id of 64 multi-byte characters", func(in *learning.EventInput) { in.SessionID = ptr(strings.Repeat("ü", 64)) }},
+		{"upper-case course id", func(in *learning.EventInput) { in.CourseID = ptr(strings.ToUpper(courseID)) }},
+		{"hint_used needs nothing", func(in *learning.EventInput) { *in = learning.EventInput{EventType: "hint_used"} }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := fullInput()
+			c.mutate(&in)
+			_, err := learning.NewEvent("srv-1", "u", in, received, calendar.UTC)
+			assert.NoError(t, err)
+		})
+	}
+}
+
+func TestNewEventRefuses(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(*learning.EventInput)
+		want   map[string]string
+	}{
+		{"missing event type", func(in *learning.EventInput) { in.EventType = "" }, map[string]string{"event_type": "validation_error"}},
+		{"unknown event type", func(in *learning.EventInput) { in.EventType = "lesson_done" }, map[string]string{"event_type": "validation_error"}},
+		{"level_up is server only", func(in *learning.EventInput) { in.EventType = "level_up" }, map[string]string{"event_type": "event_type_not_allowed"}},
+		{"streak_extended is server only", func(in *learning.EventInput) { in.EventType = "streak_extended" }, map[string]string{"event_type": "event_type_not_allowed"}},
+		{"daily_goal_met is server only", func(in *learning.EventInput) { in.EventType = "daily_goal_met" }, map[string]string{"event_type": "event_type_not_allowed"}},
+		{"achievement_unlocked is server only", func(in *learning.EventInput) { in.EventType = "achievement_unlocked" }, map[string]string{"event_type": "event_type_not_allowed"}},
+		{"event id not a uuid", func(in *learning.EventInput) { in.EventID = ptr("abc") }, map[string]string{"event_id": "validation_error"}},
+		{"event id without hyphens", func(in *learning.EventInput) { in.EventID = ptr("a1b2c3d400004000800000000000000100ff") }, map[string]string{"event_id": "validation_error"}},
+		{"score -1", func(in *learning.EventInput) { in.Score = ptr(-1) }, map[string]string{"score": "validation_error"}},
+		{"score 101", func(in *learning.EventInput) { in.Score = ptr(101) }, map[string]string{"score": "validation_error"}},
+		{"duration -1", func(in *learning.EventInput) { in.DurationSeconds = ptr(-1) }, map[string]string{"duration_seconds": "validation_error"}},
+		{"duration 86401", func(in *learning.EventInput) { in.DurationSeconds = ptr(86401) }, map[string]string{"duration_seconds": "validation_error"}},
+		{"session id of 65", func(in *learning.EventInput) { in.SessionID = ptr(strings.Repeat("s", 65)) }, map[string]string{"session_id": "validation_error"}},
+		{"exercise id of 65", func(in *learning.EventInput) { in.ExerciseID = ptr(strings.Repeat("x", 65)) }, map[string]string{"exercise_id": "validation_error"}},
+		{"app version of 33", func(in *learning.EventInput) { in.AppVersion = ptr(strings.Repeat("1", 33)) }, map[string]string{"app_version": "validation_error"}},
+		{"course id not a uuid", func(in *learning.EventInput) { in.CourseID = ptr("spanish-101") }, map[string]string{"course_id": "validation_error"}},
+		{"lesson id with a non-hex digit", func(in *learning.EventInput) { in.LessonID = ptr("6f1c2b3a-0d4e-4f5a-9b8c-7d6e5f4a3b2g") }, map[string]string{"lesson_id": "validation_error"}},
+		{"unknown device", func(in *learning.EventInput) { in.DeviceType = ptr("watch") }, map[string]string{"device_type": "validation_error"}},
+		{"unknown platform", func(in *learning.EventInput) { in.Platform = ptr("beos") }, map[string]string{"platform": "validation_error"}},
+		{"metadata of 4097 bytes", func(in *learning.EventInput) { in.MetadataSize = 4097 }, map[string]string{"metadata": "validation_error"}},
+		{"metadata 4 levels deep", func(in *learning.EventInput) {
+			in.Metadata = map[string]any{"a": map[string]any{"b": map[string]any{"c": map[string]any{}}}}
+		}, map[string]string{"metadata": "validation_error"}},
+		{"metadata 4 levels through an array", func(in *learning.EventInput) {
+			in.Metadata = map[string]any{"a": []any{map[string]any{"c": []any{}}}}
+		}, map[string]string{"metadata": "validation_error"}},
+		{"occurred_at 5m01s ahead", func(in *learning.EventInput) { in.OccurredAt = ptr(received.Add(5*time.Minute + time.Second)) },
+			map[string]string{"occurred_at": "occurred_at_in_future"}},
+		{"many problems at once", func(in *learning.EventInput) {
+			in.EventType = "level_up"
+			in.Score = ptr(200)
+			in.Platform = ptr("x")
+			in.OccurredAt = ptr(received.Add(time.Hour))
+		}, map[string]string{"event_type": "event_type_not_allowed", "score": "validation_error", "platform": "validation_error", "occurred_at": "occurred_at_in_future"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			in := fullInput()
+			c.mutate(&in)
+			_, err := learning.NewEvent("srv-1", "u", in, received, calendar.UTC)
+			assert.Equal(t, c.want, fieldsOf(t, err))
+		})
+	}
+}
+
+func TestPrefixedFieldPaths(t *testing.T) {
+	_, err := learning.NewEvent("srv-1", "u", learning.EventInput{EventType: "level_up"}, received, calendar.UTC)
+	e, ok := errs.As(errs.Prefix("events[3]", err))
+	require.True(t, ok)
+	require.Len(t, e.Fields, 1)
+	assert.Equal(t, "events[3].event_type", e.Fields[0].Field)
+	assert.Equal(t, "event_type_not_allowed", e.Fields[0].Code)
+}
+
+func TestResolveTime(t *testing.T) {
+	cases := []struct {
+		name       string
+		zone       string
+		occurred   *time.Time
+		wantAt     time.Time
+		wantDate   string
+		wantCredit bool
+	}{
+		{"absent is the receipt", "UTC", nil, received, "2026-11-26", true},
+		{"4m59s ahead is clamped", "UTC", ptr(received.Add(4*time.Minute + 59*time.Second)), received, "2026-11-26", true},
+		{"exactly 5m ahead is clamped", "UTC", ptr(received.Add(5 * time.Minute)), received, "2026-11-26", true},
+		{"exactly 168h old still earns credit", "UTC", ptr(received.Add(-168 * time.Hour)), received.Add(-168 * time.Hour), "2026-11-19", true},
+		{"7 days and 1 s old earns no credit", "UTC", ptr(received.Add(-168*time.Hour - time.Second)), received.Add(-168*time.Hour - time.Second), "2026-11-19", false},
+		{"offset input is stored in UTC", "UTC", ptr(time.Date(2026, 11, 26, 10, 0, 0, 0, time.FixedZone("+02", 7200))), time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC), "2026-11-26", true},
+		// 09:30 UTC is 22:30 the day before in Pago Pago (UTC-11) and 23:30 the same day in Kiritimati (UTC+14).
+		{"Pago Pago is a day behind", "Pacific/Pago_Pago", nil, received, "2026-11-25", true},
+		{"Pago Pago just after midnight", "Pacific/Pago_Pago", ptr(time.Date(2026, 11, 25, 11, 30, 0, 0, time.UTC)), time.Date(2026, 11, 25, 11, 30, 0, 0, time.UTC), "2026-11-25", true},
+		{"Kiritimati late evening", "Pacific/Kiritimati", nil, received, "2026-11-26", true},
+		{"Kiritimati just after midnight", "Pacific/Kiritimati", ptr(time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)), time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC), "2026-11-26", true},
+		// 4 minutes ahead of 23:30 would still be the same day; 35 minutes
+		// ahead is refused, so the clamp decides only within the tolerance.
+		{"Kiritimati clamped stays on the day", "Pacific/Kiritimati", ptr(received.Add(4 * time.Minute)), received, "2026-11-26", true},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			got, err := learning.ResolveTime(c.occurred, received, zone(t, c.zone))
+			require.NoError(t, err)
+			assert.Equal(t, c.wantAt, got.OccurredAt)
+			assert.Equal(t, time.UTC, got.OccurredAt.Location())
+			assert.Equal(t, c.wantDate, got.LocalDate.String())
+			assert.Equal(t, c.wantCredit, got.EarnsCredit)
+		})
+	}
+}
+
+// TestLocalDateAroundDST places events at 00:30 and 23:30 local time on the
+// days DST starts and ends: each must fall on its own calendar day, which a
+// 24-hour arithmetic would get wrong.
+func TestLocalDateAroundDST(t *testing.T) {
+	cases := []struct {
+		zone, day string
+	}{
+		{"America/New_York", "2026-03-08"}, // DST starts: 23 hours
+		{"America/New_York", "2026-11-01"}, // DST ends: 25 hours
+		{"Europe/Berlin", "2026-03-29"},
+		{"Europe/Berlin", "2026-10-25"},
+	}
+	for _, c := range cases {
+		for _, clock := range []struct{ h, m int }{{0, 30}, {23, 30}} {
+			t.Run(c.zone+" "+c.day+" "+time.Date(0, 1, 1, clock.h, clock.m, 0, 0, time.UTC).Format("15:04"), func(t *testing.T) {
+				z := zone(t, c.zone)
+				d, err := calendar.ParseDate(c.day)
+				require.NoError(t, err)
+				at := time.Date(d.Year(), d.Month(), d.Day(), clock.h, clock.m, 0, 0, z.Location())
+				recv := at.Add(2 * time.Hour)
+				got, err := learning.ResolveTime(&at, recv, z)
+				require.NoError(t, err)
+				assert.Equal(t, c.day, got.LocalDate.String())
+			})
+		}
+	}
+}
+
+func TestClampDecidesTheDate(t *testing.T) {
+	// Received at 23:58 in Kiritimati; a phone 4 minutes fast says 00:02 of
+	// the next day. The clamped instant, not the phone's, decides the date.
+	recv := time.Date(2026, 11, 26, 9, 58, 0, 0, time.UTC)
+	ahead := recv.Add(4 * time.Minute)
+	got, err := learning.ResolveTime(&ahead, recv, zone(t, "Pacific/Kiritimati"))
+	require.NoError(t, err)
+	assert.Equal(t, "2026-11-26", got.LocalDate.String())
+	assert.Equal(t, recv, got.OccurredAt)
+}
+
+func TestZoneChangeKeepsStoredDates(t *testing.T) {
+	// The same instant belongs to different days in different zones; the
+	// zone at receipt decides, and a stored event keeps its date on restore.
+	at := time.Date(2026, 6, 1, 22, 0, 0, 0, time.UTC)
+	berlin, err := learning.NewEvent("a", "u", learning.EventInput{EventType: "app_opened", OccurredAt: &at}, at, zone(t, "Europe/Berlin"))
+	require.NoError(t, err)
+	ny, err := learning.NewEvent("b", "u", learning.EventInput{EventType: "app_opened", OccurredAt: &at}, at, zone(t, "America/New_York"))
+	require.NoError(t, err)
+	assert.Equal(t, "2026-06-02", berlin.LocalDate().String())
+	assert.Equal(t, "2026-06-01", ny.LocalDate().String())
+	back, err := learning.RestoreEvent(berlin.Record())
+	require.NoError(t, err)
+	assert.Equal(t, "2026-06-02", back.LocalDate().String())
+}
+
+func TestServerEvent(t *testing.T) {
+	d := calendar.NewDate(2026, 11, 26)
+	e, err := learning.NewServerEvent("s1", "u", learning.LevelUp, received, received, d, map[string]any{"level": 2})
+	require.NoError(t, err)
+	assert.Equal(t, "s1", e.EventID())
+	assert.Equal(t, learning.CategoryProgress, e.Category())
+	_, err = learning.NewServerEvent("s1", "u", learning.LessonCompleted, received, received, d, nil)
+	assert.Equal(t, errs.Internal, errs.KindOf(err))
+}
+
+func TestRestoreEventRefusesCorruptRows(t *testing.T) {
+	good, err := learning.NewEvent("srv-1", "u", fullInput(), received, calendar.UTC)
+	require.NoError(t, err)
+	cases := []struct {
+		name   string
+		mutate func(*learning.EventRecord)
+	}{
+		{"unknown type", func(r *learning.EventRecord) { r.EventType = "x" }},
+		{"unknown device", func(r *learning.EventRecord) { r.DeviceType = "x" }},
+		{"unknown platform", func(r *learning.EventRecord) { r.Platform = "x" }},
+		{"no local date", func(r *learning.EventRecord) { r.LocalDate = calendar.Date{} }},
+		{"no event id", func(r *learning.EventRecord) { r.EventID = "" }},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			r := good.Record()
+			c.mutate(&r)
+			_, err := learning.RestoreEvent(r)
+			assert.Equal(t, errs.Internal, errs.KindOf(err))
+		})
+	}
+}
+
+func TestIsUUID(t *testing.T) {
+	cases := []struct {
+		in   string
+		want bool
+	}{
+		{lessonID, true},
+		{strings.ToUpper(lessonID), true},
+		{"", false},
+		{lessonID[:35], false},
+		{lessonID + "0", false},
+		{strings.ReplaceAll(lessonID, "-", "_"), false},
+	}
+	for _, c := range cases {
+		t.Run(c.in, func(t *testing.T) { assert.Equal(t, c.want, learning.IsUUID(c.in)) })
+	}
+}
