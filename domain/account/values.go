@@ -114,9 +114,11 @@ type DisplayName struct{ s string }
 // MaxDisplayNameLength counts characters (runes), not bytes.
 const MaxDisplayNameLength = 50
 
-// ParseDisplayName trims s and checks the length and characters. Format
-// characters (such as bidirectional overrides) are refused with the control
-// characters, since they can make one name pose as another.
+// ParseDisplayName trims s and checks the length and characters. The
+// bidirectional embedding, override and isolate characters are refused with
+// the control characters, since they can make one name read as another;
+// other format characters stay allowed, because joiners are part of emoji
+// sequences and of Persian and Indic spelling.
 func ParseDisplayName(s string) (DisplayName, error) {
 	if !utf8.ValidString(s) {
 		return DisplayName{}, invalid("must be valid UTF-8")
@@ -130,7 +132,7 @@ func ParseDisplayName(s string) (DisplayName, error) {
 		return DisplayName{}, invalid(fmt.Sprintf("must be at most %d characters", MaxDisplayNameLength))
 	}
 	for _, r := range s {
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+		if unicode.IsControl(r) || r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 {
 			return DisplayName{}, invalid("must not contain control characters")
 		}
 	}

@@ -91,6 +91,8 @@ func TestParseDisplayName(t *testing.T) {
 		{"trimmed", "  Ana María  ", "Ana María"},
 		{"fifty runes of a wide script", strings.Repeat("語", 50), strings.Repeat("語", 50)},
 		{"one character", "x", "x"},
+		{"emoji joined by zero-width joiners", "Ana 👩‍👩‍👧", "Ana 👩‍👩‍👧"},
+		{"persian with a zero-width non-joiner", "می‌خواهم", "می‌خواهم"},
 	}
 	for _, c := range accept {
 		t.Run("accepts "+c.name, func(t *testing.T) {
@@ -110,6 +112,7 @@ func TestParseDisplayName(t *testing.T) {
 		{"newline inside", "Ana\nMaria"},
 		{"escape character", "Ana\x1b[31m"},
 		{"bidi override", "Ana\u202egnp"},
+		{"bidi isolate", "Ana\u2067x"},
 		{"invalid utf-8", "Ana\xff"},
 	}
 	for _, c := range refuse {
