@@ -58,7 +58,7 @@ func RateLimit(limiter ports.RateLimiter, policies RateLimitPolicies, obs Limite
 	return func(c *gin.Context) {
 		policy := policies.classify(c.Request.URL.Path)
 		key := "ip:" + c.ClientIP()
-		if sub := TokenSubject(c); sub != "" && policy.Class() != policies.Auth.Class() {
+		if sub, ok := TokenSubject(c); ok && policy.Class() != policies.Auth.Class() {
 			key = "user:" + sub
 		}
 		ctx, cancel := context.WithTimeout(c.Request.Context(), limiterBudget)
@@ -122,12 +122,3 @@ func setRateLimitHeaders(c *gin.Context, p ports.Policy, d ports.Decision) {
 	h.Set("RateLimit-Policy", fmt.Sprintf("%q;q=%d;w=%d", p.Class(), p.Quota(), window))
 	h.Set("RateLimit", fmt.Sprintf("%q;r=%d;t=%d", p.Class(), d.Remaining, resetAfter))
 }
-
-const ctxTokenSubject = "lingo.token_subject"
-
-// SetTokenSubject records the subject of a valid access token, found by the
-// identify middleware before any I/O, so the limiter can key by user.
-func SetTokenSubject(c *gin.Context, sub string) { c.Set(ctxTokenSubject, sub) }
-
-// TokenSubject is the subject of the request's valid access token, or "".
-func TokenSubject(c *gin.Context) string { return c.GetString(ctxTokenSubject) }
