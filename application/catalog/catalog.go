@@ -25,7 +25,9 @@ func NewService(repo ports.CatalogRepository, ids ports.IDGenerator) *Service {
 }
 
 // Courses lists every course with its lesson count and total XP.
-func (s *Service) Courses(ctx context.Context) ([]ports.CourseEntry, error) { return s.repo.ListCourses(ctx) }
+func (s *Service) Courses(ctx context.Context) ([]ports.CourseEntry, error) {
+	return s.repo.ListCourses(ctx)
+}
 
 func notFound(what string) error {
 	return errs.E(errs.NotFound, "not_found", fmt.Sprintf("The %s was not found.", what))
