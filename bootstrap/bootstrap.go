@@ -60,6 +60,8 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 		fx.Invoke(func(l *zap.Logger) { l.Info("starting lingo", zap.Any("config", cfg.Redacted())) }),
 		sqlstore.Module,
 		HealthModule,
+		AccountsModule,
+		RateLimitModule,
 		EngineModule,
 		httpapi.Module,
 	}

@@ -17,6 +17,7 @@ import (
 // configured (the embedded default).
 var EngineModule = fx.Module("engine",
 	fx.Provide(appcatalog.NewService, analytics.NewService),
+	engineRoutes,
 	fx.Invoke(func(lc fx.Lifecycle, cfg config.Config, svc *appcatalog.Service, log *zap.Logger) {
 		if !cfg.Database.SeedDemo {
 			return
@@ -33,9 +34,10 @@ var EngineModule = fx.Module("engine",
 	}),
 )
 
-// EngineRoutes mounts the catalog and analytics routes; they need an
-// httpapi.Gate, which the accounts feature provides.
-var EngineRoutes = fx.Options(fx.Provide(
+// engineRoutes mounts the catalog and analytics routes behind the accounts
+// feature's authentication.
+var engineRoutes = fx.Provide(
+	httpapi.NewGate,
 	httpapi.AsRoutes(httpapi.NewCatalogHandler),
 	httpapi.AsRoutes(httpapi.NewAnalyticsHandler),
-))
+)

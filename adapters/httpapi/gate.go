@@ -17,3 +17,19 @@ func (g Gate) caller(c *gin.Context) (string, bool) {
 	id, admin, _ := g.Caller(c)
 	return id, admin
 }
+
+// NewGate is the Gate of the accounts feature: its RequireUser and
+// RequireAdmin steps, and the user RequireUser loaded.
+func NewGate(a *Authenticator) Gate {
+	return Gate{
+		User:  a.RequireUser,
+		Admin: a.RequireAdmin,
+		Caller: func(c *gin.Context) (string, bool, bool) {
+			u, ok := CurrentUser(c)
+			if !ok {
+				return "", false, false
+			}
+			return u.ID(), u.IsAdmin(), true
+		},
+	}
+}
