@@ -219,7 +219,7 @@ func TestBatch(t *testing.T) {
 			Errors  []harness.ErrorItem
 		} `json:"results"`
 		Summary struct{ Received, Created, Duplicates, Rejected int } `json:"summary"`
-		Effects effectsOut `json:"effects"`
+		Effects effectsOut                                            `json:"effects"`
 	}
 	r.Decode(t, &out)
 	require.Len(t, out.Results, 5)
