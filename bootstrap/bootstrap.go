@@ -62,6 +62,7 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 		HealthModule,
 		AccountsModule,
 		RateLimitModule,
+		EngineModule,
 		httpapi.Module,
 	}
 	return append(options, opts.FX...)
