@@ -10,7 +10,7 @@ MOCKERY_VERSION ?= v2.53.3
 LINGO_TEST_POSTGRES_DSN ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 LINGO_TEST_REDIS_ADDR ?= 127.0.0.1:6379
 
-.PHONY: help run build test test-integration bench lint fmt mocks migrate
+.PHONY: help run build test test-integration bench lint fmt mocks migrate client-gen test-client test-browser load load-faults
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -48,3 +48,18 @@ mocks: ## regenerate the port mocks (mockery, pinned)
 
 migrate: ## apply database migrations with the current configuration and exit
 	$(GO) run ./cmd/lingo migrate
+
+client-gen: ## regenerate test/client/src/schema.d.ts from the OpenAPI document (commit the result)
+	cd test/client && { [ -f node_modules/.package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; } && npm run --silent gen
+
+test-client: build ## the generated TypeScript client's learner journey against a started server (Node 20, npm)
+	bash test/client/run.sh
+
+test-browser: build ## the docs page in Debian's headless Chromium: every operation listed; screenshot in test/artifacts/
+	bash test/browser/run.sh
+
+load: build ## a load mix on PostgreSQL and Redis (LOAD_DURATION, LOAD_RATE); figures for docs/benchmarks.md
+	LINGO_TEST_POSTGRES_DSN='$(LINGO_TEST_POSTGRES_DSN)' LINGO_TEST_REDIS_ADDR='$(LINGO_TEST_REDIS_ADDR)' bash test/load/load.sh
+
+load-faults: build ## the load mix while a private Redis, then a private PostgreSQL, stop and return; counts acknowledged events
+	bash test/load/faults.sh

@@ -1,0 +1,475 @@
+// A learner's journey through Lingo with a client generated from Lingo's own
+// OpenAPI document, run by make test-client against the real binary. The
+// steps run in order and share the learner's state; each says what API.md
+// promises and checks it from outside.
+import assert from "node:assert/strict";
+import { randomUUID } from "node:crypto";
+import { test } from "node:test";
+import {
+  client,
+  daysAgo,
+  expectError,
+  localDate,
+  need,
+  pngRGBA,
+  raw,
+  rateHeaders,
+  type ErrorEnvelope,
+  type Schemas,
+} from "./lib.js";
+
+type Course = Schemas["Course"];
+type CourseDetail = Schemas["CourseDetail"];
+type Effects = Schemas["Effects"];
+
+const password = "correct horse battery";
+const email = `journey-${randomUUID()}@example.com`;
+// The learner moves to Tokyo and raises the daily goal; until the
+// preferences step has succeeded, the defaults (UTC, 20 XP) are in force.
+const wantZone = "Asia/Tokyo";
+const wantGoal = 30;
+let zone = "UTC";
+let dailyGoal = 20;
+
+// The journey's state, filled in by the steps in order.
+let access = "";
+let refresh = "";
+let userId = "";
+let courses: Course[] = [];
+let french: CourseDetail | undefined;
+let totalXP = 0;
+let todayXP = 0;
+let timeSpent = 0;
+const now = new Date();
+
+function lesson(i: number) {
+  const l = need(french, "the French course").lessons[i];
+  return need(l, `lesson ${i}`);
+}
+
+test("register a learner", async () => {
+  const { data, error, response } = await client().POST("/api/auth/register", {
+    body: { email, password, display_name: "  Journey Learner " },
+  });
+  assert.equal(response.status, 201, JSON.stringify(error));
+  const session = need(data?.data, data);
+  assert.equal(session.user.email, email);
+  assert.equal(session.user.display_name, "Journey Learner", "display_name is trimmed");
+  assert.equal(session.user.role, "learner");
+  assert.equal(session.user.avatar_url, null);
+  assert.equal(session.tokens.token_type, "Bearer");
+  assert.equal(session.tokens.expires_in, 900, "access tokens live 15 minutes by default");
+  assert.equal(session.tokens.refresh_expires_in, 720 * 3600, "refresh tokens live 30 days by default");
+  userId = session.user.id;
+
+  const again = await client().POST("/api/auth/register", {
+    body: { email: email.toUpperCase(), password, display_name: "Twin" },
+  });
+  expectError(again.response, again.error, 409, "conflict", "email_taken");
+});
+
+test("log in, and a wrong password is refused", async () => {
+  const wrong = await client().POST("/api/auth/login", { body: { email, password: "not the password" } });
+  expectError(wrong.response, wrong.error, 401, "unauthorized", "invalid_credentials");
+
+  const { data, response } = await client().POST("/api/auth/login", { body: { email: ` ${email.toUpperCase()} `, password } });
+  assert.equal(response.status, 200);
+  const session = need(data?.data, data);
+  assert.equal(session.user.id, userId);
+  access = session.tokens.access_token;
+  refresh = session.tokens.refresh_token;
+
+  const me = await client(access).GET("/api/users/me");
+  assert.equal(need(me.data?.data, me.data).id, userId);
+  const anonymous = await client().GET("/api/users/me");
+  expectError(anonymous.response, anonymous.error, 401, "unauthorized");
+  assert.equal(anonymous.response.headers.get("WWW-Authenticate")?.startsWith("Bearer"), true);
+});
+
+test("set preferences and time zone", async () => {
+  const before = await raw("GET", "/api/users/me/preferences", access);
+  assert.equal(before.status, 200, JSON.stringify(before.body));
+  assert.equal(before.body.data.timezone, "UTC", "a new learner starts in UTC");
+  assert.equal(before.body.data.learning.daily_xp_goal, 20);
+
+  const bad = await raw("PUT", "/api/users/me/preferences", access, { timezone: "Mars/Olympus_Mons", learning: { daily_xp_goal: 30 } });
+  assert.equal(bad.status, 422, JSON.stringify(bad.body));
+  assert.ok(bad.body.errors.some((e: { field: string }) => e.field === "timezone"), JSON.stringify(bad.body.errors));
+
+  const put = await raw("PUT", "/api/users/me/preferences", access, {
+    timezone: wantZone,
+    learning: { daily_xp_goal: wantGoal, target_language: "fr" },
+    interface: { theme: "dark" },
+  });
+  assert.equal(put.status, 200, JSON.stringify(put.body));
+  assert.deepEqual(
+    [...put.body.data.updated_fields].sort(),
+    ["interface.theme", "learning.daily_xp_goal", "learning.target_language", "timezone"],
+  );
+  assert.equal(put.body.data.preferences.timezone, wantZone);
+
+  const after = await raw("GET", "/api/users/me/preferences", access);
+  assert.equal(after.body.data.timezone, wantZone);
+  assert.equal(after.body.data.learning.daily_xp_goal, wantGoal);
+  assert.equal(after.body.data.learning.native_language, "en", "absent fields keep their values");
+  assert.equal(after.body.data.interface.theme, "dark");
+  zone = wantZone;
+  dailyGoal = wantGoal;
+});
+
+test("read the catalog", async () => {
+  const list = await client(access).GET("/api/courses");
+  assert.equal(list.response.status, 200);
+  courses = need(list.data?.data, list.data);
+  assert.ok(courses.length >= 2, "the demo catalog has two or more courses");
+  for (const c of courses) {
+    assert.ok(c.lesson_count >= 5, `${c.slug} has five or more lessons`);
+  }
+  const frenchCourse = need(courses.find((c) => c.slug === "french-essentials") ?? courses[0], courses);
+
+  const detail = await client(access).GET("/api/courses/{id}", { params: { path: { id: frenchCourse.id } } });
+  assert.equal(detail.response.status, 200);
+  french = need(detail.data?.data, detail.data);
+  assert.equal(french.lessons.length, french.lesson_count);
+  assert.deepEqual(
+    french.lessons.map((l) => l.position),
+    [...french.lessons.map((l) => l.position)].sort((a, b) => a - b),
+    "lessons come in position order",
+  );
+  assert.equal(
+    french.lessons.reduce((s, l) => s + l.xp_reward, 0),
+    french.total_xp,
+    "total_xp sums the lessons' rewards",
+  );
+
+  const missing = await client(access).GET("/api/courses/{id}", { params: { path: { id: randomUUID() } } });
+  expectError(missing.response, missing.error, 404, "not_found");
+});
+
+// completeOn posts one lesson completion k days back and returns its effects.
+async function completeOn(k: number, index: number, score: number, duration: number) {
+  const l = lesson(index);
+  const at = daysAgo(now, k);
+  const { data, error, response } = await client(access).POST("/api/analytics/lesson-completion", {
+    body: { lesson_id: l.id, score, duration_seconds: duration, completed_at: at.toISOString(), event_id: randomUUID() },
+  });
+  assert.equal(response.status, 201, JSON.stringify(error));
+  const answer = need(data?.data, data);
+  const xp = l.xp_reward + (score === 100 ? 5 : 0);
+  assert.equal(answer.effects.xp_awarded, xp, "a first completion earns the lesson's xp_reward, plus 5 for a perfect score");
+  assert.equal(answer.event.local_date, localDate(zone, at), "local_date is the date in the learner's zone");
+  assert.equal(answer.event.xp_awarded, xp);
+  totalXP += xp;
+  timeSpent += duration;
+  assert.equal(answer.effects.total_xp, totalXP);
+  return { answer, xp };
+}
+
+test("complete lessons over several backdated days", async () => {
+  // Three days back: the run ends three days before today, so no streak is current yet.
+  const d3 = await completeOn(3, 0, 80, 300);
+  assert.deepEqual(d3.answer.effects.streak, { current: 0, longest: 1, extended: true });
+  assert.deepEqual(d3.answer.effects.achievements_unlocked, ["first_lesson"]);
+  assert.equal(d3.answer.lesson_progress?.lessons_completed, 1);
+  assert.equal(d3.answer.lesson_progress?.lessons_total, need(french, "the French course").lesson_count);
+
+  const d2 = await completeOn(2, 1, 100, 240);
+  assert.deepEqual(d2.answer.effects.streak, { current: 0, longest: 2, extended: true });
+  assert.ok(d2.answer.effects.achievements_unlocked.includes("perfect_lesson"));
+
+  // Yesterday: the run now ends yesterday, so it is current (today is not active yet).
+  const d1 = await completeOn(1, 2, 90, 420);
+  assert.deepEqual(d1.answer.effects.streak, { current: 3, longest: 3, extended: true });
+  assert.ok(d1.answer.effects.achievements_unlocked.includes("streak_3"), "streak_3 counts late events");
+
+  // Eight days back is older than 7 days: XP, but no streak or daily-goal credit.
+  const old = await completeOn(8, 3, 70, 200);
+  assert.equal(old.answer.effects.streak.extended, false);
+  assert.deepEqual(old.answer.effects.streak, { current: 3, longest: 3, extended: false });
+
+  // Too far ahead is refused on completed_at.
+  const future = await client(access).POST("/api/analytics/lesson-completion", {
+    body: { lesson_id: lesson(4).id, score: 50, duration_seconds: 10, completed_at: new Date(now.getTime() + 3600_000).toISOString() },
+  });
+  expectError(future.response, future.error, 422, "validation_error", "occurred_at_in_future", "completed_at");
+});
+
+test("post an event, replay it, and conflict on its key", async () => {
+  const body = {
+    event_id: randomUUID(),
+    event_type: "lesson_completed",
+    lesson_id: lesson(0).id,
+    score: 60,
+    duration_seconds: 120,
+    device_type: "phone" as const,
+    platform: "android" as const,
+    app_version: "3.1.0",
+    metadata: { screen: { name: "review" } },
+  };
+  const first = await client(access).POST("/api/analytics/events", { body });
+  assert.equal(first.response.status, 201, JSON.stringify(first.error));
+  const answer = need(first.data?.data, first.data);
+  assert.equal(answer.effects.xp_awarded, 5, "a repeat completion earns 5");
+  assert.deepEqual(answer.effects.streak, { current: 4, longest: 4, extended: true }, "today joins the run");
+  totalXP += 5;
+  todayXP += 5;
+  timeSpent += 120;
+  assert.equal(answer.effects.total_xp, totalXP);
+  assert.equal(answer.event.category, "learning");
+  assert.equal(answer.event.event_id, body.event_id);
+
+  const replay = await client(access).POST("/api/analytics/events", { body });
+  assert.equal(replay.response.status, 200);
+  const replayed = need(replay.data, replay);
+  assert.equal(replayed.metadata.idempotent_replay, true);
+  assert.deepEqual(replayed.data, first.data?.data, "a replay answers the original answer");
+
+  const conflict = await client(access).POST("/api/analytics/events", { body: { ...body, score: 61 } });
+  expectError(conflict.response, conflict.error, 409, "conflict", "event_id_conflict");
+
+  const serverOnly = await client(access).POST("/api/analytics/events", { body: { event_type: "level_up" } });
+  expectError(serverOnly.response, serverOnly.error, 422, "validation_error", "event_type_not_allowed", "event_type");
+});
+
+test("batch events", async () => {
+  const session = randomUUID();
+  const dupKey = randomUUID();
+  const events = [
+    { event_id: dupKey, event_type: "session_started", session_id: session },
+    { event_type: "exercise_attempted", is_correct: true, exercise_id: "ex-1", session_id: session, duration_seconds: 30 },
+    { event_type: "exercise_attempted", is_correct: false, exercise_id: "ex-2", session_id: session, duration_seconds: 45 },
+    { event_type: "lesson_completed", lesson_id: lesson(4).id, score: 85, session_id: session, duration_seconds: 600 },
+    { event_type: "level_up" },
+    { event_type: "lesson_completed", lesson_id: lesson(5).id, score: 100, session_id: session, duration_seconds: 500 },
+    { event_id: dupKey, event_type: "session_ended", session_id: session },
+    { event_type: "practice_completed", score: 60, session_id: session, duration_seconds: 300 },
+  ];
+  const { data, error, response } = await client(access).POST("/api/analytics/events/batch", { body: { events } });
+  assert.equal(response.status, 200, JSON.stringify(error));
+  const batch = need(data?.data, data);
+  assert.deepEqual(batch.summary, { received: 8, created: 6, duplicates: 0, rejected: 2 });
+  assert.deepEqual(
+    batch.results.map((r) => r.status),
+    ["created", "created", "created", "created", "rejected", "created", "rejected", "created"],
+  );
+  assert.equal(batch.results[4]?.errors?.[0]?.code, "event_type_not_allowed");
+  assert.equal(batch.results[4]?.errors?.[0]?.field, "events[4].event_type");
+  assert.equal(batch.results[6]?.errors?.[0]?.code, "duplicate_in_batch");
+  const xp = lesson(4).xp_reward + (lesson(5).xp_reward + 5) + 10;
+  assert.equal(batch.effects.xp_awarded, xp, "the batch's XP is summed over its items");
+  totalXP += xp;
+  todayXP += xp;
+  timeSpent += 30 + 45 + 600 + 500 + 300;
+  assert.equal(batch.effects.total_xp, totalXP);
+  assert.equal(batch.effects.daily_goal.goal_xp, dailyGoal);
+  assert.equal(batch.effects.daily_goal.met, todayXP >= dailyGoal);
+
+  // The same batch again: the keyed item is a duplicate, the others are new events.
+  const again = await client(access).POST("/api/analytics/events/batch", { body: { events: events.slice(0, 1) } });
+  const second = need(again.data?.data, again.data);
+  assert.deepEqual(second.summary, { received: 1, created: 0, duplicates: 1, rejected: 0 });
+  assert.equal(second.effects.xp_awarded, 0);
+
+  const empty = await client(access).POST("/api/analytics/events/batch", { body: { events: [] } });
+  expectError(empty.response, empty.error, 422, "validation_error");
+});
+
+test("complete the course", async () => {
+  const c = need(french, "the French course");
+  const { data, error, response } = await client(access).POST("/api/analytics/course-completion", {
+    body: { course_id: c.id, final_score: 88 },
+  });
+  assert.equal(response.status, 201, JSON.stringify(error));
+  const answer = need(data?.data, data);
+  assert.equal(answer.effects.xp_awarded, 50);
+  assert.equal(answer.already_completed, false);
+  assert.ok(answer.effects.achievements_unlocked.includes("course_complete"));
+  totalXP += 50;
+  todayXP += 50;
+  assert.equal(answer.effects.total_xp, totalXP);
+
+  const again = await client(access).POST("/api/analytics/course-completion", { body: { course_id: c.id } });
+  assert.equal(again.response.status, 200);
+  const second = need(again.data?.data, again.data);
+  assert.equal(second.already_completed, true);
+  assert.equal(second.effects.xp_awarded, 0);
+  assert.equal(second.event.id, answer.event.id, "the first completion event is answered");
+
+  const other = need(courses.find((x) => x.id !== c.id), courses);
+  const incomplete = await client(access).POST("/api/analytics/course-completion", { body: { course_id: other.id } });
+  const err = expectError(incomplete.response, incomplete.error, 409, "conflict", "course_incomplete");
+  assert.equal(err.errors[0]?.details?.lessons_remaining, other.lesson_count);
+});
+
+test("read progress and stats", async () => {
+  const c = need(french, "the French course");
+  const today = localDate(zone, now);
+  const { data, response } = await client(access).GET("/api/analytics/progress", { params: { query: { include_global: "true" } } });
+  assert.equal(response.status, 200);
+  const p = need(data?.data, data);
+  assert.equal(p.total_xp, totalXP);
+  assert.equal(p.level, Math.floor(totalXP / 1000) + 1, "level = floor(total_xp / 1000) + 1");
+  assert.equal(p.xp_in_level, totalXP % 1000);
+  assert.equal(p.xp_to_next_level, 1000 - (totalXP % 1000));
+  assert.equal(p.level_progress, (totalXP % 1000) / 1000);
+  assert.equal(p.current_streak, 4);
+  assert.equal(p.longest_streak, 4);
+  assert.equal(p.streak_active_today, true);
+  assert.equal(p.last_active_date, today);
+  assert.deepEqual(p.daily_goal, { goal_xp: dailyGoal, today_xp: todayXP, met: todayXP >= dailyGoal });
+  assert.equal(p.lessons_completed, c.lesson_count, "every lesson of the course, each counted once");
+  assert.equal(p.courses_completed, 1);
+  assert.deepEqual(p.courses, [
+    { course_id: c.id, title: c.title, lessons_completed: c.lesson_count, lessons_total: c.lesson_count, completion_rate: 1 },
+  ]);
+  assert.deepEqual(
+    p.achievements.map((a) => a.code).sort(),
+    ["course_complete", "first_lesson", "perfect_lesson", "streak_3"],
+  );
+  const global = need(p.global, p);
+  assert.ok(global.learners >= 1);
+  assert.ok(global.xp_percentile >= 0 && global.xp_percentile <= 100);
+
+  const stats = await client(access).GET("/api/analytics/user-stats", { params: { query: { days: "7", include_history: "true" } } });
+  assert.equal(stats.response.status, 200);
+  const s = need(stats.data?.data, stats.data);
+  assert.deepEqual(s.totals, {
+    total_xp: totalXP,
+    level: p.level,
+    lessons_completed: c.lesson_count,
+    courses_completed: 1,
+    practice_sessions: 1,
+    exercises_attempted: 2,
+    exercises_correct: 1,
+    accuracy: 0.5,
+    time_spent_seconds: timeSpent,
+    sessions: 1,
+    active_days: 4,
+  });
+  assert.deepEqual(s.streak, { current: 4, longest: 4 });
+  const history = need(s.history, s);
+  assert.deepEqual(
+    history.map((h) => h.date),
+    [6, 5, 4, 3, 2, 1, 0].map((k) => localDate(zone, daysAgo(now, k))),
+    "one row per day of the range, oldest first, ending today in the learner's zone",
+  );
+  const byDate = new Map(history.map((h) => [h.date, h]));
+  const day = (k: number) => need(byDate.get(localDate(zone, daysAgo(now, k))), history);
+  assert.equal(day(3).xp, lesson(0).xp_reward);
+  assert.equal(day(2).xp, lesson(1).xp_reward + 5);
+  assert.equal(day(1).xp, lesson(2).xp_reward);
+  assert.equal(day(0).xp, todayXP);
+  assert.equal(day(0).lessons_completed, 3, "history counts completion events: a repeat and two new lessons today");
+  assert.equal(day(0).goal_met, todayXP >= dailyGoal);
+  assert.equal(day(4).xp, 0, "empty days are listed");
+  const last7 = day(3).xp + day(2).xp + day(1).xp + day(0).xp;
+  assert.deepEqual(s.last_7_days, { xp: last7, lessons_completed: 6, time_spent_seconds: s.last_7_days.time_spent_seconds, active_days: 4 });
+
+  const badDays = await client(access).GET("/api/analytics/user-stats", { params: { query: { days: "0" } } });
+  expectError(badDays.response, badDays.error, 422, "validation_error", undefined);
+  assert.equal(badDays.error?.errors[0]?.field, "days");
+});
+
+test("upload an avatar", async () => {
+  // A 3×2 picture with one transparent pixel, so the stored image stays PNG.
+  const png = pngRGBA(3, 2, (x, y) => (x === 0 && y === 0 ? [0, 0, 0, 0] : [200, 40 * x, 90 * y, 255]));
+  const form = new FormData();
+  // The part claims to be a GIF named .txt: the type must come from the bytes.
+  form.append("avatar", new Blob([new Uint8Array(png)], { type: "image/gif" }), "me.txt");
+  const up = await raw("POST", "/api/users/me/avatar", access, form);
+  assert.equal(up.status, 200, JSON.stringify(up.body));
+  const a = up.body.data;
+  assert.equal(a.content_type, "image/png");
+  assert.equal(a.width, 3);
+  assert.equal(a.height, 2);
+  assert.ok(a.size_bytes > 0);
+  assert.match(a.avatar_url, /\/api\/avatars\//);
+
+  const me = await client(access).GET("/api/users/me");
+  assert.equal(need(me.data?.data, me.data).avatar_url, a.avatar_url);
+
+  const image = await fetch(new URL(a.avatar_url, process.env.LINGO_URL));
+  assert.equal(image.status, 200);
+  assert.equal(image.headers.get("Content-Type"), "image/png");
+  const bytes = Buffer.from(await image.arrayBuffer());
+  assert.equal(bytes.length, a.size_bytes);
+  assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+  const etag = need(image.headers.get("ETag"), "an ETag");
+  const cached = await fetch(new URL(a.avatar_url, process.env.LINGO_URL), { headers: { "If-None-Match": etag } });
+  assert.equal(cached.status, 304);
+
+  const notImage = new FormData();
+  notImage.append("avatar", new Blob([new TextEncoder().encode("GIF89a not really")], { type: "image/png" }), "a.png");
+  const refused = await raw("POST", "/api/users/me/avatar", access, notImage);
+  assert.equal(refused.status, 415, JSON.stringify(refused.body));
+});
+
+test("refresh tokens rotate, and reuse revokes the family", async () => {
+  const first = await client().POST("/api/auth/refresh", { body: { refresh_token: refresh } });
+  assert.equal(first.response.status, 200, JSON.stringify(first.error));
+  const rotated = need(first.data?.data, first.data).tokens;
+  assert.notEqual(rotated.refresh_token, refresh, "each use issues a new refresh token");
+  const me = await client(rotated.access_token).GET("/api/users/me");
+  assert.equal(me.response.status, 200, "the new access token works");
+
+  const reuse = await client().POST("/api/auth/refresh", { body: { refresh_token: refresh } });
+  expectError(reuse.response, reuse.error, 401, "unauthorized", "token_reused");
+
+  const descendant = await client().POST("/api/auth/refresh", { body: { refresh_token: rotated.refresh_token } });
+  assert.equal(descendant.response.status, 401, "the whole family is revoked, the token issued from the spent one included");
+
+  const unknown = await client().POST("/api/auth/refresh", { body: { refresh_token: "never-issued" } });
+  expectError(unknown.response, unknown.error, 401, "unauthorized", "invalid_refresh_token");
+
+  const login = await client().POST("/api/auth/login", { body: { email, password } });
+  const session = need(login.data?.data, login.data);
+  access = session.tokens.access_token;
+  const logout = await client(access).POST("/api/auth/logout", { body: { refresh_token: session.tokens.refresh_token } });
+  assert.equal(logout.response.status, 200);
+  const afterLogout = await client().POST("/api/auth/refresh", { body: { refresh_token: session.tokens.refresh_token } });
+  assert.equal(afterLogout.response.status, 401, "a logged-out refresh token no longer works");
+});
+
+test("hit a rate limit", async () => {
+  // The user class (60 a minute by default) is keyed by the learner: spend
+  // what is left, then one more must be refused.
+  const api = client(access);
+  const first = await api.GET("/api/users/me");
+  assert.equal(first.response.status, 200);
+  const h = rateHeaders(first.response);
+  assert.equal(h.type, "user");
+  assert.equal(h.limit, 60);
+  assert.equal(h.window, 60);
+  assert.equal(h.policy, '"user";q=60;w=60');
+  assert.match(h.rateLimit ?? "", /^"user";r=\d+;t=\d+$/);
+  assert.ok(h.reset >= Math.floor(Date.now() / 1000), "X-RateLimit-Reset is a Unix time not in the past");
+
+  let refused: { response: Response; error?: ErrorEnvelope } | undefined;
+  // The quota refills as time passes, so allow a little more than what is left.
+  for (let i = 0; i < h.remaining + 20 && !refused; i++) {
+    const r = await api.GET("/api/users/me");
+    if (r.response.status === 429) {
+      refused = r;
+    } else {
+      assert.equal(r.response.status, 200);
+    }
+  }
+  assert.ok(refused, "the user class answered 429 once its quota was spent");
+  const err = expectError(refused.response, refused.error, 429, "rate_limit_exceeded");
+  const rh = rateHeaders(refused.response);
+  assert.match(rh.retryAfter ?? "", /^[1-9]\d*$/, "Retry-After is whole seconds, at least 1");
+  assert.equal(rh.remaining, 0);
+  assert.equal(rh.limit, 60);
+  assert.equal(rh.type, "user");
+  assert.equal(err.metadata.endpoint_type, "user");
+  const rl = need(err.metadata.rate_limit, err.metadata);
+  assert.equal(rl.limit, 60);
+  assert.equal(rl.window_seconds, 60);
+  assert.equal(rl.remaining, 0);
+  assert.equal(rl.retry_after_seconds, Number(rh.retryAfter));
+
+  // Another class keeps its own quota: the catalog is still served.
+  const courses = await api.GET("/api/courses");
+  assert.equal(courses.response.status, 200);
+  assert.equal(rateHeaders(courses.response).type, "general");
+});
