@@ -29,7 +29,7 @@ lingo_start() {
   LINGO_PID=$!
   LINGO_URL="http://127.0.0.1:$port"
   for _ in $(seq 1 300); do
-    if curl -fsS -o /dev/null --max-time 1 "$LINGO_URL/api/health/live"; then
+    if curl -fs -o /dev/null --max-time 1 "$LINGO_URL/api/health/live"; then
       return 0
     fi
     if ! kill -0 "$LINGO_PID" 2>/dev/null; then
