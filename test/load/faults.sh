@@ -87,6 +87,7 @@ ready() { [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 3 "$LINGO_URL/a
 # The load runs through every phase; the schedule below fits in its duration
 # with at least 15 s left for the recovered phase.
 go build -o "$work/load" ./test/load
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 : >"$phases"
 load_rc=0
 "$work/load" -url "$LINGO_URL" -duration 75s -rate "$rate" -phases "$phases" -check-faults \
@@ -135,6 +136,7 @@ kill -0 "$lingo_pid" 2>/dev/null && same_process=yes
 
 {
   echo "Fault run: $(date -u +%Y-%m-%dT%H:%MZ), $rate requests/s for 75 s; Redis killed (SIGKILL) for 12 s, then PostgreSQL stopped (immediate) for 12 s."
+  echo "Machine: $(nproc) CPUs, load average at the start $load_before, at the end $(cut -d' ' -f1-3 /proc/loadavg)."
   echo
   cat "$work/report.md"
   echo

@@ -37,10 +37,12 @@ lingo_start bin/lingo "$work/lingo.log" \
   LINGO_RATELIMIT_AUTH_LIMIT=1000000 LINGO_RATELIMIT_USER_LIMIT=1000000 \
   LINGO_RATELIMIT_ANALYTICS_LIMIT=1000000 LINGO_RATELIMIT_GENERAL_LIMIT=1000000
 echo "load: Lingo at $LINGO_URL on PostgreSQL database $run_id and Redis $redis"
+# Other work on the machine moves the figures; the report says how busy it was.
+echo "load: $(nproc) CPUs, load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
 
 go run ./test/load -url "$LINGO_URL" -duration "$duration" -rate "$rate" -acks "$work/acks" -report test/artifacts/load.md
 
 acked=$(grep -c . "$work/acks" || true)
 stored=$(psql -tA "$db_dsn" -c "SELECT count(*) FROM learning_events WHERE category <> 'progress'")
 echo
-echo "load: $acked events acknowledged, $stored client events stored"
+echo "load: $acked events acknowledged, $stored client events stored; load average after the run: $(cut -d' ' -f1-3 /proc/loadavg)"
