@@ -69,6 +69,16 @@ func FromMemory(used, max int64) Status {
 	return Healthy
 }
 
+// FromStore is the status of a store with a memory limit (Redis): an
+// unreachable one is unavailable, else the worse of its answer time and its
+// memory use (usedBytes of maxBytes; maxBytes ≤ 0 when unknown or unlimited).
+func FromStore(reachable bool, latency time.Duration, usedBytes, maxBytes int64) Status {
+	if !reachable {
+		return Unavailable
+	}
+	return Worst(FromLatency(latency), FromMemory(usedBytes, maxBytes))
+}
+
 // Worst is the worse of two statuses.
 func Worst(a, b Status) Status {
 	if a > b {

@@ -77,3 +77,27 @@ func TestFromMemory(t *testing.T) {
 		})
 	}
 }
+
+func TestFromStore(t *testing.T) {
+	cases := []struct {
+		name      string
+		reachable bool
+		latency   time.Duration
+		used, max int64
+		want      health.Status
+	}{
+		{"fast with room", true, time.Millisecond, 10, 100, health.Healthy},
+		{"slow with room", true, 600 * time.Millisecond, 10, 100, health.Degraded},
+		{"fast and nearly full", true, time.Millisecond, 96, 100, health.Unhealthy},
+		{"slow and filling", true, 700 * time.Millisecond, 91, 100, health.Degraded},
+		{"very slow and filling", true, 1200 * time.Millisecond, 91, 100, health.Unhealthy},
+		{"unreachable", false, 0, 0, 0, health.Unavailable},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := health.FromStore(c.reachable, c.latency, c.used, c.max); got != c.want {
+				t.Fatalf("FromStore = %v, want %v", got, c.want)
+			}
+		})
+	}
+}
