@@ -22,12 +22,18 @@ const DefaultCachePrefix = "lingo:cache:"
 // is made, which only turns the next reads into misses.
 const versionTTL = 24 * time.Hour
 
+// DefaultCacheOpTimeout bounds each cache call. A cache that answers later
+// than a database read is no use, so a slow or dead Redis costs a request at
+// most this much per call before the caller falls back to the database.
+const DefaultCacheOpTimeout = 100 * time.Millisecond
+
 // Cache implements ports.Cache on Redis, shared by every instance: values
 // under <prefix>d:<key> with their TTL, namespace version tokens under
 // <prefix>v:<namespace>. Hit and miss counts are this process's own.
 type Cache struct {
 	client       goredis.UniversalClient
 	prefix       string
+	timeout      time.Duration
 	hits, misses atomic.Uint64
 }
 
@@ -38,7 +44,12 @@ func NewCache(client goredis.UniversalClient, prefix string) *Cache {
 	if prefix == "" {
 		prefix = DefaultCachePrefix
 	}
-	return &Cache{client: client, prefix: prefix}
+	return &Cache{client: client, prefix: prefix, timeout: DefaultCacheOpTimeout}
+}
+
+// bounded gives one cache call its deadline (the request's, if sooner).
+func (c *Cache) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, c.timeout)
 }
 
 func unavailable(op string, err error) error {
@@ -47,6 +58,8 @@ func unavailable(op string, err error) error {
 
 // Get implements ports.Cache; a failed GET counts as a miss.
 func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
+	ctx, cancel := c.bounded(ctx)
+	defer cancel()
 	b, err := c.client.Get(ctx, c.prefix+"d:"+key).Bytes()
 	switch {
 	case errors.Is(err, goredis.Nil):
@@ -62,6 +75,8 @@ func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 
 // Set implements ports.Cache.
 func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
+	ctx, cancel := c.bounded(ctx)
+	defer cancel()
 	if ttl <= 0 {
 		return nil
 	}
@@ -73,6 +88,8 @@ func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 
 // Delete implements ports.Cache.
 func (c *Cache) Delete(ctx context.Context, keys ...string) error {
+	ctx, cancel := c.bounded(ctx)
+	defer cancel()
 	if len(keys) == 0 {
 		return nil
 	}
@@ -89,6 +106,8 @@ func (c *Cache) Delete(ctx context.Context, keys ...string) error {
 // Version implements ports.Cache. When the namespace has no token yet, the
 // first instance to SET NX one wins and every other reads the winner's.
 func (c *Cache) Version(ctx context.Context, namespace string) (string, error) {
+	ctx, cancel := c.bounded(ctx)
+	defer cancel()
 	key := c.prefix + "v:" + namespace
 	v, err := c.client.Get(ctx, key).Result()
 	if err == nil {
@@ -114,6 +133,8 @@ func (c *Cache) Version(ctx context.Context, namespace string) (string, error) {
 
 // Bump implements ports.Cache.
 func (c *Cache) Bump(ctx context.Context, namespace string) error {
+	ctx, cancel := c.bounded(ctx)
+	defer cancel()
 	if err := c.client.Set(ctx, c.prefix+"v:"+namespace, newToken(), versionTTL).Err(); err != nil {
 		return unavailable("bump", err)
 	}

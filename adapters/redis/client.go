@@ -35,6 +35,9 @@ func NewClient(cfg config.Redis) *goredis.Client {
 		// One retry covers a connection the server closed while idle; more
 		// would only stretch the time a dead Redis costs a request.
 		MaxRetries: 1,
+		// The dialer's own retries (5 by default, 100 ms apart) would make a
+		// dead Redis cost every call half a second before it fails.
+		DialerRetries: 1,
 		// CLIENT SETINFO on every new connection is one more round trip that
 		// older servers refuse; nothing here reads the client's name.
 		DisableIdentity: true,
