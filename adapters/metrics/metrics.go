@@ -43,6 +43,13 @@ const (
 // 100 ms where healthy requests are, coarse above.
 var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, latencyBucketsEndpoint}
 
+// LimiterClasses and LimiterOutcomes are the label values the limiter uses
+// (API.md §7): "allowed" went on, "limited" answered 429 (a lockout too).
+var (
+	LimiterClasses  = []string{"auth", "user", "analytics", "health", "general"}
+	LimiterOutcomes = []string{"allowed", "limited"}
+)
+
 var knownMethods = map[string]bool{"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "HEAD": true, "OPTIONS": true}
 
 // Options are where the metrics read their gauges from. Both are optional
@@ -90,6 +97,14 @@ func New(o Options) *Metrics {
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.decisions, m.failures,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	// Known label values start at zero, so that a rate() over them works
+	// from the first scrape and the series exist before the first event.
+	for _, class := range LimiterClasses {
+		for _, outcome := range LimiterOutcomes {
+			m.decisions.WithLabelValues(class, outcome)
+		}
+		m.failures.WithLabelValues(class)
+	}
 	build := prometheus.NewGauge(prometheus.GaugeOpts{Name: BuildInfo, Help: "The running build; always 1.",
 		ConstLabels: prometheus.Labels{"version": o.Version}})
 	build.Set(1)
@@ -150,9 +165,8 @@ func (m *Metrics) ObserveRequest(method, route string, status int, d time.Durati
 	m.mu.Unlock()
 }
 
-// LimiterDecision counts one rate-limit decision of class ("auth", "user",
-// "analytics", "health", "general") with its outcome ("allowed", "limited",
-// "locked"; free words, kept few).
+// LimiterDecision counts one rate-limit decision of class (one of
+// LimiterClasses) with its outcome (one of LimiterOutcomes).
 func (m *Metrics) LimiterDecision(class, outcome string) {
 	m.decisions.WithLabelValues(class, outcome).Inc()
 }

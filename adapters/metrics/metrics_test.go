@@ -142,3 +142,14 @@ func TestRequestsSummary(t *testing.T) {
 	assert.True(t, s.P50 > time.Millisecond && s.P50 <= 2500*time.Microsecond, "p50 %v", s.P50)
 	assert.True(t, s.P99 > 250*time.Millisecond && s.P99 <= 500*time.Millisecond, "p99 %v", s.P99)
 }
+
+func TestLimiterSeriesExistBeforeTheFirstDecision(t *testing.T) {
+	fams := scrape(t, metrics.New(metrics.Options{}))
+	for _, class := range metrics.LimiterClasses {
+		for _, outcome := range metrics.LimiterOutcomes {
+			s := find(t, fams, metrics.LimiterDecisionsTotal, map[string]string{"class": class, "outcome": outcome})
+			assert.Zero(t, s.GetCounter().GetValue())
+		}
+		find(t, fams, metrics.LimiterFailuresTotal, map[string]string{"class": class})
+	}
+}
