@@ -1,9 +1,11 @@
 package httpapi
 
 import (
+	"encoding/json"
 	"math"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -19,6 +21,14 @@ import (
 type HealthHandler struct {
 	svc *apphealth.Service
 	cfg config.Config
+
+	// readyMu guards the encoded readiness data of the last probe run.
+	// A load balancer asks thousands of times a second while the checks
+	// change once per TTL, so the data is encoded once per run; only the
+	// envelope (request id, timestamp) is made per request.
+	readyMu   sync.Mutex
+	readyOf   *health.Check // first check of the run the data was made from
+	readyData json.RawMessage
 }
 
 // NewHealthHandler makes the health routes.
@@ -73,10 +83,6 @@ type readinessDTO struct {
 
 func (h *HealthHandler) ready(c *gin.Context) {
 	r := h.svc.Ready(c.Request.Context())
-	dto := readinessDTO{Status: r.Status.String(), Ready: r.Ready, Components: map[string]ComponentDTO{}}
-	for _, ch := range r.Checks {
-		dto.Components[ch.Component] = ComponentOf(ch)
-	}
 	if !r.Ready {
 		e := errs.E(errs.Unavailable, "service_unavailable", "A critical component is not answering.")
 		for _, ch := range r.Checks {
@@ -89,7 +95,35 @@ func (h *HealthHandler) ready(c *gin.Context) {
 		Fail(c, e)
 		return
 	}
-	OK(c, http.StatusOK, dto, "Service is ready")
+	data, err := h.encodedReadiness(r)
+	if err != nil {
+		Fail(c, err)
+		return
+	}
+	OK(c, http.StatusOK, data, "Service is ready")
+}
+
+// encodedReadiness returns the readiness data as JSON, encoding it only when
+// the checks come from a new probe run. The service hands out the same
+// slice for as long as a run's results are reused, so the address of its
+// first element identifies the run (and, held here, is never reused).
+func (h *HealthHandler) encodedReadiness(r apphealth.Readiness) (json.RawMessage, error) {
+	var of *health.Check
+	if len(r.Checks) > 0 {
+		of = &r.Checks[0]
+	}
+	h.readyMu.Lock()
+	defer h.readyMu.Unlock()
+	if of != nil && of == h.readyOf {
+		return h.readyData, nil
+	}
+	dto := readinessDTO{Status: r.Status.String(), Ready: r.Ready, Components: components(r.Checks)}
+	b, err := json.Marshal(dto)
+	if err != nil {
+		return nil, err
+	}
+	h.readyOf, h.readyData = of, b
+	return b, nil
 }
 
 // components maps checks by component name.

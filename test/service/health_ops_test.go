@@ -322,3 +322,25 @@ func single(t *testing.T, fams map[string]*dto.MetricFamily, name string) *dto.M
 	require.Len(t, f.GetMetric(), 1)
 	return f.GetMetric()[0]
 }
+
+// TestReadyAnswerFollowsNewProbeRuns checks that the readiness data, encoded
+// once per probe run, is made again when the probes run again.
+func TestReadyAnswerFollowsNewProbeRuns(t *testing.T) {
+	clk := clock.NewFake(time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC))
+	app := harness.Start(t, harness.Options{Env: embedded(), Clock: clk})
+	checkedAt := func() string {
+		r := app.Do(harness.Request{Method: "GET", Path: "/api/health/ready"})
+		require.Equal(t, 200, r.Status)
+		var ready struct {
+			Components map[string]struct {
+				CheckedAt string `json:"checked_at"`
+			} `json:"components"`
+		}
+		r.Decode(t, &ready)
+		return ready.Components["database"].CheckedAt
+	}
+	first := checkedAt()
+	assert.Equal(t, first, checkedAt(), "reused within the TTL")
+	clk.Advance(1500 * time.Millisecond)
+	assert.Equal(t, "2026-11-26T09:30:01.500Z", checkedAt(), "a new run after the TTL")
+}
