@@ -37,7 +37,7 @@ func CacheModule(cfg config.Config) fx.Option {
 				return c
 			}),
 			fx.Provide(
-				func(c *goredis.Client) ports.Cache { return redis.NewCache(c, redis.DefaultCachePrefix) },
+				func(c *goredis.Client) ports.Cache { return redis.NewCache(c, cfg.Redis.KeyPrefix+"cache:") },
 				redis.NewProbe,
 				func(p *redis.Probe) ports.CacheInspector { return p },
 				probe(func(p *redis.Probe) *redis.Probe { return p }),
@@ -71,6 +71,7 @@ var ObservabilityModule = fx.Module("observability",
 			return metrics.New(metrics.Options{Version: cfg.Version, Cache: cache, Pool: pool})
 		},
 		func(m *metrics.Metrics) ports.TrafficStats { return m },
+		func(m *metrics.Metrics) httpapi.LimiterObserver { return m },
 		fx.Annotate(httpapi.NewObserve, fx.ResultTags(`name:"observe"`)),
 		fx.Annotate(httpapi.MetricsRoute, fx.ResultTags(`group:"engine_routes"`)),
 	),

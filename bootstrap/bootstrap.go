@@ -63,6 +63,9 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 		StorageProbeModule,
 		ObservabilityModule,
 		HealthModule,
+		AccountsModule,
+		RateLimitModule,
+		EngineModule,
 		httpapi.Module,
 	}
 	return append(options, opts.FX...)

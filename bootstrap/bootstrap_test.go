@@ -20,7 +20,7 @@ import (
 // complete, without starting anything.
 func TestGraphsValidate(t *testing.T) {
 	cases := map[string]map[string]string{
-		"embedded default": {"LINGO_DATA_DIR": t.TempDir()},
+		"embedded default":             {"LINGO_DATA_DIR": t.TempDir()},
 		"embedded database with redis": {"LINGO_DATA_DIR": t.TempDir(), "LINGO_REDIS_ADDR": "127.0.0.1:6379"},
 		"postgres without redis": {
 			"LINGO_DATABASE_DRIVER": "postgres", "LINGO_DATABASE_DSN": "postgres://lingo@127.0.0.1:5432/lingo",

@@ -57,6 +57,9 @@ type Redis struct {
 	Addr     string // empty: in-process adapters
 	Password string
 	DB       int
+	// KeyPrefix starts every key Lingo writes, so several deployments (or
+	// test runs) can share one Redis.
+	KeyPrefix string
 }
 
 type Auth struct {
@@ -122,6 +125,7 @@ var keys = map[string]any{
 	"redis.addr":                 "",
 	"redis.password":             "",
 	"redis.db":                   0,
+	"redis.key_prefix":           "lingo:",
 	"auth.jwt_secret":            "",
 	"auth.algorithm":             "HS256",
 	"auth.issuer":                "lingo",
@@ -204,9 +208,10 @@ func Load(getenv Getenv) (Config, error) {
 		},
 		DataDir: v.GetString("data_dir"),
 		Redis: Redis{
-			Addr:     v.GetString("redis.addr"),
-			Password: v.GetString("redis.password"),
-			DB:       v.GetInt("redis.db"),
+			Addr:      v.GetString("redis.addr"),
+			Password:  v.GetString("redis.password"),
+			DB:        v.GetInt("redis.db"),
+			KeyPrefix: v.GetString("redis.key_prefix"),
 		},
 		Auth: Auth{
 			JWTSecret:  v.GetString("auth.jwt_secret"),
@@ -294,6 +299,9 @@ func (c Config) validate() error {
 	if (c.Admin.Email == "") != (c.Admin.Password == "") {
 		bad("LINGO_ADMIN_EMAIL", "and LINGO_ADMIN_PASSWORD must be set together")
 	}
+	if strings.ContainsAny(c.Redis.KeyPrefix, "{}") {
+		bad("LINGO_REDIS_KEY_PREFIX", "must not contain braces (they are the keys' hash tags)")
+	}
 	if c.Redis.Addr != "" {
 		if _, _, err := net.SplitHostPort(c.Redis.Addr); err != nil {
 			bad("LINGO_REDIS_ADDR", "must be host:port, not %q", c.Redis.Addr)
@@ -306,8 +314,8 @@ func (c Config) validate() error {
 	}
 	for name, q := range map[string]Quota{"AUTH": c.RateLimit.Auth, "USER": c.RateLimit.User,
 		"ANALYTICS": c.RateLimit.Analytics, "HEALTH": c.RateLimit.Health, "GENERAL": c.RateLimit.General} {
-		if q.Limit < 1 || q.Window < time.Second {
-			bad("LINGO_RATELIMIT_"+name+"_LIMIT", "must be ≥ 1 with a window of at least 1s")
+		if q.Limit < 1 || q.Limit > 1_000_000 || q.Window < time.Second {
+			bad("LINGO_RATELIMIT_"+name+"_LIMIT", "must be 1 to 1000000 with a window of at least 1s")
 		}
 	}
 	if c.Health.CheckTimeout <= 0 {

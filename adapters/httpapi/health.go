@@ -294,7 +294,7 @@ func (h *HealthHandler) system(c *gin.Context) {
 		UptimeSeconds: h.svc.Uptime().Seconds(), Services: components(checks)}, "System health report")
 }
 
-type poolDTO struct {
+type dbPoolDTO struct {
 	MaxOpen           int     `json:"max_open_connections"`
 	Open              int     `json:"open_connections"`
 	InUse             int     `json:"in_use"`
@@ -305,17 +305,17 @@ type poolDTO struct {
 	MaxLifetimeClosed int64   `json:"max_lifetime_closed"`
 }
 
-type latencyDTO struct {
+type latencyMSDTO struct {
 	Mean float64 `json:"mean"`
 	P50  float64 `json:"p50"`
 	P95  float64 `json:"p95"`
 	P99  float64 `json:"p99"`
 }
 
-type requestsDTO struct {
+type requestCountsDTO struct {
 	Total     uint64            `json:"total"`
 	ByStatus  map[string]uint64 `json:"by_status"`
-	LatencyMS latencyDTO        `json:"latency_ms"`
+	LatencyMS latencyMSDTO      `json:"latency_ms"`
 }
 
 type redisMetricsDTO struct {
@@ -326,22 +326,22 @@ type redisMetricsDTO struct {
 }
 
 type databaseMetricsDTO struct {
-	Pool poolDTO `json:"pool"`
+	Pool dbPoolDTO `json:"pool"`
 }
 
-type metricsDTO struct {
+type healthMetricsDTO struct {
 	UptimeSeconds float64             `json:"uptime_seconds"`
 	Goroutines    int                 `json:"goroutines"`
 	Database      *databaseMetricsDTO `json:"database"`
 	Redis         *redisMetricsDTO    `json:"redis"`
-	Requests      *requestsDTO        `json:"requests"`
+	Requests      *requestCountsDTO   `json:"requests"`
 }
 
 func (h *HealthHandler) metrics(c *gin.Context) {
 	m := h.svc.Metrics(c.Request.Context())
-	dto := metricsDTO{UptimeSeconds: m.Uptime.Seconds(), Goroutines: m.Goroutines}
+	dto := healthMetricsDTO{UptimeSeconds: m.Uptime.Seconds(), Goroutines: m.Goroutines}
 	if p := m.Pool; p != nil {
-		dto.Database = &databaseMetricsDTO{Pool: poolDTO{MaxOpen: p.MaxOpen, Open: p.Open, InUse: p.InUse, Idle: p.Idle,
+		dto.Database = &databaseMetricsDTO{Pool: dbPoolDTO{MaxOpen: p.MaxOpen, Open: p.Open, InUse: p.InUse, Idle: p.Idle,
 			WaitCount: p.WaitCount, WaitDurationMS: Millis(p.WaitDuration), MaxIdleClosed: p.MaxIdleClosed,
 			MaxLifetimeClosed: p.MaxLifetimeClosed}}
 	}
@@ -354,8 +354,8 @@ func (h *HealthHandler) metrics(c *gin.Context) {
 		for code, n := range r.ByStatus {
 			by[strconv.Itoa(code)] = n
 		}
-		dto.Requests = &requestsDTO{Total: r.Total, ByStatus: by,
-			LatencyMS: latencyDTO{Mean: Millis(r.Mean), P50: Millis(r.P50), P95: Millis(r.P95), P99: Millis(r.P99)}}
+		dto.Requests = &requestCountsDTO{Total: r.Total, ByStatus: by,
+			LatencyMS: latencyMSDTO{Mean: Millis(r.Mean), P50: Millis(r.P50), P95: Millis(r.P95), P99: Millis(r.P99)}}
 	}
 	OK(c, http.StatusOK, dto, "Service metrics")
 }

@@ -44,10 +44,10 @@ const (
 var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, latencyBucketsEndpoint}
 
 // LimiterClasses and LimiterOutcomes are the label values the limiter uses
-// (API.md §7): "allowed" went on, "limited" answered 429 (a lockout too).
+// (API.md §7): "allowed" went on, "refused" answered 429 (a lockout too).
 var (
 	LimiterClasses  = []string{"auth", "user", "analytics", "health", "general"}
-	LimiterOutcomes = []string{"allowed", "limited"}
+	LimiterOutcomes = []string{"allowed", "refused"}
 )
 
 var knownMethods = map[string]bool{"GET": true, "POST": true, "PUT": true, "PATCH": true, "DELETE": true, "HEAD": true, "OPTIONS": true}

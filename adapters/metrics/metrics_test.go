@@ -71,7 +71,7 @@ func TestSeries(t *testing.T) {
 	m.ObserveRequest("GET", "", 404, time.Millisecond)
 	m.ObserveRequest("BREW", "/api/health", 405, time.Millisecond)
 	m.LimiterDecision("auth", "allowed")
-	m.LimiterDecision("auth", "limited")
+	m.LimiterDecision("auth", "refused")
 	m.LimiterFailure("user")
 	_, _, _ = cache.Get(ctx, "absent")
 	require.NoError(t, cache.Set(ctx, "k", []byte("v"), time.Minute))
@@ -89,7 +89,7 @@ func TestSeries(t *testing.T) {
 		{"unmatched routes share one label", metrics.RequestsTotal, map[string]string{"route": "unmatched", "status": "404"}, 1},
 		{"unknown methods share one label", metrics.RequestsTotal, map[string]string{"method": "OTHER"}, 1},
 		{"limiter allowed", metrics.LimiterDecisionsTotal, map[string]string{"class": "auth", "outcome": "allowed"}, 1},
-		{"limiter limited", metrics.LimiterDecisionsTotal, map[string]string{"class": "auth", "outcome": "limited"}, 1},
+		{"limiter refused", metrics.LimiterDecisionsTotal, map[string]string{"class": "auth", "outcome": "refused"}, 1},
 		{"limiter failures", metrics.LimiterFailuresTotal, map[string]string{"class": "user"}, 1},
 		{"cache hits", metrics.CacheHitsTotal, nil, 2},
 		{"cache misses", metrics.CacheMissesTotal, nil, 1},

@@ -90,6 +90,11 @@ func Start(t testing.TB, opts Options) *App {
 		"LINGO_AUTH_JWT_SECRET":       "test-secret-test-secret-test-secret-0123",
 		"LINGO_LOG_LEVEL":             "debug",
 		"LINGO_HTTP_SHUTDOWN_TIMEOUT": "10s",
+		// Suites that send many requests would trip the quotas; the rate-limit
+		// suites turn the limiter on explicitly.
+		"LINGO_RATELIMIT_ENABLED": "false",
+		// A prefix per app keeps reruns and parallel tests apart on a shared Redis.
+		"LINGO_REDIS_KEY_PREFIX": "lingo-test-" + randomHex(6) + ":",
 	}
 	if dsn := os.Getenv("LINGO_TEST_POSTGRES_DSN"); dsn != "" {
 		env["LINGO_DATABASE_DRIVER"] = "postgres"
@@ -116,8 +121,10 @@ func Start(t testing.TB, opts Options) *App {
 		t.Fatalf("start app: %v", err)
 	}
 	t.Cleanup(func() { a.Stop() })
+	// Start returns once every OnStart hook ran: migrations are applied and
+	// the listener is bound. No readiness poll, which would spend quota in
+	// the rate-limit suites.
 	a.URL = "http://" + a.server.Addr()
-	a.waitReady()
 	return a
 }
 
@@ -135,29 +142,12 @@ func (a *App) Stop() error {
 	return err
 }
 
-func (a *App) waitReady() {
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		resp, err := a.HTTP.Get(a.URL + "/api/health/ready")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusOK {
-				return
-			}
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-	a.t.Fatal("app did not become ready within 15s")
-}
-
 // FreshSchema makes a new PostgreSQL schema for one app and returns a DSN
 // whose search_path points at it, so reruns and parallel tests never share
 // tables. The schema is dropped when the test ends.
 func FreshSchema(t testing.TB, dsn string) string {
 	t.Helper()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	schema := "t_" + hex.EncodeToString(b)
+	schema := "t_" + randomHex(6)
 	if err := execPostgres(dsn, "CREATE SCHEMA "+schema); err != nil {
 		t.Fatalf("create schema: %v", err)
 	}
@@ -170,6 +160,12 @@ func FreshSchema(t testing.TB, dsn string) string {
 		return dsn + " search_path=" + schema
 	}
 	return dsn + sep + "search_path=" + schema
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 // Response is one answer, its body read and its envelope decoded.

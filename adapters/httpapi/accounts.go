@@ -1,0 +1,336 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/gin-gonic/gin"
+	"github.com/google/uuid"
+
+	"github.com/lingo-labs/lingo/application/auth"
+	"github.com/lingo-labs/lingo/application/users"
+	"github.com/lingo-labs/lingo/config"
+	"github.com/lingo-labs/lingo/domain/account"
+	"github.com/lingo-labs/lingo/domain/errs"
+)
+
+// UserDTO is API.md §2's User.
+type UserDTO struct {
+	ID          string  `json:"id"`
+	Email       string  `json:"email"`
+	DisplayName string  `json:"display_name"`
+	Role        string  `json:"role"`
+	AvatarURL   *string `json:"avatar_url"`
+	IsActive    bool    `json:"is_active"`
+	CreatedAt   string  `json:"created_at"`
+	UpdatedAt   string  `json:"updated_at"`
+}
+
+// NewUserDTO maps a user; the avatar URL is a path under /api/avatars/, or
+// an absolute URL when a public base URL is configured.
+func NewUserDTO(u account.User, publicBaseURL string) UserDTO {
+	return UserDTO{
+		ID: u.ID(), Email: u.Email().String(), DisplayName: u.DisplayName().String(), Role: u.Role().String(),
+		AvatarURL: AvatarURL(u.AvatarKey(), publicBaseURL), IsActive: u.IsActive(),
+		CreatedAt: FormatTime(u.CreatedAt()), UpdatedAt: FormatTime(u.UpdatedAt()),
+	}
+}
+
+// AvatarURL is where an avatar key is served, or nil for no avatar.
+func AvatarURL(key, publicBaseURL string) *string {
+	if key == "" {
+		return nil
+	}
+	s := strings.TrimRight(publicBaseURL, "/") + "/api/avatars/" + key
+	return &s
+}
+
+// TokensDTO is API.md §2's Tokens; lifetimes in whole seconds.
+type TokensDTO struct {
+	AccessToken      string `json:"access_token"`
+	RefreshToken     string `json:"refresh_token"`
+	TokenType        string `json:"token_type"`
+	ExpiresIn        int64  `json:"expires_in"`
+	RefreshExpiresIn int64  `json:"refresh_expires_in"`
+}
+
+func newTokensDTO(t auth.Tokens) TokensDTO {
+	return TokensDTO{
+		AccessToken: t.AccessToken, RefreshToken: t.RefreshToken, TokenType: "Bearer",
+		ExpiresIn: int64(t.AccessExpiresIn.Seconds()), RefreshExpiresIn: int64(t.RefreshExpiresIn.Seconds()),
+	}
+}
+
+type sessionDTO struct {
+	User   UserDTO   `json:"user"`
+	Tokens TokensDTO `json:"tokens"`
+}
+
+type tokensOnlyDTO struct {
+	Tokens TokensDTO `json:"tokens"`
+}
+
+// AuthHandler serves /api/auth (API.md §2).
+type AuthHandler struct {
+	svc     *auth.Service
+	authn   *Authenticator
+	baseURL string
+}
+
+// NewAuthHandler makes the auth routes.
+func NewAuthHandler(svc *auth.Service, authn *Authenticator, cfg config.Config) *AuthHandler {
+	return &AuthHandler{svc: svc, authn: authn, baseURL: cfg.HTTP.PublicBaseURL}
+}
+
+func (h *AuthHandler) Register(api *gin.RouterGroup) {
+	g := api.Group("/auth")
+	g.POST("/register", h.register)
+	g.POST("/login", h.login)
+	g.POST("/refresh", h.refresh)
+	g.POST("/logout", h.authn.RequireUser, h.logout)
+}
+
+type registerBody struct {
+	Email       string `json:"email" validate:"required"`
+	Password    string `json:"password" validate:"required"`
+	DisplayName string `json:"display_name" validate:"required"`
+}
+
+func (h *AuthHandler) register(c *gin.Context) {
+	var b registerBody
+	if err := Bind(c, &b); err != nil {
+		Fail(c, err)
+		return
+	}
+	r, err := auth.ParseRegistration(b.Email, b.Password, b.DisplayName)
+	if err != nil {
+		Fail(c, err)
+		return
+	}
+	s, err := h.svc.Register(c.Request.Context(), r)
+	if err != nil {
+		Fail(c, err)
+		return
+	}
+	SetUserID(c, s.User.ID())
+	OK(c, http.StatusCreated, sessionDTO{User: NewUserDTO(s.User, h.baseURL), Tokens: newTokensDTO(s.Tokens)}, "Account created")
+}
+
+type loginBody struct {
+	Email    string `json:"email" validate:"required"`
+	Password string `json:"password" validate:"required"`
+}
+
+func (h *AuthHandler) login(c *gin.Context) {
+	var b loginBody
+	if err := Bind(c, &b); err != nil {
+		Fail(c, err)
+		return
+	}
+	s, err := h.svc.Login(c.Request.Context(), b.Email, b.Password)
+	if err != nil {
+		Fail(c, err)
+		return
+	}
+	SetUserID(c, s.User.ID())
+	OK(c, http.StatusOK, sessionDTO{User: NewUserDTO(s.User, h.baseURL), Tokens: newTokensDTO(s.Tokens)}, "Logged in")
+}
+
+type refreshBody struct {
+	RefreshToken string `json:"refresh_token" validate:"required"`
+}
+
+func (h *AuthHandler) refresh(c *gin.Context) {
+	var b refreshBody
+	if err := Bind(c, &b); err != nil {
+		Fail(c, err)
+		return
+	}
+	t, err := h.svc.Refresh(c.Request.Context(), b.RefreshToken)
+	if err != nil {
+		Fail(c, err)
+		return
+	}
+	OK(c, http.StatusOK, tokensOnlyDTO{Tokens: newTokensDTO(t)}, "Tokens refreshed")
+}
+
+func (h *AuthHandler) logout(c *gin.Context) {
+	var b refreshBody
+	if err := Bind(c, &b); err != nil {
+		Fail(c, err)
+		return
+	}
+	u, _ := CurrentUser(c)
+	if err := h.svc.Logout(c.Request.Context(), u.ID(), b.RefreshToken); err != nil {
+		Fail(c, err)
+		return
+	}
+	OK(c, http.StatusOK, nil, "Logged out")
+}
+
+// UsersHandler serves the caller's own account rows of API.md §3.
+type UsersHandler struct {
+	svc     *users.Service
+	authn   *Authenticator
+	baseURL string
+}
+
+// NewUsersHandler makes the /api/users/me routes.
+func NewUsersHandler(svc *users.Service, authn *Authenticator, cfg config.Config) *UsersHandler {
+	return &UsersHandler{svc: svc, authn: authn, baseURL: cfg.HTTP.PublicBaseURL}
+}
+
+func (h *UsersHandler) Register(api *gin.RouterGroup) {
+	g := api.Group("/users/me", h.authn.RequireUser)
+	g.GET("", h.Me)
+	g.PATCH("", h.updateProfile)
+	g.POST("/password", h.changePassword)
+}
+
+// Me answers the user RequireUser loaded, without reading it again.
+func (h *UsersHandler) Me(c *gin.Context) {
+	u, ok := CurrentUser(c)
+	if !ok {
+		unauthorized(c, errs.E(errs.Unauthorized, "unauthorized", ""))
+		return
+	}
+	OK(c, http.StatusOK, NewUserDTO(u, h.baseURL), "Current user")
+}
+
+type profileBody struct {
+	DisplayName string `json:"display_name" validate:"required"`
+}
+
+func (h *UsersHandler) updateProfile(c *gin.Context) {
+	var b profileBody
+	if err := Bind(c, &b); err != nil {
+		Fail(c, err)
+		return
+	}
+	name, err := account.ParseDisplayName(b.DisplayName)
+	if err != nil {
+		Fail(c, errs.Prefix("display_name", err))
+		return
+	}
+	me, _ := CurrentUser(c)
+	u, err := h.svc.UpdateProfile(c.Request.Context(), me.ID(), name)
+	if err != nil {
+		Fail(c, err)
+		return
+	}
+	OK(c, http.StatusOK, NewUserDTO(u, h.baseURL), "Profile updated")
+}
+
+type passwordBody struct {
+	CurrentPassword string `json:"current_password" validate:"required"`
+	NewPassword     string `json:"new_password" validate:"required"`
+}
+
+func (h *UsersHandler) changePassword(c *gin.Context) {
+	var b passwordBody
+	if err := Bind(c, &b); err != nil {
+		Fail(c, err)
+		return
+	}
+	next, err := account.ParsePassword(b.NewPassword)
+	if err != nil {
+		Fail(c, errs.Prefix("new_password", err))
+		return
+	}
+	me, _ := CurrentUser(c)
+	t, err := h.svc.ChangePassword(c.Request.Context(), me.ID(), b.CurrentPassword, next)
+	if err != nil {
+		Fail(c, err)
+		return
+	}
+	OK(c, http.StatusOK, tokensOnlyDTO{Tokens: newTokensDTO(t)}, "Password changed")
+}
+
+// AdminUsersHandler serves the admin user rows of API.md §4.
+type AdminUsersHandler struct {
+	svc     *users.Service
+	authn   *Authenticator
+	baseURL string
+}
+
+// NewAdminUsersHandler makes the /api/admin/users routes.
+func NewAdminUsersHandler(svc *users.Service, authn *Authenticator, cfg config.Config) *AdminUsersHandler {
+	return &AdminUsersHandler{svc: svc, authn: authn, baseURL: cfg.HTTP.PublicBaseURL}
+}
+
+func (h *AdminUsersHandler) Register(api *gin.RouterGroup) {
+	g := api.Group("/admin/users", h.authn.RequireUser, h.authn.RequireAdmin)
+	g.GET("", h.list)
+	g.PATCH("/:id", h.update)
+}
+
+type userPageDTO struct {
+	Items      []UserDTO `json:"items"`
+	NextCursor *string   `json:"next_cursor"`
+}
+
+func (h *AdminUsersHandler) list(c *gin.Context) {
+	q := users.ListQuery{Cursor: c.Query("cursor"), Search: c.Query("q")}
+	if raw, given := c.GetQuery("limit"); given {
+		n, err := strconv.Atoi(strings.TrimSpace(raw))
+		if err != nil {
+			Fail(c, errs.Validation(errs.Field("limit", "must be an integer")))
+			return
+		}
+		if n < 1 { // 0 would mean "the default" to the use case; a client asking 0 gets 1
+			n = 1
+		}
+		q.Limit = n
+	}
+	p, err := h.svc.ListUsers(c.Request.Context(), q)
+	if err != nil {
+		Fail(c, err)
+		return
+	}
+	items := make([]UserDTO, 0, len(p.Users))
+	for _, u := range p.Users {
+		items = append(items, NewUserDTO(u, h.baseURL))
+	}
+	var next *string
+	if p.NextCursor != "" {
+		next = &p.NextCursor
+	}
+	OKWith(c, http.StatusOK, userPageDTO{Items: items, NextCursor: next}, "Users",
+		map[string]any{"pagination": map[string]any{"limit": p.Limit, "has_more": next != nil, "next_cursor": next}})
+}
+
+type adminUserBody struct {
+	Role     *string `json:"role"`
+	IsActive *bool   `json:"is_active"`
+}
+
+func (h *AdminUsersHandler) update(c *gin.Context) {
+	id := c.Param("id")
+	if _, err := uuid.Parse(id); err != nil {
+		Fail(c, errs.E(errs.NotFound, "not_found", "No such user."))
+		return
+	}
+	var b adminUserBody
+	if err := Bind(c, &b); err != nil {
+		Fail(c, err)
+		return
+	}
+	var ch users.Change
+	if b.Role != nil {
+		r, err := account.ParseRole(*b.Role)
+		if err != nil {
+			Fail(c, errs.Prefix("role", err))
+			return
+		}
+		ch.Role = &r
+	}
+	ch.Active = b.IsActive
+	me, _ := CurrentUser(c)
+	u, err := h.svc.UpdateUser(c.Request.Context(), me.ID(), id, ch)
+	if err != nil {
+		Fail(c, err)
+		return
+	}
+	OK(c, http.StatusOK, NewUserDTO(u, h.baseURL), "User updated")
+}

@@ -1,0 +1,125 @@
+package httpapi
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"go.uber.org/zap"
+
+	"github.com/lingo-labs/lingo/domain/errs"
+	"github.com/lingo-labs/lingo/ports"
+)
+
+// RateLimitPolicies is one policy per class of API.md §7.
+type RateLimitPolicies struct {
+	Auth, User, Analytics, Health, General ports.Policy
+}
+
+// classify picks a path's class. Docs, the document and /metrics are not
+// mounted behind the limiter at all.
+func (p RateLimitPolicies) classify(path string) ports.Policy {
+	switch {
+	case strings.HasPrefix(path, "/api/auth/"), strings.HasPrefix(path, "/api/admin/"):
+		return p.Auth
+	case strings.HasPrefix(path, "/api/users/"):
+		return p.User
+	case strings.HasPrefix(path, "/api/analytics/"):
+		return p.Analytics
+	case path == "/api/health", strings.HasPrefix(path, "/api/health/"):
+		return p.Health
+	}
+	return p.General
+}
+
+// LimiterObserver counts decisions and store failures (Prometheus in
+// production; nil is allowed).
+type LimiterObserver interface {
+	LimiterDecision(class, outcome string)
+	LimiterFailure(class string)
+}
+
+// limiterBudget bounds what the limiter may add to a request when its store
+// is ill (API.md §7: a dead Redis adds at most 50 ms; the client itself
+// gives up after 40 ms).
+const limiterBudget = 45 * time.Millisecond
+
+// RateLimit is the middleware that asks the limiter about each /api request.
+// The key is the user when Identify found a valid token, else the client IP;
+// the auth class always keys by IP, so that a stolen token cannot buy a
+// second login quota. When the store fails the request goes on (fail-open):
+// limiting is a protection, not a dependency.
+func RateLimit(limiter ports.RateLimiter, policies RateLimitPolicies, obs LimiterObserver, log *zap.Logger) gin.HandlerFunc {
+	var lastLog atomic.Int64 // unix nanos of the last failure logged
+	return func(c *gin.Context) {
+		policy := policies.classify(c.Request.URL.Path)
+		key := "ip:" + c.ClientIP()
+		if sub, ok := TokenSubject(c); ok && policy.Class() != policies.Auth.Class() {
+			key = "user:" + sub
+		}
+		ctx, cancel := context.WithTimeout(c.Request.Context(), limiterBudget)
+		d, err := limiter.Allow(ctx, policy, key)
+		cancel()
+		if err != nil {
+			if obs != nil {
+				obs.LimiterFailure(policy.Class())
+			}
+			// At most one log line a second, however many requests fail open.
+			now := time.Now().UnixNano()
+			if last := lastLog.Load(); now-last > int64(time.Second) && lastLog.CompareAndSwap(last, now) {
+				log.Warn("rate limiter unavailable; failing open", zap.String("class", policy.Class()), zap.Error(err))
+			}
+			c.Next()
+			return
+		}
+		setRateLimitHeaders(c, policy, d)
+		if obs != nil {
+			outcome := "allowed"
+			if !d.Allowed {
+				outcome = "refused"
+			}
+			obs.LimiterDecision(policy.Class(), outcome)
+		}
+		if d.Allowed {
+			c.Next()
+			return
+		}
+		retry := int(d.RetryAfter / time.Second)
+		if retry < 1 {
+			retry = 1
+		}
+		c.Header("Retry-After", strconv.Itoa(retry))
+		info := map[string]any{
+			"limit": d.Limit, "window_seconds": int(policy.Window() / time.Second), "remaining": 0,
+			"reset_time": FormatTime(d.Reset), "retry_after_seconds": retry,
+		}
+		if d.Locked() {
+			info["locked_until"] = FormatTime(d.LockedUntil)
+		}
+		FailWith(c, errs.E(errs.RateLimited, "rate_limit_exceeded",
+			fmt.Sprintf("Too many requests. Try again in %d seconds.", retry)),
+			map[string]any{"endpoint_type": policy.Class(), "rate_limit": info})
+	}
+}
+
+func setRateLimitHeaders(c *gin.Context, p ports.Policy, d ports.Decision) {
+	h := c.Writer.Header()
+	window := int(p.Window() / time.Second)
+	resetAfter := int(math.Ceil(d.ResetAfter.Seconds()))
+	if resetAfter < 0 {
+		resetAfter = 0
+	}
+	resetUnix := int64(math.Ceil(float64(d.Reset.UnixNano()) / float64(time.Second)))
+	h.Set("X-RateLimit-Limit", strconv.Itoa(d.Limit))
+	h.Set("X-RateLimit-Remaining", strconv.Itoa(d.Remaining))
+	h.Set("X-RateLimit-Reset", strconv.FormatInt(resetUnix, 10))
+	h.Set("X-RateLimit-Window", strconv.Itoa(window))
+	h.Set("X-RateLimit-Type", p.Class())
+	h.Set("RateLimit-Policy", fmt.Sprintf("%q;q=%d;w=%d", p.Class(), p.Quota(), window))
+	h.Set("RateLimit", fmt.Sprintf("%q;r=%d;t=%d", p.Class(), d.Remaining, resetAfter))
+}

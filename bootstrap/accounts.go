@@ -1,0 +1,84 @@
+package bootstrap
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/gin-gonic/gin"
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/lingo-labs/lingo/adapters/argon2id"
+	"github.com/lingo-labs/lingo/adapters/httpapi"
+	"github.com/lingo-labs/lingo/adapters/jwt"
+	"github.com/lingo-labs/lingo/adapters/sqlstore"
+	"github.com/lingo-labs/lingo/application/auth"
+	"github.com/lingo-labs/lingo/application/users"
+	"github.com/lingo-labs/lingo/config"
+	"github.com/lingo-labs/lingo/ports"
+)
+
+// AccountsModule is issue 3: users, refresh tokens, password hashing and
+// access tokens behind their ports, the auth and users use cases, the auth
+// middleware (as the router's "identify" step) and the routes of API.md §2,
+// the user rows of §3 and the admin user rows of §4. At start it makes sure
+// the configured bootstrap admin exists.
+var AccountsModule = fx.Module("accounts",
+	fx.Provide(
+		fx.Annotate(sqlstore.NewUserRepository, fx.As(new(ports.UserRepository))),
+		fx.Annotate(sqlstore.NewRefreshTokenStore, fx.As(new(ports.RefreshTokenStore))),
+		fx.Annotate(argon2id.New, fx.As(new(ports.PasswordHasher))),
+		fx.Annotate(newTokenIssuer, fx.As(new(ports.TokenIssuer))),
+		newAuthService,
+		newUsersService,
+		httpapi.NewAuthenticator,
+		fx.Annotate(func(a *httpapi.Authenticator) gin.HandlerFunc { return a.Identify }, fx.ResultTags(`name:"identify"`)),
+		httpapi.AsRoutes(httpapi.NewAuthHandler),
+		httpapi.AsRoutes(httpapi.NewUsersHandler),
+		httpapi.AsRoutes(httpapi.NewAdminUsersHandler),
+	),
+	fx.Invoke(ensureAdmin),
+)
+
+func newTokenIssuer(cfg config.Config, clk ports.Clock, ids ports.IDGenerator) (*jwt.Issuer, error) {
+	return jwt.New(jwt.Config{
+		Secret: []byte(cfg.Auth.JWTSecret), Algorithm: cfg.Auth.Algorithm,
+		Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, TTL: cfg.Auth.AccessTTL,
+	}, clk, ids)
+}
+
+type accountPorts struct {
+	fx.In
+	Users  ports.UserRepository
+	Tokens ports.RefreshTokenStore
+	Hasher ports.PasswordHasher
+	Issuer ports.TokenIssuer
+	Clock  ports.Clock
+	IDs    ports.IDGenerator
+}
+
+func newAuthService(p accountPorts, cfg config.Config) *auth.Service {
+	return auth.New(auth.Deps{Users: p.Users, Tokens: p.Tokens, Hasher: p.Hasher, Issuer: p.Issuer,
+		Clock: p.Clock, IDs: p.IDs, RefreshTTL: cfg.Auth.RefreshTTL})
+}
+
+func newUsersService(p accountPorts, sessions *auth.Service) *users.Service {
+	return users.New(users.Deps{Users: p.Users, Hasher: p.Hasher, Sessions: sessions, Clock: p.Clock, IDs: p.IDs})
+}
+
+// ensureAdmin runs after the database's start hook (which migrates), since
+// the users service depends on the database and fx runs start hooks in
+// the order their owners were built.
+func ensureAdmin(lc fx.Lifecycle, cfg config.Config, svc *users.Service, log *zap.Logger) {
+	if cfg.Admin.Email == "" {
+		return
+	}
+	lc.Append(fx.Hook{OnStart: func(ctx context.Context) error {
+		changed, err := svc.EnsureAdmin(ctx, cfg.Admin.Email, cfg.Admin.Password)
+		if err != nil {
+			return fmt.Errorf("LINGO_ADMIN_EMAIL/LINGO_ADMIN_PASSWORD: %w", err)
+		}
+		log.Info("bootstrap admin ensured", zap.String("email", cfg.Admin.Email), zap.Bool("changed", changed))
+		return nil
+	}})
+}
