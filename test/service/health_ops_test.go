@@ -346,3 +346,15 @@ func TestReadyAnswerFollowsNewProbeRuns(t *testing.T) {
 	clk.Advance(1500 * time.Millisecond)
 	assert.Equal(t, "2026-11-26T09:30:01.500Z", checkedAt(), "a new run after the TTL")
 }
+
+// TestLimiterDecisionsReachMetrics checks the wiring: the limiter middleware
+// counts its decisions through *metrics.Metrics.
+func TestLimiterDecisionsReachMetrics(t *testing.T) {
+	app := harness.Start(t, harness.Options{Env: map[string]string{"LINGO_RATELIMIT_ENABLED": "true", "LINGO_REDIS_ADDR": ""}})
+	for range 2 {
+		app.Do(harness.Request{Method: "GET", Path: "/api/health"})
+	}
+	fams := scrapeApp(t, app)
+	got := withLabels(t, fams, metrics.LimiterDecisionsTotal, map[string]string{"class": "health", "outcome": "allowed"})
+	assert.Equal(t, 2.0, got.GetCounter().GetValue())
+}
