@@ -61,6 +61,126 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/health/detailed": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Every component, the process and the services built on them.
+         * @description Always 200: `status` says what is wrong (readiness is the call whose status code a load balancer acts on).
+         *     `components` holds `database`, `redis` and `avatar_storage`, each from the shared probe run (each probe has
+         *     its own deadline, runs concurrently with the others, and its result is reused for about a second). In the
+         *     embedded default `redis` describes the in-process adapters: healthy, `details.mode: embedded`.
+         *     A check taking ≥ 500 ms is degraded, ≥ 1000 ms unhealthy; Redis memory ≥ 90 % of maxmemory is degraded,
+         *     ≥ 95 % unhealthy; a component that does not answer is unavailable. The database is critical: when it is
+         *     unavailable or unhealthy the service is `unavailable`; any other trouble makes it `degraded`.
+         */
+        get: operations["getHealthDetailed"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/cache": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The read-through cache and its store (Redis INFO, or the in-process figures).
+         * @description Asks the store now (one PING and one INFO under the probe deadline). Always 200. With Redis, `server`,
+         *     `memory` and `clients` are Redis' own INFO figures and `pool` the go-redis client pool; when Redis does not
+         *     answer, `status` is `unavailable`, `connected` false and those three sections are null. In the embedded
+         *     default `mode` is `embedded`, `status` healthy, `server` and `memory` describe the in-process cache (its
+         *     keyspace lookups are the application's own, `maxmemory_bytes` its configured bound), `clients` is null and
+         *     `pool` zeros. `application` counts this instance's read-through lookups (catalog and progress reads).
+         *     `usage_percent` is null when there is no maxmemory. Ratios are 0 before the first lookup.
+         */
+        get: operations["getHealthCache"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/system": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Status, version and each dependency, in short.
+         * @description Always 200; `services` holds the same checks as `/api/health/detailed`'s `components`, from the shared probe run.
+         */
+        get: operations["getHealthSystem"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/health/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Database pool, Redis and request figures as JSON.
+         * @description Always 200. `database.pool` is database/sql's pool, `redis` the last shared check of the cache's store with
+         *     this instance's cache lookups, `requests` every request this instance served (by status code; latency
+         *     quantiles estimated from the histogram buckets of `/metrics`). Null sections are figures this
+         *     configuration does not have.
+         */
+        get: operations["getHealthMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Prometheus metrics (text format, not enveloped, not rate limited).
+         * @description Series: `lingo_http_requests_total{method,route,status}` and `lingo_http_request_duration_seconds{method,route}`
+         *     (route is the route template, `unmatched` for unknown paths), `lingo_cache_hits_total`,
+         *     `lingo_cache_misses_total`, `lingo_db_pool_{open,in_use,idle,max_open}_connections`,
+         *     `lingo_db_pool_wait_count_total`, `lingo_db_pool_wait_duration_seconds_total`,
+         *     `lingo_ratelimit_decisions_total{class,outcome}`, `lingo_ratelimit_failures_total{class}`,
+         *     `lingo_build_info{version}`, and the Go runtime and process collectors.
+         */
+        get: operations["getMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/register": {
         parameters: {
             query?: never;
@@ -667,8 +787,128 @@ export interface components {
             critical?: boolean;
             error?: string;
             checked_at?: components["schemas"]["Instant"];
+            details?: {
+                [key: string]: unknown;
+            };
         } & {
             [key: string]: unknown;
+        };
+        HealthDetailed: {
+            status: components["schemas"]["HealthStatus"];
+            components: {
+                [key: string]: components["schemas"]["ComponentCheck"];
+            };
+            system: components["schemas"]["SystemInfo"];
+            services: {
+                cache: {
+                    /** @enum {string} */
+                    mode: "redis" | "embedded";
+                    application: components["schemas"]["CacheApplication"];
+                };
+                rate_limiter: {
+                    enabled: boolean;
+                    /** @enum {string} */
+                    backend: "redis" | "memory";
+                };
+            };
+        };
+        SystemInfo: {
+            version: string;
+            uptime_seconds: number;
+            go_version: string;
+            goroutines: number;
+            num_cpu: number;
+            heap_alloc_bytes: number;
+            sys_bytes: number;
+            gc_cycles: number;
+        };
+        CacheApplication: {
+            hits: number;
+            misses: number;
+            hit_ratio: number;
+        };
+        HealthCache: {
+            status: components["schemas"]["HealthStatus"];
+            /** @enum {string} */
+            mode: "redis" | "embedded";
+            connected: boolean;
+            response_time_ms: number;
+            error?: string;
+            server: {
+                version: string;
+                uptime_seconds: number;
+                ops_per_sec: number;
+                keyspace_hits: number;
+                keyspace_misses: number;
+                hit_ratio: number;
+            } | null;
+            memory: {
+                used_bytes: number;
+                peak_bytes: number;
+                /** @description 0: no limit. */
+                maxmemory_bytes: number;
+                usage_percent: number | null;
+                fragmentation_ratio: number;
+                eviction_policy: string;
+            } | null;
+            clients: {
+                connected: number;
+                blocked: number;
+                rejected_connections: number;
+                total_connections_received: number;
+            } | null;
+            pool: {
+                hits: number;
+                misses: number;
+                timeouts: number;
+                total_conns: number;
+                idle_conns: number;
+                stale_conns: number;
+            };
+            application: components["schemas"]["CacheApplication"];
+        };
+        HealthSystem: {
+            status: components["schemas"]["HealthStatus"];
+            version: string;
+            uptime_seconds: number;
+            services: {
+                [key: string]: components["schemas"]["ComponentCheck"];
+            };
+        };
+        HealthMetrics: {
+            uptime_seconds: number;
+            goroutines: number;
+            database: {
+                pool: {
+                    max_open_connections: number;
+                    open_connections: number;
+                    in_use: number;
+                    idle: number;
+                    wait_count: number;
+                    wait_duration_ms: number;
+                    max_idle_closed: number;
+                    max_lifetime_closed: number;
+                };
+            } | null;
+            redis: {
+                status: components["schemas"]["HealthStatus"];
+                /** @enum {string} */
+                mode: "redis" | "embedded";
+                response_time_ms: number;
+                application: components["schemas"]["CacheApplication"];
+            } | null;
+            requests: {
+                total: number;
+                by_status: {
+                    [key: string]: number;
+                };
+                latency_ms: {
+                    mean: number;
+                    p50: number;
+                    p95: number;
+                    p99: number;
+                };
+            } | null;
         };
         User: {
             /** Format: uuid */
@@ -1107,6 +1347,118 @@ export interface operations {
             };
             503: components["responses"]["Error"];
             default: components["responses"]["Error"];
+        };
+    };
+    getHealthDetailed: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["HealthDetailed"];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getHealthCache: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["HealthCache"];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getHealthSystem: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["HealthSystem"];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getHealthMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["HealthMetrics"];
+                    };
+                };
+            };
+            default: components["responses"]["Error"];
+        };
+    };
+    getMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The metrics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
         };
     };
     register: {
