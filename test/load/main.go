@@ -349,24 +349,34 @@ type answer struct {
 			AccessToken string `json:"access_token"`
 		} `json:"tokens"`
 	} `json:"data"`
+	Errors []struct {
+		Code string `json:"code"`
+	} `json:"errors"`
 	Metadata struct {
 		ErrorCode string `json:"error_code"`
 	} `json:"metadata"`
 }
 
 // observe reads what an answer says back into the mix: acknowledged events,
-// new learners and fresh tokens. It reports whether a 5xx answer was Lingo's
-// error envelope.
-func (m *mix) observe(scenario string, r *vegeta.Result) (envelope503 bool) {
+// new learners and fresh tokens. It reports whether a 503 answer was Lingo's
+// error envelope, and for a failure what it was (the envelope's first error
+// code, or the client's error when nothing was answered).
+func (m *mix) observe(scenario string, r *vegeta.Result) (envelope503 bool, detail string) {
 	var a answer
+	if r.Code == 0 {
+		return false, "no answer: " + r.Error
+	}
 	if len(r.Body) == 0 || json.Unmarshal(r.Body, &a) != nil {
-		return false
+		return false, "not JSON"
+	}
+	if len(a.Errors) > 0 {
+		detail = a.Errors[0].Code
 	}
 	if r.Code == http.StatusServiceUnavailable {
-		return a.Metadata.ErrorCode == "service_unavailable"
+		return a.Metadata.ErrorCode == "service_unavailable", detail
 	}
 	if r.Code != 200 && r.Code != 201 {
-		return false
+		return false, detail
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -383,13 +393,13 @@ func (m *mix) observe(scenario string, r *vegeta.Result) (envelope503 bool) {
 		}
 	case "register", "login":
 		if a.Data.User == nil || a.Data.Tokens == nil {
-			return false
+			return false, ""
 		}
 		if nl, ok := m.pending[a.Data.User.Email]; ok && scenario == "register" {
 			delete(m.pending, nl.email)
 			nl.token = a.Data.Tokens.AccessToken
 			m.learners = append(m.learners, nl)
-			return false
+			return false, ""
 		}
 		for _, l := range m.learners {
 			if l.email == a.Data.User.Email {
@@ -397,7 +407,7 @@ func (m *mix) observe(scenario string, r *vegeta.Result) (envelope503 bool) {
 			}
 		}
 	}
-	return false
+	return false, ""
 }
 
 func (m *mix) writeAcks(path string) error {
@@ -418,6 +428,7 @@ type sample struct {
 	code        uint16
 	latency     time.Duration
 	envelope503 bool
+	detail      string
 }
 
 func (m *mix) attack() *report {
@@ -433,7 +444,7 @@ func (m *mix) attack() *report {
 	start := time.Now()
 	for r := range atk.Attack(m.targeter(), rate, m.o.duration, "lingo") {
 		sc := scenarioOf(r.Method, r.URL)
-		env := m.observe(sc, r)
+		env, detail := m.observe(sc, r)
 		met := rep.byScenario[sc]
 		if met == nil {
 			met = &vegeta.Metrics{}
@@ -441,7 +452,7 @@ func (m *mix) attack() *report {
 		}
 		met.Add(r)
 		rep.all.Add(r)
-		rep.samples = append(rep.samples, sample{at: r.Timestamp, scenario: sc, code: r.Code, latency: r.Latency, envelope503: env})
+		rep.samples = append(rep.samples, sample{at: r.Timestamp, scenario: sc, code: r.Code, latency: r.Latency, envelope503: env, detail: detail})
 	}
 	rep.elapsed = time.Since(start)
 	for _, met := range rep.byScenario {
@@ -523,6 +534,48 @@ func (r *report) write(w io.Writer, o options) {
 		fmt.Fprintf(w, "| %s | %d | %d | %d | %d | %d | %s | %s | %s |\n", p.name, p.n, p.ok, p.fivexx, p.env503, p.noAnswer,
 			ms(p.p50), ms(p.p99), ms(p.max))
 	}
+	r.writeFailures(w)
+}
+
+// writeFailures lists the answers that were not 2xx by phase, scenario,
+// status and error code, so a failed check says where to look.
+func (r *report) writeFailures(w io.Writer) {
+	type key struct {
+		phase, scenario, detail string
+		code                    uint16
+	}
+	counts := map[key]int{}
+	var keys []key
+	for _, s := range r.samples {
+		if s.code >= 200 && s.code < 300 {
+			continue
+		}
+		k := key{phase: r.phaseOf(s.at), scenario: s.scenario, detail: s.detail, code: s.code}
+		if counts[k] == 0 {
+			keys = append(keys, k)
+		}
+		counts[k]++
+	}
+	if len(keys) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "| phase | scenario | status | error | answers |")
+	fmt.Fprintln(w, "|---|---|---:|---|---:|")
+	for _, k := range keys {
+		fmt.Fprintf(w, "| %s | %s | %d | %s | %d |\n", k.phase, k.scenario, k.code, k.detail, counts[k])
+	}
+}
+
+// phaseOf names the phase a request started in ("before" the first mark).
+func (r *report) phaseOf(at time.Time) string {
+	name := "before"
+	for _, p := range r.phases {
+		if !at.Before(p.start) {
+			name = p.name
+		}
+	}
+	return name
 }
 
 func codes(m map[string]int) string {
