@@ -99,21 +99,47 @@ func (t *learnerTx) State(day, today calendar.Date) (progress.State, error) {
 	return st, nil
 }
 
+// activeDates returns the learner's active dates. The database folds them
+// into runs of consecutive dates (gaps and islands: a date minus its rank is
+// constant along a run) and only the runs cross the wire, so a learner with
+// years of daily activity costs a row, not a row per day.
 func activeDates(tx *gorm.DB, userID string) ([]calendar.Date, error) {
-	rows, err := tx.Raw(`SELECT local_date FROM learner_days WHERE user_id = ? AND active = ?`, userID, true).Rows()
+	day := `julianday(local_date)`
+	if dialectOf(tx) == Postgres {
+		day = `local_date::date`
+	}
+	// Ordering by the date value, not the text, spares PostgreSQL a
+	// collation-aware string sort.
+	rows, err := tx.Raw(`SELECT MIN(local_date), COUNT(*) FROM (
+			SELECT local_date, `+day+` - CAST(ROW_NUMBER() OVER (ORDER BY `+day+`) AS INTEGER) AS run
+			FROM learner_days WHERE user_id = ? AND active = ?) t
+		GROUP BY run`, userID, true).Rows()
 	if err != nil {
 		return nil, Classify(err)
 	}
 	defer rows.Close()
 	var out []calendar.Date
 	for rows.Next() {
-		var d sqlDate
-		if err := rows.Scan(&d); err != nil {
+		var (
+			first sqlDate
+			n     int
+		)
+		if err := rows.Scan(&first, &n); err != nil {
 			return nil, Classify(err)
 		}
-		out = append(out, d.Date)
+		for i := range n {
+			out = append(out, first.Date.AddDays(i))
+		}
 	}
 	return out, Classify(rows.Err())
+}
+
+// dialectOf tells the dialect from a transaction's handle.
+func dialectOf(tx *gorm.DB) Dialect {
+	if tx.Dialector.Name() == "postgres" {
+		return Postgres
+	}
+	return SQLite
 }
 
 func achievements(tx *gorm.DB, userID string) ([]progress.Unlock, error) {
