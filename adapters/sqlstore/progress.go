@@ -28,17 +28,17 @@ func (s *ProgressStore) Update(ctx context.Context, userID string, fn func(ports
 	return s.db.Transaction(ctx, func(tx *gorm.DB) error {
 		// The row is made on the learner's first event; ON CONFLICT makes
 		// concurrent first events wait for each other instead of failing.
-		if err := tx.Exec(`INSERT INTO learner_progress (user_id, updated_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING`,
-			userID, s.db.at(time.Now())).Error; err != nil {
-			return Classify(err)
-		}
+		// On PostgreSQL the DO UPDATE arm takes the row lock (as SELECT ...
+		// FOR UPDATE would) in the same round trip. SQLite needs no row
+		// lock: the DSN's _txlock=immediate makes every transaction take the
+		// database's write lock at BEGIN.
+		q := `INSERT INTO learner_progress (user_id, updated_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING`
 		if s.db.dialect == Postgres {
-			// SQLite needs no row lock: the DSN's _txlock=immediate makes
-			// every transaction take the database's write lock at BEGIN.
-			var id []string
-			if err := tx.Raw(`SELECT user_id FROM learner_progress WHERE user_id = ? FOR UPDATE`, userID).Scan(&id).Error; err != nil {
-				return Classify(err)
-			}
+			q = `INSERT INTO learner_progress (user_id, updated_at) VALUES (?, ?)
+				ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id`
+		}
+		if err := tx.Exec(q, userID, s.db.at(time.Now())).Error; err != nil {
+			return Classify(err)
 		}
 		return fn(&learnerTx{db: s.db, tx: tx, userID: userID})
 	})

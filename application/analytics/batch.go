@@ -34,17 +34,18 @@ type itemOutcome struct {
 // transaction back and the caller falls back to one transaction per item,
 // which decides item by item what can be stored.
 func (s *Service) applyBatch(ctx context.Context, userID string, todo []pending, items []BatchItem,
-	goal int, today calendar.Date, received time.Time) ([]itemOutcome, error) {
+	goal int, today calendar.Date, received time.Time) ([]itemOutcome, *progress.Summary, error) {
 	out := make([]itemOutcome, len(todo))
+	if len(todo) == 0 {
+		return out, nil, nil
+	}
+	var sum progress.Summary
 	err := s.progress.Update(ctx, userID, func(tx ports.LearnerTx) error {
-		ids := make([]string, len(todo))
-		for i, p := range todo {
-			ids[i] = p.ev.EventID()
-		}
-		known, err := tx.FindEvents(ids)
-		if err != nil {
-			return err
-		}
+		// No item of todo was stored when the batch was read (RecordBatch
+		// answered those as replays); one stored since by a concurrent
+		// request makes AppendAll fail on the unique index, and the
+		// per-item fallback answers it as a replay.
+		known := map[string]ports.StoredEvent{}
 		bt := &batchTx{inner: tx, known: known, days: map[calendar.Date]progress.Day{},
 			lessonDone: map[string]bool{}, courseLessons: map[string][]string{}, courseDone: map[string]ports.StoredEvent{}}
 		for i, p := range todo {
@@ -54,9 +55,21 @@ func (s *Service) applyBatch(ctx context.Context, userID string, todo []pending,
 			}
 			out[i] = itemOutcome{res: res, err: err}
 		}
-		return tx.AppendAll(bt.appends)
+		if err := tx.AppendAll(bt.appends); err != nil {
+			return err
+		}
+		// The state after the batch is at hand: no second read for effects.
+		st, err := bt.State(today, today)
+		if err != nil {
+			return err
+		}
+		sum = progress.Summarize(st.TotalXP, st.Streak, st.Today, goal)
+		return nil
 	})
-	return out, err
+	if err != nil {
+		return out, nil, err
+	}
+	return out, &sum, nil
 }
 
 // batchTx is a LearnerTx for the items of one batch: reads come from the

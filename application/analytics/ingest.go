@@ -478,7 +478,7 @@ func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchI
 		todo = append(todo, pending{i: i, ev: ev, subj: subj})
 	}
 	sort.SliceStable(todo, func(a, b int) bool { return todo[a].ev.OccurredAt().Before(todo[b].ev.OccurredAt()) })
-	outcomes, err := s.applyBatch(ctx, userID, todo, items, goal, today, received)
+	outcomes, after, err := s.applyBatch(ctx, userID, todo, items, goal, today, received)
 	if err != nil {
 		if ctx.Err() != nil {
 			return BatchResult{}, ctx.Err()
@@ -521,12 +521,17 @@ func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchI
 			out.Summary.Rejected++
 		}
 	}
-	// The batch's effects are the learner's state after it, read once.
-	snap, err := s.progress.Snapshot(ctx, userID, today)
-	if err != nil {
-		return BatchResult{}, err
+	// The batch's effects are the learner's state after it: known from the
+	// one-transaction path, else read once.
+	if after == nil {
+		snap, err := s.progress.Snapshot(ctx, userID, today)
+		if err != nil {
+			return BatchResult{}, err
+		}
+		sum := progress.Summarize(snap.TotalXP, progress.NewStreak(snap.ActiveDates), snap.Today, goal)
+		after = &sum
 	}
-	sum := progress.Summarize(snap.TotalXP, progress.NewStreak(snap.ActiveDates), snap.Today, goal)
+	sum := *after
 	out.Effects.TotalXP, out.Effects.Level = sum.TotalXP, sum.Level.Level
 	out.Effects.Streak.Current, out.Effects.Streak.Longest = sum.CurrentStreak, sum.LongestStreak
 	out.Effects.DailyGoal.GoalXP, out.Effects.DailyGoal.TodayXP, out.Effects.DailyGoal.Met = sum.DailyGoal.GoalXP, sum.DailyGoal.TodayXP, sum.DailyGoal.Met
