@@ -18,7 +18,7 @@ import (
 // send many events; the limiter has its own tests) and a fake clock.
 type engineApp struct {
 	*harness.App
-	clock *clock.Fake
+	clock  *clock.Fake
 	admin  string   // an admin's access token
 	emails sync.Map // learner id → email
 }
