@@ -61,6 +61,7 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 		sqlstore.Module,
 		HealthModule,
 		AccountsModule,
+		SettingsModule,
 		RateLimitModule,
 		httpapi.Module,
 	}
