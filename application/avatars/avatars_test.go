@@ -84,14 +84,12 @@ func (s *store) keys() []string {
 }
 
 type fixture struct {
-	svc      *avatars.Service
-	users    *fakes.Users
-	store    *store
-	proc     *processor
-	orphans  []string
-	userID   string
-	keySeq   int
-	keysMade []string
+	svc     *avatars.Service
+	users   *fakes.Users
+	store   *store
+	proc    *processor
+	orphans []string
+	userID  string
 }
 
 func setup(t *testing.T) *fixture {
