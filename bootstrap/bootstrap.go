@@ -63,6 +63,7 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 		AccountsModule,
 		SettingsModule,
 		RateLimitModule,
+		EngineModule,
 		httpapi.Module,
 	}
 	return append(options, opts.FX...)

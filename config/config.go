@@ -314,8 +314,8 @@ func (c Config) validate() error {
 	}
 	for name, q := range map[string]Quota{"AUTH": c.RateLimit.Auth, "USER": c.RateLimit.User,
 		"ANALYTICS": c.RateLimit.Analytics, "HEALTH": c.RateLimit.Health, "GENERAL": c.RateLimit.General} {
-		if q.Limit < 1 || q.Window < time.Second {
-			bad("LINGO_RATELIMIT_"+name+"_LIMIT", "must be ≥ 1 with a window of at least 1s")
+		if q.Limit < 1 || q.Limit > 1_000_000 || q.Window < time.Second {
+			bad("LINGO_RATELIMIT_"+name+"_LIMIT", "must be 1 to 1000000 with a window of at least 1s")
 		}
 	}
 	if c.Health.CheckTimeout <= 0 {

@@ -39,5 +39,9 @@ var Module = fx.Module("sqlstore",
 	fx.Provide(
 		NewFromConfig,
 		fx.Annotate(NewProbe, fx.As(new(ports.HealthProbe)), fx.ResultTags(`group:"probes"`)),
+		fx.Annotate(NewCatalogRepository, fx.As(new(ports.CatalogRepository))),
+		fx.Annotate(NewEventStore, fx.As(new(ports.EventStore))),
+		fx.Annotate(NewProgressStore, fx.As(new(ports.ProgressStore))),
+		fx.Annotate(NewLearnerSettings, fx.As(new(ports.LearnerSettings))),
 	),
 )

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"os/exec"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -70,3 +71,10 @@ func (r *RedisServer) Stop() {
 	_ = r.cmd.Wait()
 	r.cmd = nil
 }
+
+// Pause freezes the server (SIGSTOP): connections stay open but nothing
+// answers, the worst case for a client's timeouts.
+func (r *RedisServer) Pause() { _ = r.cmd.Process.Signal(syscall.SIGSTOP) }
+
+// Resume lets a paused server go on (SIGCONT).
+func (r *RedisServer) Resume() { _ = r.cmd.Process.Signal(syscall.SIGCONT) }

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/test/harness"
 )
 
@@ -155,4 +156,72 @@ func TestConcurrentBurstOverTwoInstances(t *testing.T) {
 	}
 	wg.Wait()
 	assert.EqualValues(t, 1, refused.Load())
+}
+
+// TestAuthLockout: the request over the auth quota starts a 5-minute lockout
+// that covers every auth-class path; a second lockout within 24 h lasts 10.
+func TestAuthLockout(t *testing.T) {
+	fake := clock.NewFake(time.Now().UTC().Truncate(time.Second))
+	app := harness.Start(t, harness.Options{Clock: fake, Env: limited(nil)})
+	login := func() *harness.Response {
+		return app.Do(harness.Request{Method: "POST", Path: "/api/auth/login",
+			Body: map[string]any{"email": "nobody@example.com", "password": "wrong-password"}})
+	}
+	for i := 0; i < 5; i++ {
+		require.Equal(t, 401, login().Status, "attempt %d is within the quota", i+1)
+	}
+	over := login()
+	require.Equal(t, 429, over.Status)
+	assert.Equal(t, "auth", over.Env.Metadata["endpoint_type"])
+	assert.Equal(t, "300", over.Header.Get("Retry-After"), "the lockout is 5 minutes")
+	info := over.Env.Metadata["rate_limit"].(map[string]any)
+	assert.NotEmpty(t, info["locked_until"])
+
+	reg := app.Do(harness.Request{Method: "POST", Path: "/api/auth/register",
+		Body: map[string]any{"email": "new@example.com", "password": "long-enough-1", "display_name": "New"}})
+	require.Equal(t, 429, reg.Status, "the lockout covers every auth-class path")
+	retry, _ := strconv.Atoi(reg.Header.Get("Retry-After"))
+	assert.InDelta(t, 300, retry, 2)
+
+	if app.Config.Redis.Addr != "" {
+		return // Redis' clock decides there; the fake clock cannot move it (the adapter suite covers it with miniredis)
+	}
+	fake.Advance(4*time.Minute + 59*time.Second)
+	assert.Equal(t, 429, login().Status, "still locked a second before the end")
+	fake.Advance(2 * time.Second)
+	for i := 0; i < 5; i++ {
+		require.Equal(t, 401, login().Status, "after the lockout the quota is whole")
+	}
+	again := login()
+	require.Equal(t, 429, again.Status)
+	assert.Equal(t, "600", again.Header.Get("Retry-After"), "a second lockout within 24 h is twice as long")
+}
+
+// TestKeyedByUserWhenAuthenticated: with a valid token the user's own quota
+// applies, so two learners behind one IP do not share one.
+func TestKeyedByUserWhenAuthenticated(t *testing.T) {
+	app := harness.Start(t, harness.Options{Env: limited(map[string]string{"LINGO_RATELIMIT_USER_LIMIT": "3"})})
+	token := func(email string) string {
+		r := app.Do(harness.Request{Method: "POST", Path: "/api/auth/register",
+			Body: map[string]any{"email": email, "password": "long-enough-1", "display_name": "L"}})
+		require.Equal(t, 201, r.Status, "%s", r.Body)
+		var s struct {
+			Tokens struct {
+				AccessToken string `json:"access_token"`
+			} `json:"tokens"`
+		}
+		r.Decode(t, &s)
+		return s.Tokens.AccessToken
+	}
+	a, b := token("a@example.com"), token("b@example.com")
+	me := func(tok string) int {
+		return app.Do(harness.Request{Method: "GET", Path: "/api/users/me", Token: tok}).Status
+	}
+	for i := 0; i < 3; i++ {
+		require.Equal(t, 200, me(a))
+	}
+	assert.Equal(t, 429, me(a), "a's quota is spent")
+	assert.Equal(t, 200, me(b), "b has a quota of its own")
+	assert.Equal(t, 401, me(""), "no token: keyed by IP, which has its own quota")
+	assert.Equal(t, 401, me("not-a-token"), "an invalid token keys by IP, not by what it claims")
 }

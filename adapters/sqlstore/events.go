@@ -1,0 +1,322 @@
+package sqlstore
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/lingo-labs/lingo/domain/errs"
+	"github.com/lingo-labs/lingo/domain/learning"
+	"github.com/lingo-labs/lingo/ports"
+)
+
+// eventColumns are learning_events' columns in the order insertEvents writes
+// and scanEvent reads them.
+const eventColumns = `id, user_id, event_id, event_type, category, occurred_at, received_at, local_date,
+	session_id, course_id, lesson_id, exercise_id, duration_seconds, score, is_correct,
+	device_type, platform, app_version, metadata, xp_awarded, body_hash, answer`
+
+const eventColumnCount = 22
+
+// eventArgs are the query parameters of one event row.
+func (db *DB) eventArgs(s ports.StoredEvent) ([]any, error) {
+	r := s.Event.Record()
+	var md any
+	if r.Metadata != nil {
+		b, err := json.Marshal(r.Metadata)
+		if err != nil {
+			return nil, errs.Wrap(errs.Internal, "", fmt.Errorf("encode metadata of event %s: %w", r.ID, err))
+		}
+		md = string(b)
+	}
+	return []any{
+		r.ID, r.UserID, r.EventID, r.EventType, s.Event.Category().String(), db.at(r.OccurredAt), db.at(r.ReceivedAt),
+		r.LocalDate.String(), strOrNil(r.SessionID), strOrNil(r.CourseID), strOrNil(r.LessonID), strOrNil(r.ExerciseID),
+		intOrNil(r.DurationSeconds), intOrNil(r.Score), boolOrNil(r.IsCorrect), r.DeviceType, r.Platform,
+		strOrNil(r.AppVersion), md, r.XPAwarded, s.BodyHash, string(s.Answer),
+	}, nil
+}
+
+// InsertEvents writes events in multi-row INSERTs (as many rows per
+// statement as the drivers' parameter limits allow). It is the store's one
+// way of writing event rows, and the benchmark's baseline.
+func (db *DB) InsertEvents(tx *gorm.DB, events []ports.StoredEvent) error {
+	const perStatement = 400 // 400 × 22 parameters stays under SQLite's 32766
+	for start := 0; start < len(events); start += perStatement {
+		chunk := events[start:min(start+perStatement, len(events))]
+		var b strings.Builder
+		b.WriteString("INSERT INTO learning_events (" + eventColumns + ") VALUES ")
+		args := make([]any, 0, len(chunk)*eventColumnCount)
+		for i, e := range chunk {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString("(?" + strings.Repeat(", ?", eventColumnCount-1) + ")")
+			a, err := db.eventArgs(e)
+			if err != nil {
+				return err
+			}
+			args = append(args, a...)
+		}
+		if err := tx.Exec(b.String(), args...).Error; err != nil {
+			if IsUniqueViolation(err) {
+				return errs.Wrap(errs.Conflict, "event_id_taken", err)
+			}
+			return Classify(err)
+		}
+	}
+	return nil
+}
+
+func scanEvent(sc interface{ Scan(...any) error }) (ports.StoredEvent, error) {
+	var (
+		r                                 learning.EventRecord
+		id, userID, eventID               nullString
+		category                          string
+		occurred, received                sqlTime
+		date                              sqlDate
+		session, course, lesson, exercise nullString
+		appVersion, metadata              nullString
+		duration, score                   nullInt
+		correct                           nullBool
+		hash, answer                      string
+	)
+	if err := sc.Scan(&id, &userID, &eventID, &r.EventType, &category, &occurred, &received, &date,
+		&session, &course, &lesson, &exercise, &duration, &score, &correct,
+		&r.DeviceType, &r.Platform, &appVersion, &metadata, &r.XPAwarded, &hash, &answer); err != nil {
+		return ports.StoredEvent{}, err
+	}
+	r.ID, r.UserID, r.EventID = *id.p, *userID.p, *eventID.p
+	r.OccurredAt, r.ReceivedAt, r.LocalDate = occurred.Time, received.Time, date.Date
+	r.SessionID, r.CourseID, r.LessonID, r.ExerciseID = session.p, course.p, lesson.p, exercise.p
+	r.DurationSeconds, r.Score, r.IsCorrect, r.AppVersion = duration.p, score.p, correct.p, appVersion.p
+	if metadata.p != nil {
+		if err := json.Unmarshal([]byte(*metadata.p), &r.Metadata); err != nil {
+			return ports.StoredEvent{}, errs.Wrap(errs.Internal, "corrupt_event", fmt.Errorf("decode metadata of event %s: %w", r.ID, err))
+		}
+	}
+	e, err := learning.RestoreEvent(r)
+	if err != nil {
+		return ports.StoredEvent{}, err
+	}
+	out := ports.StoredEvent{Event: e, BodyHash: hash}
+	if answer != "" {
+		out.Answer = []byte(answer)
+	}
+	return out, nil
+}
+
+// EventStore reads learning_events.
+type EventStore struct{ db *DB }
+
+var _ ports.EventStore = (*EventStore)(nil)
+
+// NewEventStore makes the event store.
+func NewEventStore(db *DB) *EventStore { return &EventStore{db: db} }
+
+func findEvent(tx *gorm.DB, userID, eventID string) (ports.StoredEvent, bool, error) {
+	e, err := scanEvent(tx.Raw(`SELECT `+eventColumns+` FROM learning_events WHERE user_id = ? AND event_id = ?`, userID, eventID).Row())
+	if errors.Is(err, errNoRows) {
+		return e, false, nil
+	}
+	if err != nil {
+		return e, false, Classify(err)
+	}
+	return e, true, nil
+}
+
+func (s *EventStore) Find(ctx context.Context, userID, eventID string) (ports.StoredEvent, error) {
+	e, ok, err := findEvent(s.db.Gorm(ctx), userID, eventID)
+	if err == nil && !ok {
+		err = errs.E(errs.NotFound, "not_found", "The event was not found.")
+	}
+	return e, err
+}
+
+func (s *EventStore) List(ctx context.Context, f ports.EventFilter) ([]learning.Event, error) {
+	var (
+		where = []string{"user_id = ?"}
+		args  = []any{f.UserID}
+	)
+	if len(f.Types) > 0 {
+		marks := make([]string, len(f.Types))
+		for i, t := range f.Types {
+			marks[i] = "?"
+			args = append(args, t.String())
+		}
+		where = append(where, "event_type IN ("+strings.Join(marks, ", ")+")")
+	}
+	for _, c := range []struct{ col, v string }{{"course_id", f.CourseID}, {"lesson_id", f.LessonID}, {"session_id", f.SessionID}} {
+		if c.v != "" {
+			where = append(where, c.col+" = ?")
+			args = append(args, c.v)
+		}
+	}
+	if !f.From.IsZero() {
+		where = append(where, "occurred_at >= ?")
+		args = append(args, s.db.at(f.From))
+	}
+	if !f.To.IsZero() {
+		where = append(where, "occurred_at < ?")
+		args = append(args, s.db.at(f.To))
+	}
+	if f.After != nil {
+		// Row-value comparison would read better, but spelled out it serves
+		// the (user_id, occurred_at DESC, id DESC) index on both dialects.
+		where = append(where, "(occurred_at < ? OR (occurred_at = ? AND id < ?))")
+		t := s.db.at(f.After.OccurredAt)
+		args = append(args, t, t, f.After.ID)
+	}
+	q := `SELECT ` + eventColumns + ` FROM learning_events WHERE ` + strings.Join(where, " AND ") +
+		` ORDER BY occurred_at DESC, id DESC LIMIT ?`
+	args = append(args, f.Limit)
+	rows, err := s.db.Gorm(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return nil, Classify(err)
+	}
+	defer rows.Close()
+	out := []learning.Event{}
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, Classify(err)
+		}
+		out = append(out, e.Event)
+	}
+	return out, Classify(rows.Err())
+}
+
+func (s *EventStore) LastReceivedAt(ctx context.Context) (time.Time, bool, error) {
+	var t sqlTime
+	err := s.db.Gorm(ctx).Raw(`SELECT MAX(received_at) FROM learning_events`).Row().Scan(&t)
+	if err != nil {
+		return time.Time{}, false, Classify(err)
+	}
+	return t.Time, !t.IsZero(), nil
+}
+
+func (s *EventStore) Ping(ctx context.Context) error {
+	var n int
+	if err := s.db.Gorm(ctx).Raw(`SELECT 1 FROM learning_events LIMIT 1`).Scan(&n).Error; err != nil {
+		return errs.Wrap(errs.Unavailable, "event_store_unavailable", err)
+	}
+	return nil
+}
+
+// utcDay is the SQL expression of occurred_at's UTC date.
+func (db *DB) utcDay() string {
+	if db.dialect == Postgres {
+		return `to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
+	}
+	return `substr(occurred_at, 1, 10)`
+}
+
+func (s *EventStore) Metrics(ctx context.Context, from, to time.Time) (ports.Metrics, error) {
+	m := ports.Metrics{ByType: map[string]int{}, Timeline: []ports.TimelineDay{}}
+	g := s.db.Gorm(ctx)
+	f, t := s.db.at(from), s.db.at(to)
+
+	hasUsers, err := s.db.hasTable(ctx, "users")
+	if err != nil {
+		return m, err
+	}
+	if hasUsers {
+		rows, err := g.Raw(`SELECT created_at FROM users`).Rows()
+		if err != nil {
+			return m, Classify(err)
+		}
+		for rows.Next() {
+			var c sqlTime
+			if err := rows.Scan(&c); err != nil {
+				rows.Close()
+				return m, Classify(err)
+			}
+			m.UsersTotal++
+			if !c.Before(from) && c.Before(to) {
+				m.UsersNew++
+			}
+		}
+		rows.Close()
+	} else if err := g.Raw(`SELECT COUNT(*) FROM learner_progress`).Row().Scan(&m.UsersTotal); err != nil {
+		return m, Classify(err)
+	}
+
+	for _, w := range []struct {
+		dst  *int
+		back time.Duration
+	}{{&m.ActiveDaily, 24 * time.Hour}, {&m.ActiveWeekly, 7 * 24 * time.Hour}, {&m.ActiveMonth, 30 * 24 * time.Hour}} {
+		if err := g.Raw(`SELECT COUNT(DISTINCT user_id) FROM learning_events WHERE occurred_at >= ? AND occurred_at < ? AND category <> 'progress'`,
+			s.db.at(to.Add(-w.back)), t).Row().Scan(w.dst); err != nil {
+			return m, Classify(err)
+		}
+	}
+
+	rows, err := g.Raw(`SELECT event_type, COUNT(*), COALESCE(SUM(xp_awarded), 0) FROM learning_events
+		WHERE occurred_at >= ? AND occurred_at < ? GROUP BY event_type`, f, t).Rows()
+	if err != nil {
+		return m, Classify(err)
+	}
+	for rows.Next() {
+		var (
+			typ   string
+			n, xp int
+		)
+		if err := rows.Scan(&typ, &n, &xp); err != nil {
+			rows.Close()
+			return m, Classify(err)
+		}
+		m.ByType[typ] = n
+		m.EventsTotal += n
+		m.XPAwarded += xp
+	}
+	rows.Close()
+	m.LessonsCompleted = m.ByType["lesson_completed"]
+	m.CoursesCompleted = m.ByType["course_completed"]
+
+	var avg *float64
+	if err := g.Raw(`SELECT AVG(score) FROM learning_events WHERE occurred_at >= ? AND occurred_at < ?
+		AND event_type = 'lesson_completed' AND score IS NOT NULL`, f, t).Row().Scan(&avg); err != nil {
+		return m, Classify(err)
+	}
+	m.AverageScore = avg
+
+	rows, err = g.Raw(`SELECT `+s.db.utcDay()+` AS day, COUNT(DISTINCT user_id), COUNT(*), COALESCE(SUM(xp_awarded), 0)
+		FROM learning_events WHERE occurred_at >= ? AND occurred_at < ? GROUP BY day ORDER BY day`, f, t).Rows()
+	if err != nil {
+		return m, Classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			d  sqlDate
+			td ports.TimelineDay
+		)
+		if err := rows.Scan(&d, &td.ActiveUsers, &td.Events, &td.XP); err != nil {
+			return m, Classify(err)
+		}
+		td.Date = d.Date
+		m.Timeline = append(m.Timeline, td)
+	}
+	return m, Classify(rows.Err())
+}
+
+// hasTable reports whether a table of another feature exists yet in the
+// current schema (the accounts and preferences migrations may be absent on
+// a branch that has only the engine).
+func (db *DB) hasTable(ctx context.Context, name string) (bool, error) {
+	var n int
+	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`
+	if db.dialect == Postgres {
+		q = `SELECT COUNT(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
+			WHERE c.relname = ? AND c.relkind IN ('r', 'p') AND n.nspname = current_schema()`
+	}
+	if err := db.Gorm(ctx).Raw(q, name).Row().Scan(&n); err != nil {
+		return false, Classify(err)
+	}
+	return n > 0, nil
+}

@@ -1,0 +1,347 @@
+package sqlstore
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/lingo-labs/lingo/domain/calendar"
+	"github.com/lingo-labs/lingo/domain/errs"
+	"github.com/lingo-labs/lingo/domain/learning"
+	"github.com/lingo-labs/lingo/domain/progress"
+	"github.com/lingo-labs/lingo/ports"
+)
+
+// ProgressStore keeps each learner's events and aggregates: learner_progress
+// (totals and counters, and the row that is locked), learner_days,
+// completed_lessons, completed_courses and learner_achievements.
+type ProgressStore struct{ db *DB }
+
+var _ ports.ProgressStore = (*ProgressStore)(nil)
+
+// NewProgressStore makes the progress store.
+func NewProgressStore(db *DB) *ProgressStore { return &ProgressStore{db: db} }
+
+func (s *ProgressStore) Update(ctx context.Context, userID string, fn func(ports.LearnerTx) error) error {
+	return s.db.Transaction(ctx, func(tx *gorm.DB) error {
+		// The row is made on the learner's first event; ON CONFLICT makes
+		// concurrent first events wait for each other instead of failing.
+		if err := tx.Exec(`INSERT INTO learner_progress (user_id, updated_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING`,
+			userID, s.db.at(time.Now())).Error; err != nil {
+			return Classify(err)
+		}
+		if s.db.dialect == Postgres {
+			// SQLite needs no row lock: the DSN's _txlock=immediate makes
+			// every transaction take the database's write lock at BEGIN.
+			var id []string
+			if err := tx.Raw(`SELECT user_id FROM learner_progress WHERE user_id = ? FOR UPDATE`, userID).Scan(&id).Error; err != nil {
+				return Classify(err)
+			}
+		}
+		return fn(&learnerTx{db: s.db, tx: tx, userID: userID})
+	})
+}
+
+type learnerTx struct {
+	db     *DB
+	tx     *gorm.DB
+	userID string
+}
+
+func (t *learnerTx) FindEvent(eventID string) (ports.StoredEvent, bool, error) {
+	return findEvent(t.tx, t.userID, eventID)
+}
+
+func (t *learnerTx) CourseCompletion(courseID string) (ports.StoredEvent, bool, error) {
+	return courseCompletion(t.tx, t.userID, courseID)
+}
+
+func courseCompletion(tx *gorm.DB, userID, courseID string) (ports.StoredEvent, bool, error) {
+	var rowID []string
+	if err := tx.Raw(`SELECT event_row_id FROM completed_courses WHERE user_id = ? AND course_id = ?`, userID, courseID).
+		Scan(&rowID).Error; err != nil {
+		return ports.StoredEvent{}, false, Classify(err)
+	}
+	if len(rowID) == 0 {
+		return ports.StoredEvent{}, false, nil
+	}
+	e, err := scanEvent(tx.Raw(`SELECT `+eventColumns+` FROM learning_events WHERE id = ?`, rowID[0]).Row())
+	if err != nil {
+		return e, false, Classify(err)
+	}
+	return e, true, nil
+}
+
+func (t *learnerTx) State(day, today calendar.Date) (progress.State, error) {
+	var st progress.State
+	if err := t.tx.Raw(`SELECT total_xp FROM learner_progress WHERE user_id = ?`, t.userID).Row().Scan(&st.TotalXP); err != nil {
+		return st, Classify(err)
+	}
+	dates, err := activeDates(t.tx, t.userID)
+	if err != nil {
+		return st, err
+	}
+	st.Streak = progress.NewStreak(dates)
+	unlocks, err := achievements(t.tx, t.userID)
+	if err != nil {
+		return st, err
+	}
+	for _, u := range unlocks {
+		st.Achievements = append(st.Achievements, u.Achievement)
+	}
+	if st.Day, err = loadDay(t.tx, t.userID, day); err != nil {
+		return st, err
+	}
+	if st.Today, err = loadDay(t.tx, t.userID, today); err != nil {
+		return st, err
+	}
+	return st, nil
+}
+
+func activeDates(tx *gorm.DB, userID string) ([]calendar.Date, error) {
+	rows, err := tx.Raw(`SELECT local_date FROM learner_days WHERE user_id = ? AND active = ?`, userID, true).Rows()
+	if err != nil {
+		return nil, Classify(err)
+	}
+	defer rows.Close()
+	var out []calendar.Date
+	for rows.Next() {
+		var d sqlDate
+		if err := rows.Scan(&d); err != nil {
+			return nil, Classify(err)
+		}
+		out = append(out, d.Date)
+	}
+	return out, Classify(rows.Err())
+}
+
+func achievements(tx *gorm.DB, userID string) ([]progress.Unlock, error) {
+	rows, err := tx.Raw(`SELECT code, unlocked_at FROM learner_achievements WHERE user_id = ? ORDER BY unlocked_at, code`, userID).Rows()
+	if err != nil {
+		return nil, Classify(err)
+	}
+	defer rows.Close()
+	out := []progress.Unlock{}
+	for rows.Next() {
+		var (
+			code string
+			at   sqlTime
+		)
+		if err := rows.Scan(&code, &at); err != nil {
+			return nil, Classify(err)
+		}
+		a, err := progress.ParseAchievement(code)
+		if err != nil {
+			return nil, errs.Wrap(errs.Internal, "corrupt_achievement", err)
+		}
+		out = append(out, progress.Unlock{Achievement: a, UnlockedAt: at.Time})
+	}
+	return out, Classify(rows.Err())
+}
+
+const dayColumns = `local_date, xp, credited_xp, goal_xp, goal_met, active, lessons_completed, time_spent_seconds`
+
+func scanDay(sc interface{ Scan(...any) error }) (progress.Day, error) {
+	var (
+		r progress.DayRecord
+		d sqlDate
+	)
+	if err := sc.Scan(&d, &r.XP, &r.CreditedXP, &r.GoalXP, &r.GoalMet, &r.Active, &r.LessonsCompleted, &r.TimeSpentSeconds); err != nil {
+		return progress.Day{}, err
+	}
+	r.Date = d.Date
+	return progress.RestoreDay(r)
+}
+
+func loadDay(tx *gorm.DB, userID string, date calendar.Date) (progress.Day, error) {
+	d, err := scanDay(tx.Raw(`SELECT `+dayColumns+` FROM learner_days WHERE user_id = ? AND local_date = ?`, userID, date.String()).Row())
+	if err == errNoRows {
+		return progress.NewDay(date), nil
+	}
+	return d, Classify(err)
+}
+
+func (t *learnerTx) LessonCompleted(lessonID string) (bool, error) {
+	var n int
+	err := t.tx.Raw(`SELECT COUNT(*) FROM completed_lessons WHERE user_id = ? AND lesson_id = ?`, t.userID, lessonID).Row().Scan(&n)
+	return n > 0, Classify(err)
+}
+
+func (t *learnerTx) CompletedLessons(courseID string) ([]string, error) {
+	var ids []string
+	err := t.tx.Raw(`SELECT lesson_id FROM completed_lessons WHERE user_id = ? AND course_id = ?`, t.userID, courseID).Scan(&ids).Error
+	return ids, Classify(err)
+}
+
+func (t *learnerTx) Append(a ports.Append) error {
+	e, o := a.Event.Event, a.Outcome
+	rows := append([]ports.StoredEvent{a.Event}, make([]ports.StoredEvent, 0, len(a.ServerEvents))...)
+	for _, se := range a.ServerEvents {
+		rows = append(rows, ports.StoredEvent{Event: se})
+	}
+	if err := t.db.InsertEvents(t.tx, rows); err != nil {
+		return err
+	}
+
+	var c ports.Counters
+	switch e.Type() {
+	case learning.PracticeCompleted:
+		c.PracticeSessions = 1
+	case learning.ExerciseAttempted:
+		c.ExercisesAttempted = 1
+		if ok, _ := e.IsCorrect(); ok {
+			c.ExercisesCorrect = 1
+		}
+	case learning.SessionStarted:
+		c.Sessions = 1
+	}
+	c.TimeSpentSeconds, _ = e.DurationSeconds()
+	if err := t.tx.Exec(`UPDATE learner_progress SET total_xp = ?, practice_sessions = practice_sessions + ?,
+		exercises_attempted = exercises_attempted + ?, exercises_correct = exercises_correct + ?,
+		time_spent_seconds = time_spent_seconds + ?, sessions = sessions + ?, updated_at = ? WHERE user_id = ?`,
+		o.TotalXP, c.PracticeSessions, c.ExercisesAttempted, c.ExercisesCorrect, c.TimeSpentSeconds, c.Sessions,
+		t.db.at(e.ReceivedAt()), t.userID).Error; err != nil {
+		return Classify(err)
+	}
+
+	d := o.Day.Record()
+	if err := t.tx.Exec(`INSERT INTO learner_days (user_id, `+dayColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT (user_id, local_date) DO UPDATE SET xp = excluded.xp, credited_xp = excluded.credited_xp,
+		goal_xp = excluded.goal_xp, goal_met = excluded.goal_met, active = excluded.active,
+		lessons_completed = excluded.lessons_completed, time_spent_seconds = excluded.time_spent_seconds`,
+		t.userID, d.Date.String(), d.XP, d.CreditedXP, d.GoalXP, d.GoalMet, d.Active, d.LessonsCompleted, d.TimeSpentSeconds).Error; err != nil {
+		return Classify(err)
+	}
+
+	at := t.db.at(e.OccurredAt())
+	if o.LessonCompleted != "" {
+		if err := t.tx.Exec(`INSERT INTO completed_lessons (user_id, lesson_id, course_id, completed_at) VALUES (?, ?, ?, ?)`,
+			t.userID, o.LessonCompleted, a.LessonCourseID, at).Error; err != nil {
+			return Classify(err)
+		}
+	}
+	if o.CourseCompleted != "" {
+		if err := t.tx.Exec(`INSERT INTO completed_courses (user_id, course_id, event_row_id, completed_at) VALUES (?, ?, ?, ?)`,
+			t.userID, o.CourseCompleted, e.ID(), at).Error; err != nil {
+			return Classify(err)
+		}
+	}
+	for _, u := range o.Unlocked {
+		if err := t.tx.Exec(`INSERT INTO learner_achievements (user_id, code, unlocked_at) VALUES (?, ?, ?)`,
+			t.userID, u.Achievement.String(), t.db.at(u.UnlockedAt)).Error; err != nil {
+			return Classify(err)
+		}
+	}
+	return nil
+}
+
+func (s *ProgressStore) Snapshot(ctx context.Context, userID string, today calendar.Date) (ports.LearnerSnapshot, error) {
+	var snap ports.LearnerSnapshot
+	err := s.db.Transaction(ctx, func(tx *gorm.DB) error {
+		var rows []struct {
+			TotalXP            int
+			PracticeSessions   int
+			ExercisesAttempted int
+			ExercisesCorrect   int
+			TimeSpentSeconds   int
+			Sessions           int
+		}
+		if err := tx.Raw(`SELECT total_xp, practice_sessions, exercises_attempted, exercises_correct, time_spent_seconds, sessions
+			FROM learner_progress WHERE user_id = ?`, userID).Scan(&rows).Error; err != nil {
+			return Classify(err)
+		}
+		if len(rows) == 1 {
+			r := rows[0]
+			snap.TotalXP = r.TotalXP
+			snap.Counters = ports.Counters{PracticeSessions: r.PracticeSessions, ExercisesAttempted: r.ExercisesAttempted,
+				ExercisesCorrect: r.ExercisesCorrect, TimeSpentSeconds: r.TimeSpentSeconds, Sessions: r.Sessions}
+		}
+		var err error
+		if snap.ActiveDates, err = activeDates(tx, userID); err != nil {
+			return err
+		}
+		if snap.Today, err = loadDay(tx, userID, today); err != nil {
+			return err
+		}
+		if snap.Achievements, err = achievements(tx, userID); err != nil {
+			return err
+		}
+		if err := tx.Raw(`SELECT COUNT(*) FROM completed_lessons WHERE user_id = ?`, userID).Row().Scan(&snap.LessonsCompleted); err != nil {
+			return Classify(err)
+		}
+		if err := tx.Raw(`SELECT COUNT(*) FROM completed_courses WHERE user_id = ?`, userID).Row().Scan(&snap.CoursesCompleted); err != nil {
+			return Classify(err)
+		}
+		cr, err := tx.Raw(`SELECT c.id, c.title, COUNT(cl.lesson_id),
+				(SELECT COUNT(*) FROM lessons l WHERE l.course_id = c.id)
+			FROM completed_lessons cl JOIN courses c ON c.id = cl.course_id
+			WHERE cl.user_id = ? GROUP BY c.id, c.title ORDER BY c.title, c.id`, userID).Rows()
+		if err != nil {
+			return Classify(err)
+		}
+		defer cr.Close()
+		snap.Courses = []ports.CourseProgress{}
+		for cr.Next() {
+			var (
+				p  ports.CourseProgress
+				id nullString
+			)
+			if err := cr.Scan(&id, &p.Title, &p.LessonsCompleted, &p.LessonsTotal); err != nil {
+				return Classify(err)
+			}
+			p.CourseID = *id.p
+			snap.Courses = append(snap.Courses, p)
+		}
+		return Classify(cr.Err())
+	})
+	return snap, err
+}
+
+func (s *ProgressStore) Days(ctx context.Context, userID string, from, to calendar.Date) ([]progress.Day, error) {
+	rows, err := s.db.Gorm(ctx).Raw(`SELECT `+dayColumns+` FROM learner_days WHERE user_id = ? AND local_date >= ? AND local_date <= ?
+		ORDER BY local_date`, userID, from.String(), to.String()).Rows()
+	if err != nil {
+		return nil, Classify(err)
+	}
+	defer rows.Close()
+	var out []progress.Day
+	for rows.Next() {
+		d, err := scanDay(rows)
+		if err != nil {
+			return nil, Classify(err)
+		}
+		out = append(out, d)
+	}
+	return out, Classify(rows.Err())
+}
+
+func (s *ProgressStore) Global(ctx context.Context, userID string) (ports.GlobalStats, error) {
+	var g ports.GlobalStats
+	db := s.db.Gorm(ctx)
+	var mine []int
+	if err := db.Raw(`SELECT total_xp FROM learner_progress WHERE user_id = ?`, userID).Scan(&mine).Error; err != nil {
+		return g, Classify(err)
+	}
+	xp := 0
+	if len(mine) == 1 {
+		xp = mine[0]
+	}
+	hasUsers, err := s.db.hasTable(ctx, "users")
+	if err != nil {
+		return g, err
+	}
+	// With accounts present, "learners" are active learner accounts, with
+	// or without events; before that, every learner with progress.
+	q := `SELECT COUNT(*), COALESCE(SUM(total_xp), 0), COALESCE(SUM(CASE WHEN total_xp < ? THEN 1 ELSE 0 END), 0) FROM learner_progress`
+	if hasUsers {
+		q = `SELECT COUNT(*), COALESCE(SUM(COALESCE(p.total_xp, 0)), 0),
+			COALESCE(SUM(CASE WHEN COALESCE(p.total_xp, 0) < ? THEN 1 ELSE 0 END), 0)
+			FROM users u LEFT JOIN learner_progress p ON p.user_id = u.id
+			WHERE u.role = 'learner' AND u.is_active = ?`
+		err = db.Raw(q, xp, true).Row().Scan(&g.Learners, &g.SumXP, &g.Below)
+	} else {
+		err = db.Raw(q, xp).Row().Scan(&g.Learners, &g.SumXP, &g.Below)
+	}
+	return g, Classify(err)
+}

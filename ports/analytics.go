@@ -1,0 +1,162 @@
+package ports
+
+import (
+	"context"
+	"time"
+
+	"github.com/lingo-labs/lingo/domain/calendar"
+	"github.com/lingo-labs/lingo/domain/learning"
+	"github.com/lingo-labs/lingo/domain/progress"
+)
+
+// LearnerSettings gives the preferences the progress engine needs. The
+// preferences feature owns them; the engine only reads.
+type LearnerSettings interface {
+	// Settings returns the learner's zone and daily_xp_goal, the defaults
+	// (UTC, 20) when the learner never set them. Errors: Unavailable.
+	Settings(ctx context.Context, userID string) (zone calendar.Zone, dailyXPGoal int, err error)
+}
+
+// StoredEvent is a client event as stored, with what idempotency needs: the
+// hash of the canonical request body and the answer first given, both opaque
+// to the store. Server-recorded events have neither.
+type StoredEvent struct {
+	Event    learning.Event
+	BodyHash string
+	Answer   []byte
+}
+
+// EventCursor is a position in the newest-first event order.
+type EventCursor struct {
+	OccurredAt time.Time
+	ID         string
+}
+
+// EventFilter selects one learner's events. Zero values do not filter;
+// Types empty means every type; To is exclusive.
+type EventFilter struct {
+	UserID    string
+	Types     []learning.EventType
+	CourseID  string
+	LessonID  string
+	SessionID string
+	From, To  time.Time
+	After     *EventCursor
+	Limit     int
+}
+
+// Metrics are the admin figures of a range of occurred_at.
+type Metrics struct {
+	UsersTotal, UsersNew                   int
+	ActiveDaily, ActiveWeekly, ActiveMonth int
+	EventsTotal                            int
+	ByType                                 map[string]int
+	LessonsCompleted, CoursesCompleted     int
+	XPAwarded                              int
+	AverageScore                           *float64
+	Timeline                               []TimelineDay
+}
+
+// TimelineDay is one UTC day of the admin timeline.
+type TimelineDay struct {
+	Date        calendar.Date
+	ActiveUsers int
+	Events      int
+	XP          int
+}
+
+// EventStore reads stored events. Writing goes through ProgressStore, since
+// an event and its effects are one transaction.
+type EventStore interface {
+	// Find returns the learner's event with that event_id, or NotFound.
+	Find(ctx context.Context, userID, eventID string) (StoredEvent, error)
+	// List returns up to f.Limit events, newest occurred_at first, ties by
+	// id descending, strictly after f.After when set.
+	List(ctx context.Context, f EventFilter) ([]learning.Event, error)
+	// Metrics counts events with occurred_at in [from, to); the active-user
+	// windows end at to.
+	Metrics(ctx context.Context, from, to time.Time) (Metrics, error)
+	// LastReceivedAt is the latest received_at of any event (false when none).
+	LastReceivedAt(ctx context.Context) (time.Time, bool, error)
+	// Ping checks the store answers; Unavailable when it does not.
+	Ping(ctx context.Context) error
+}
+
+// Counters are a learner's running totals beside total_xp.
+type Counters struct {
+	PracticeSessions   int
+	ExercisesAttempted int
+	ExercisesCorrect   int
+	TimeSpentSeconds   int
+	Sessions           int
+}
+
+// CourseProgress is how far a learner is in a course they began.
+type CourseProgress struct {
+	CourseID         string
+	Title            string
+	LessonsCompleted int
+	LessonsTotal     int
+}
+
+// LearnerSnapshot is everything the progress summary and user stats read,
+// all from aggregates: its cost is O(active days + courses), never O(events).
+type LearnerSnapshot struct {
+	TotalXP          int
+	ActiveDates      []calendar.Date
+	Today            progress.Day
+	Achievements     []progress.Unlock
+	Counters         Counters
+	LessonsCompleted int
+	CoursesCompleted int
+	Courses          []CourseProgress
+}
+
+// GlobalStats compares a learner with every active learner account.
+type GlobalStats struct {
+	Learners int
+	SumXP    int
+	Below    int // learners with less XP than the caller
+}
+
+// Append is one client event with everything it causes, written together.
+type Append struct {
+	Event        StoredEvent // its Event carries xp_awarded
+	Outcome      progress.Outcome
+	ServerEvents []learning.Event
+	// LessonCourseID is the course of a newly completed lesson.
+	LessonCourseID string
+}
+
+// LearnerTx is one learner's progress inside the transaction that holds the
+// learner's lock. Its errors are Unavailable or Internal unless said.
+type LearnerTx interface {
+	// FindEvent returns the learner's event with that event_id, if any.
+	FindEvent(eventID string) (StoredEvent, bool, error)
+	// CourseCompletion returns the event that first completed the course.
+	CourseCompletion(courseID string) (StoredEvent, bool, error)
+	// State loads what progress.Apply needs for an event of date day.
+	State(day, today calendar.Date) (progress.State, error)
+	// LessonCompleted reports whether the learner completed the lesson before.
+	LessonCompleted(lessonID string) (bool, error)
+	// CompletedLessons lists the lesson ids of the course the learner completed.
+	CompletedLessons(courseID string) ([]string, error)
+	// Append writes the event and its effects. A second event with the same
+	// event_id is Conflict event_id_taken (the unique index decides).
+	Append(a Append) error
+}
+
+// ProgressStore keeps learners' events and aggregates.
+type ProgressStore interface {
+	// Update runs fn in one transaction holding the learner's lock (SELECT
+	// ... FOR UPDATE on PostgreSQL, the immediate write transaction on
+	// SQLite); fn's error rolls everything back and is returned as is.
+	Update(ctx context.Context, userID string, fn func(LearnerTx) error) error
+	// Snapshot reads the learner's aggregates; a learner without events gets
+	// the empty snapshot.
+	Snapshot(ctx context.Context, userID string, today calendar.Date) (LearnerSnapshot, error)
+	// Days returns the stored day records of dates in [from, to].
+	Days(ctx context.Context, userID string, from, to calendar.Date) ([]progress.Day, error)
+	// Global compares the learner's total XP with every active learner's.
+	Global(ctx context.Context, userID string) (GlobalStats, error)
+}
