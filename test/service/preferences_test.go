@@ -308,3 +308,22 @@ func TestPreferencesMalformedBodies(t *testing.T) {
 }
 
 func formatInstant(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// TestPreferencesReachTheProgressEngine shows the two features agree on the
+// user_preferences table: after a learner moves to UTC+14 and raises the
+// goal, an event's local_date and the daily goal follow.
+func TestPreferencesReachTheProgressEngine(t *testing.T) {
+	e := startEngine(t)
+	_, token := e.learner(t)
+	r := e.Do(harness.Request{Method: "PATCH", Path: prefsPath, Token: token,
+		Body: map[string]any{"timezone": "Pacific/Kiritimati", "learning": map[string]any{"daily_xp_goal": 300}}})
+	require.Equal(t, 200, r.Status, "%s", r.Body)
+
+	// 12:00 UTC on 26 November is 02:00 on 27 November in Kiritimati.
+	r = e.post(t, token, "/api/analytics/events", map[string]any{"event_type": "app_opened"})
+	require.Equal(t, 201, r.Status, "%s", r.Body)
+	var out ingestOut
+	r.Decode(t, &out)
+	assert.Equal(t, "2026-11-27", out.Event.LocalDate)
+	assert.Equal(t, 300, out.Effects.DailyGoal.GoalXP)
+}
