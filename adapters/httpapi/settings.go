@@ -181,46 +181,54 @@ func (h *AvatarsHandler) Register(api *gin.RouterGroup) {
 // image processor, which reads at most the limit plus one byte, so an
 // oversized upload is refused without the whole body being read.
 func (h *AvatarsHandler) upload(c *gin.Context) {
-	mt, params, err := mime.ParseMediaType(c.GetHeader("Content-Type"))
-	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
-		Fail(c, errNotMultipart)
+	me, _ := CurrentUser(c)
+	var a avatars.Avatar
+	err := readAvatarUpload(c.Writer, c.Request, func(part io.Reader) error {
+		var err error
+		a, _, err = h.svc.Upload(c.Request.Context(), me.ID(), part)
+		return err
+	})
+	if err != nil {
+		Fail(c, err)
 		return
+	}
+	OK(c, http.StatusOK, avatarDTO{
+		AvatarURL: *AvatarURL(a.Key, h.baseURL), ContentType: a.ContentType, Width: a.Width, Height: a.Height,
+		SizeBytes: a.SizeBytes, UploadedAt: FormatTime(a.UploadedAt),
+	}, "Avatar uploaded")
+}
+
+// readAvatarUpload finds the "avatar" part of a multipart/form-data request
+// and hands its reader to use, returning use's error. Everything before that
+// part is read through a MaxBytesReader, so no field can make it read more
+// than the file limit plus MultipartOverhead. Errors of its own:
+// UnsupportedMedia when the request is not multipart, TooLarge, Invalid on
+// "avatar" when there is no such part, BadRequest for a broken body.
+func readAvatarUpload(w http.ResponseWriter, r *http.Request, use func(io.Reader) error) error {
+	mt, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return errNotMultipart
 	}
 	limit := int64(avatars.MaxBytes + MultipartOverhead)
-	if c.Request.ContentLength > limit {
-		Fail(c, errUploadTooLarge)
-		return
+	if r.ContentLength > limit {
+		return errUploadTooLarge
 	}
-	mr := multipart.NewReader(http.MaxBytesReader(c.Writer, c.Request.Body, limit), params["boundary"])
+	mr := multipart.NewReader(http.MaxBytesReader(w, r.Body, limit), params["boundary"])
 	for {
 		part, err := mr.NextPart()
 		if errors.Is(err, io.EOF) {
-			Fail(c, errMissingAvatar)
-			return
+			return errMissingAvatar
 		}
 		if err != nil {
-			Fail(c, multipartError(err))
-			return
+			return multipartError(err)
 		}
-		if part.FormName() != "avatar" {
-			// Other fields are ignored; MaxBytesReader bounds what this reads.
-			if _, err := io.Copy(io.Discard, part); err != nil {
-				Fail(c, multipartError(err))
-				return
-			}
-			continue
+		if part.FormName() == "avatar" {
+			return use(part)
 		}
-		me, _ := CurrentUser(c)
-		a, _, err := h.svc.Upload(c.Request.Context(), me.ID(), part)
-		if err != nil {
-			Fail(c, err)
-			return
+		// Other fields are ignored; MaxBytesReader bounds what this reads.
+		if _, err := io.Copy(io.Discard, part); err != nil {
+			return multipartError(err)
 		}
-		OK(c, http.StatusOK, avatarDTO{
-			AvatarURL: *AvatarURL(a.Key, h.baseURL), ContentType: a.ContentType, Width: a.Width, Height: a.Height,
-			SizeBytes: a.SizeBytes, UploadedAt: FormatTime(a.UploadedAt),
-		}, "Avatar uploaded")
-		return
 	}
 }
 
