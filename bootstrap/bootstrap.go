@@ -59,6 +59,9 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 		),
 		fx.Invoke(func(l *zap.Logger) { l.Info("starting lingo", zap.Any("config", cfg.Redacted())) }),
 		sqlstore.Module,
+		CacheModule(cfg),
+		StorageProbeModule,
+		ObservabilityModule,
 		HealthModule,
 		AccountsModule,
 		SettingsModule,
@@ -72,8 +75,10 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 // HealthModule is the health application service over every probe.
 var HealthModule = fx.Module("health",
 	fx.Provide(fx.Annotate(
-		func(probes []ports.HealthProbe, clk ports.Clock, cfg config.Config) *apphealth.Service {
-			return apphealth.NewService(probes, clk, cfg.Health.CheckTimeout, cfg.Health.CacheTTL, cfg.Version)
+		func(probes []ports.HealthProbe, clk ports.Clock, cfg config.Config, cache ports.Cache, inspector ports.CacheInspector,
+			pool ports.DatabasePool, traffic ports.TrafficStats) *apphealth.Service {
+			return apphealth.NewService(probes, clk, cfg.Health.CheckTimeout, cfg.Health.CacheTTL, cfg.Version,
+				apphealth.WithCache(cache, inspector), apphealth.WithPool(pool), apphealth.WithTraffic(traffic))
 		},
 		fx.ParamTags(`group:"probes"`),
 	)),

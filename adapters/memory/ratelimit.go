@@ -1,5 +1,3 @@
-// Package memory holds the in-process adapters of the embedded default: one
-// process, no Redis, the same semantics as the Redis adapters.
 package memory
 
 import (

@@ -1,5 +1,3 @@
-// Package redis holds the adapters that keep Lingo's shared state in Redis,
-// so that every instance of the service sees the same limits.
 package redis
 
 import (

@@ -2,27 +2,36 @@ package sqlstore
 
 import (
 	"context"
-	"time"
 
 	"github.com/lingo-labs/lingo/domain/health"
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// Probe is the database's health check: a round trip within the deadline.
-type Probe struct{ db *DB }
+// Probe is the database's health check: a round trip within the deadline,
+// reported with the pool's figures so an operator sees a starved pool next
+// to a slow answer.
+type Probe struct {
+	db    *DB
+	clock ports.Clock
+}
 
 var _ ports.HealthProbe = (*Probe)(nil)
 
-// NewProbe makes the database probe.
-func NewProbe(db *DB) *Probe { return &Probe{db: db} }
+// NewProbe makes the database probe. clock measures the round trip, so tests
+// can inject a slow database without waiting for one.
+func NewProbe(db *DB, clock ports.Clock) *Probe { return &Probe{db: db, clock: clock} }
 
 func (p *Probe) Component() string { return "database" }
 func (p *Probe) Critical() bool    { return true }
 
 func (p *Probe) Check(ctx context.Context) health.Check {
-	start := time.Now()
+	start := p.clock.Now()
 	err := p.db.Ping(ctx)
-	c := health.Check{Latency: time.Since(start), Details: map[string]any{"dialect": string(p.db.dialect)}}
+	s := p.db.PoolStats()
+	c := health.Check{Latency: p.clock.Now().Sub(start), Details: map[string]any{
+		"dialect": string(p.db.dialect), "open_connections": s.Open, "in_use": s.InUse, "idle": s.Idle,
+		"max_open_connections": s.MaxOpen, "wait_count": s.WaitCount,
+	}}
 	if err != nil {
 		c.Status = health.Unavailable
 		c.Error = "the database did not answer"
@@ -33,4 +42,14 @@ func (p *Probe) Check(ctx context.Context) health.Check {
 	}
 	c.Status = health.FromLatency(c.Latency)
 	return c
+}
+
+var _ ports.DatabasePool = (*DB)(nil)
+
+// PoolStats implements ports.DatabasePool from database/sql's own counters.
+func (db *DB) PoolStats() ports.PoolStats {
+	s := db.sql.Stats()
+	return ports.PoolStats{MaxOpen: s.MaxOpenConnections, Open: s.OpenConnections, InUse: s.InUse, Idle: s.Idle,
+		WaitCount: s.WaitCount, WaitDuration: s.WaitDuration, MaxIdleClosed: s.MaxIdleClosed,
+		MaxLifetimeClosed: s.MaxLifetimeClosed}
 }

@@ -47,6 +47,38 @@ func FromLatency(d time.Duration) Status {
 	return Healthy
 }
 
+// Memory thresholds of a store with a memory limit (API.md §8), as fractions
+// of the limit.
+const (
+	MemoryDegradedAt  = 0.90
+	MemoryUnhealthyAt = 0.95
+)
+
+// FromMemory is the status of a store using used bytes of a limit of max
+// bytes. A store without a limit (max ≤ 0) cannot run out by this measure.
+func FromMemory(used, max int64) Status {
+	if max <= 0 {
+		return Healthy
+	}
+	switch r := float64(used) / float64(max); {
+	case r >= MemoryUnhealthyAt:
+		return Unhealthy
+	case r >= MemoryDegradedAt:
+		return Degraded
+	}
+	return Healthy
+}
+
+// FromStore is the status of a store with a memory limit (Redis): an
+// unreachable one is unavailable, else the worse of its answer time and its
+// memory use (usedBytes of maxBytes; maxBytes ≤ 0 when unknown or unlimited).
+func FromStore(reachable bool, latency time.Duration, usedBytes, maxBytes int64) Status {
+	if !reachable {
+		return Unavailable
+	}
+	return Worst(FromLatency(latency), FromMemory(usedBytes, maxBytes))
+}
+
 // Worst is the worse of two statuses.
 func Worst(a, b Status) Status {
 	if a > b {

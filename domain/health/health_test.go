@@ -54,3 +54,50 @@ func TestOverallAndReady(t *testing.T) {
 		})
 	}
 }
+
+func TestFromMemory(t *testing.T) {
+	cases := []struct {
+		name      string
+		used, max int64
+		want      health.Status
+	}{
+		{"no limit", 1 << 40, 0, health.Healthy},
+		{"half full", 50, 100, health.Healthy},
+		{"just under 90 %", 899, 1000, health.Healthy},
+		{"at 90 %", 900, 1000, health.Degraded},
+		{"just under 95 %", 949, 1000, health.Degraded},
+		{"at 95 %", 950, 1000, health.Unhealthy},
+		{"over the limit", 1100, 1000, health.Unhealthy},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := health.FromMemory(c.used, c.max); got != c.want {
+				t.Fatalf("FromMemory(%d, %d) = %v, want %v", c.used, c.max, got, c.want)
+			}
+		})
+	}
+}
+
+func TestFromStore(t *testing.T) {
+	cases := []struct {
+		name      string
+		reachable bool
+		latency   time.Duration
+		used, max int64
+		want      health.Status
+	}{
+		{"fast with room", true, time.Millisecond, 10, 100, health.Healthy},
+		{"slow with room", true, 600 * time.Millisecond, 10, 100, health.Degraded},
+		{"fast and nearly full", true, time.Millisecond, 96, 100, health.Unhealthy},
+		{"slow and filling", true, 700 * time.Millisecond, 91, 100, health.Degraded},
+		{"very slow and filling", true, 1200 * time.Millisecond, 91, 100, health.Unhealthy},
+		{"unreachable", false, 0, 0, 0, health.Unavailable},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			if got := health.FromStore(c.reachable, c.latency, c.used, c.max); got != c.want {
+				t.Fatalf("FromStore = %v, want %v", got, c.want)
+			}
+		})
+	}
+}

@@ -34,6 +34,9 @@ func TestDependencyRule(t *testing.T) {
 	for _, r := range rules {
 		t.Run(r.layer, func(t *testing.T) {
 			for pkg, deps := range depsOf(t, module+"/"+r.layer+"/...") {
+				if pkg == module+"/ports/mocks" {
+					continue // generated test doubles; only tests import them
+				}
 				for _, d := range deps {
 					for _, f := range r.forbidden {
 						if strings.HasPrefix(d, f) {
@@ -107,4 +110,19 @@ func depsOf(t *testing.T, pattern string) map[string][]string {
 		}
 	}
 	return m
+}
+
+// TestMocksOnlyInTests keeps the generated mocks (which import testify) out
+// of every non-test package.
+func TestMocksOnlyInTests(t *testing.T) {
+	for pkg, deps := range depsOf(t, module+"/...") {
+		if pkg == module+"/ports/mocks" {
+			continue
+		}
+		for _, d := range deps {
+			if d == module+"/ports/mocks" {
+				t.Errorf("%s imports the mocks", pkg)
+			}
+		}
+	}
 }
