@@ -12,7 +12,6 @@ import {
   localDate,
   need,
   pngRGBA,
-  raw,
   rateHeaders,
   type ErrorEnvelope,
   type Schemas,
@@ -87,32 +86,46 @@ test("log in, and a wrong password is refused", async () => {
 });
 
 test("set preferences and time zone", async () => {
-  const before = await raw("GET", "/api/users/me/preferences", access);
-  assert.equal(before.status, 200, JSON.stringify(before.body));
-  assert.equal(before.body.data.timezone, "UTC", "a new learner starts in UTC");
-  assert.equal(before.body.data.learning.daily_xp_goal, 20);
+  const api = client(access);
+  const before = await api.GET("/api/users/me/preferences");
+  assert.equal(before.response.status, 200, JSON.stringify(before.error));
+  const defaults = need(before.data?.data, before.data);
+  assert.equal(defaults.timezone, "UTC", "a new learner starts in UTC");
+  assert.equal(defaults.learning.daily_xp_goal, 20);
+  assert.equal(defaults.learning.target_language, null);
 
-  const bad = await raw("PUT", "/api/users/me/preferences", access, { timezone: "Mars/Olympus_Mons", learning: { daily_xp_goal: 30 } });
-  assert.equal(bad.status, 422, JSON.stringify(bad.body));
-  assert.ok(bad.body.errors.some((e: { field: string }) => e.field === "timezone"), JSON.stringify(bad.body.errors));
-
-  const put = await raw("PUT", "/api/users/me/preferences", access, {
-    timezone: wantZone,
-    learning: { daily_xp_goal: wantGoal, target_language: "fr" },
-    interface: { theme: "dark" },
+  // An invalid request changes nothing, not even its valid fields.
+  const bad = await api.PUT("/api/users/me/preferences", {
+    body: { timezone: "Mars/Olympus_Mons", learning: { daily_xp_goal: wantGoal } },
   });
-  assert.equal(put.status, 200, JSON.stringify(put.body));
+  expectError(bad.response, bad.error, 422, "validation_error", undefined);
+  assert.ok(bad.error?.errors.some((e) => e.field === "timezone"), JSON.stringify(bad.error?.errors));
+  const unchanged = await api.GET("/api/users/me/preferences");
+  assert.equal(need(unchanged.data?.data, unchanged.data).learning.daily_xp_goal, 20);
+
+  const put = await api.PUT("/api/users/me/preferences", {
+    body: { timezone: wantZone, learning: { daily_xp_goal: wantGoal, target_language: "fr" }, interface: { theme: "dark" } },
+  });
+  assert.equal(put.response.status, 200, JSON.stringify(put.error));
+  const update = need(put.data?.data, put.data);
   assert.deepEqual(
-    [...put.body.data.updated_fields].sort(),
+    [...update.updated_fields].sort(),
     ["interface.theme", "learning.daily_xp_goal", "learning.target_language", "timezone"],
   );
-  assert.equal(put.body.data.preferences.timezone, wantZone);
+  assert.equal(update.preferences.timezone, wantZone);
 
-  const after = await raw("GET", "/api/users/me/preferences", access);
-  assert.equal(after.body.data.timezone, wantZone);
-  assert.equal(after.body.data.learning.daily_xp_goal, wantGoal);
-  assert.equal(after.body.data.learning.native_language, "en", "absent fields keep their values");
-  assert.equal(after.body.data.interface.theme, "dark");
+  // PATCH is the same operation; sending current values changes nothing.
+  const same = await api.PATCH("/api/users/me/preferences", { body: { timezone: wantZone } });
+  assert.deepEqual(need(same.data?.data, same.data).updated_fields, []);
+
+  const after = await api.GET("/api/users/me/preferences");
+  const prefs = need(after.data?.data, after.data);
+  assert.equal(prefs.timezone, wantZone);
+  assert.equal(prefs.learning.daily_xp_goal, wantGoal);
+  assert.equal(prefs.learning.target_language, "fr");
+  assert.equal(prefs.learning.native_language, "en", "absent fields keep their values");
+  assert.equal(prefs.interface.theme, "dark");
+  assert.equal(prefs.notifications.reminder_time, "19:00");
   zone = wantZone;
   dailyGoal = wantGoal;
 });
@@ -370,38 +383,57 @@ test("read progress and stats", async () => {
   assert.equal(badDays.error?.errors[0]?.field, "days");
 });
 
-test("upload an avatar", async () => {
-  // A 3×2 picture with one transparent pixel, so the stored image stays PNG.
-  const png = pngRGBA(3, 2, (x, y) => (x === 0 && y === 0 ? [0, 0, 0, 0] : [200, 40 * x, 90 * y, 255]));
+// avatarForm is the multipart body of an upload: openapi-fetch sends a
+// FormData as it is, with the boundary fetch chooses.
+function avatarForm(bytes: Uint8Array, type: string, name: string): FormData {
   const form = new FormData();
+  form.append("avatar", new Blob([new Uint8Array(bytes)], { type }), name);
+  return form;
+}
+
+test("upload an avatar", async () => {
+  const api = client(access);
+  // A 3×2 picture with one transparent pixel, so the stored image stays PNG.
   // The part claims to be a GIF named .txt: the type must come from the bytes.
-  form.append("avatar", new Blob([new Uint8Array(png)], { type: "image/gif" }), "me.txt");
-  const up = await raw("POST", "/api/users/me/avatar", access, form);
-  assert.equal(up.status, 200, JSON.stringify(up.body));
-  const a = up.body.data;
+  const png = pngRGBA(3, 2, (x, y) => (x === 0 && y === 0 ? [0, 0, 0, 0] : [200, 40 * x, 90 * y, 255]));
+  const form = avatarForm(png, "image/gif", "me.txt");
+  const up = await api.POST("/api/users/me/avatar", {
+    // The document types the binary part as a string; the serializer sends the real form.
+    body: { avatar: "" },
+    bodySerializer: () => form,
+  });
+  assert.equal(up.response.status, 200, JSON.stringify(up.error));
+  const a = need(up.data?.data, up.data);
   assert.equal(a.content_type, "image/png");
   assert.equal(a.width, 3);
   assert.equal(a.height, 2);
   assert.ok(a.size_bytes > 0);
   assert.match(a.avatar_url, /\/api\/avatars\//);
 
-  const me = await client(access).GET("/api/users/me");
+  const me = await api.GET("/api/users/me");
   assert.equal(need(me.data?.data, me.data).avatar_url, a.avatar_url);
 
-  const image = await fetch(new URL(a.avatar_url, process.env.LINGO_URL));
-  assert.equal(image.status, 200);
-  assert.equal(image.headers.get("Content-Type"), "image/png");
-  const bytes = Buffer.from(await image.arrayBuffer());
+  const key = need(a.avatar_url.split("/api/avatars/")[1], a.avatar_url);
+  const image = await client().GET("/api/avatars/{key}", { params: { path: { key } }, parseAs: "arrayBuffer" });
+  assert.equal(image.response.status, 200);
+  assert.equal(image.response.headers.get("Content-Type"), "image/png");
+  assert.equal(image.response.headers.get("Cache-Control"), "public, max-age=31536000, immutable");
+  const bytes = Buffer.from(need(image.data as ArrayBuffer | undefined, image));
   assert.equal(bytes.length, a.size_bytes);
   assert.deepEqual([...bytes.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
-  const etag = need(image.headers.get("ETag"), "an ETag");
-  const cached = await fetch(new URL(a.avatar_url, process.env.LINGO_URL), { headers: { "If-None-Match": etag } });
-  assert.equal(cached.status, 304);
+  const etag = need(image.response.headers.get("ETag"), "an ETag");
+  const cached = await client().GET("/api/avatars/{key}", { params: { path: { key }, header: { "If-None-Match": etag } } });
+  assert.equal(cached.response.status, 304);
 
-  const notImage = new FormData();
-  notImage.append("avatar", new Blob([new TextEncoder().encode("GIF89a not really")], { type: "image/png" }), "a.png");
-  const refused = await raw("POST", "/api/users/me/avatar", access, notImage);
-  assert.equal(refused.status, 415, JSON.stringify(refused.body));
+  const gif = avatarForm(new TextEncoder().encode("GIF89a not really"), "image/png", "a.png");
+  const refused = await api.POST("/api/users/me/avatar", { body: { avatar: "" }, bodySerializer: () => gif });
+  expectError(refused.response, refused.error, 415, "unsupported_media_type");
+
+  const removed = await api.DELETE("/api/users/me/avatar");
+  assert.equal(removed.response.status, 200);
+  assert.equal(need(removed.data?.data, removed.data).avatar_url, null);
+  const gone = await client().GET("/api/avatars/{key}", { params: { path: { key } } });
+  expectError(gone.response, gone.error, 404, "not_found");
 });
 
 test("refresh tokens rotate, and reuse revokes the family", async () => {

@@ -145,34 +145,3 @@ export function rateHeaders(response: Response) {
     retryAfter: h.get("Retry-After"),
   };
 }
-
-// RawAnswer is an answer read without the generated types.
-export interface RawAnswer {
-  status: number;
-  headers: Headers;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  body: any;
-}
-
-// raw calls an operation that API.md promises but the document does not list
-// yet, so the generated client cannot type it. Steps move to client() as soon
-// as the document has their paths.
-export async function raw(method: string, path: string, token: string, body?: unknown): Promise<RawAnswer> {
-  const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
-  let payload: BodyInit | undefined;
-  if (body instanceof FormData) {
-    payload = body;
-  } else if (body !== undefined) {
-    headers["Content-Type"] = "application/json";
-    payload = JSON.stringify(body);
-  }
-  const response = await fetch(new URL(path, baseUrl), { method, headers, body: payload });
-  const text = await response.text();
-  let parsed: unknown = text;
-  try {
-    parsed = JSON.parse(text);
-  } catch {
-    // Not JSON: left as text for the assertion to show.
-  }
-  return { status: response.status, headers: response.headers, body: parsed };
-}

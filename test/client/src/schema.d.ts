@@ -316,6 +316,110 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/users/me/preferences": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's preferences.
+         * @description A learner who never changed anything gets the defaults; their `created_at` and `updated_at` are then the
+         *     account's creation time, so repeated reads agree.
+         */
+        get: operations["getPreferences"];
+        /**
+         * Change any subset of the caller's preferences.
+         * @description PUT and PATCH are the same operation: the body holds any subset of `Preferences` (without `created_at` and
+         *     `updated_at`); absent fields keep their values. `updated_fields` lists the paths whose value changed
+         *     (in the order of the document), and `updated_at` moves only when one did; sending the current values
+         *     answers `updated_fields: []` and writes nothing. Every problem of the body is reported at once, one entry
+         *     per JSON path: unknown, repeated or read-only keys, wrong types, `null` anywhere but
+         *     `learning.target_language`, values out of range. An invalid request changes nothing, not even its valid
+         *     fields. An empty object is a valid request that changes nothing. Enum values are exact lower-case strings.
+         *     `timezone` is an IANA name from the embedded tz database (`Local`, `UTC+2` style offsets and unknown
+         *     names are refused). `daily_xp_goal` is an integer (`20.0` is the integer 20).
+         */
+        put: operations["putPreferences"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        /**
+         * Change any subset of the caller's preferences (same as PUT).
+         * @description PUT and PATCH are the same operation: the body holds any subset of `Preferences` (without `created_at` and
+         *     `updated_at`); absent fields keep their values. `updated_fields` lists the paths whose value changed
+         *     (in the order of the document), and `updated_at` moves only when one did; sending the current values
+         *     answers `updated_fields: []` and writes nothing. Every problem of the body is reported at once, one entry
+         *     per JSON path: unknown, repeated or read-only keys, wrong types, `null` anywhere but
+         *     `learning.target_language`, values out of range. An invalid request changes nothing, not even its valid
+         *     fields. An empty object is a valid request that changes nothing. Enum values are exact lower-case strings.
+         *     `timezone` is an IANA name from the embedded tz database (`Local`, `UTC+2` style offsets and unknown
+         *     names are refused). `daily_xp_goal` is an integer (`20.0` is the integer 20).
+         */
+        patch: operations["patchPreferences"];
+        trace?: never;
+    };
+    "/api/users/me/avatar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Upload the caller's avatar.
+         * @description `multipart/form-data` with the image in the field `avatar` (other fields are ignored; the part's file
+         *     name and Content-Type are ignored too). A body that is not multipart is 415. The type is decided from
+         *     the bytes: PNG, JPEG and WebP are taken, anything else is 415. Over 5 MiB is 413 `payload_too_large`,
+         *     decided from `Content-Length` when it is over 5 MiB + 64 KiB, else after reading at most 5 MiB + 1 byte
+         *     of the file; the rest of the body is not read. No `avatar` field is 422 `required` on `avatar`; empty,
+         *     truncated or undecodable bytes are 422 `invalid_image` on `avatar`; a header declaring more than 10000 px
+         *     on a side or 40 000 000 pixels is 422 `image_too_large` on `avatar`, decided before any pixel is decoded.
+         *     The stored image has the EXIF orientation applied, fits within 800×800 (never upscaled), and is
+         *     re-encoded (PNG when a pixel is not fully opaque, else JPEG), so no metadata is left. It is stored under
+         *     a new random key; the previous avatar's file is deleted. When the storage fails the answer is 503 and the
+         *     avatar stays as it was. Concurrent uploads by one user apply one after the other; the last one wins and
+         *     only its file is kept.
+         */
+        post: operations["uploadAvatar"];
+        /**
+         * Remove the caller's avatar.
+         * @description Answers the user with `avatar_url` null; the file is deleted. Removing when there is no avatar is 200
+         *     too, so retries are safe.
+         */
+        delete: operations["deleteAvatar"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/avatars/{key}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An avatar's bytes (no auth; the key is unguessable).
+         * @description The bytes are not enveloped; errors are. The content under a key never changes (a new avatar gets a new
+         *     key), so the strong `ETag` is the quoted key and `Cache-Control` is
+         *     `public, max-age=31536000, immutable`. `If-None-Match` with the ETag (or `*`) answers 304 with no body.
+         *     An unknown or malformed key is 404 in the envelope.
+         */
+        get: operations["getAvatar"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/courses": {
         parameters: {
             query?: never;
@@ -968,6 +1072,78 @@ export interface components {
         UserPage: {
             items: components["schemas"]["User"][];
             next_cursor: string | null;
+        };
+        /** @enum {string} */
+        Language: "en" | "es" | "fr" | "de" | "it" | "pt" | "nl" | "sv" | "pl" | "ru" | "tr" | "ar" | "hi" | "ja" | "ko" | "zh";
+        ReminderTime: string;
+        Preferences: {
+            /** @description An IANA time zone name. */
+            timezone: string;
+            learning: {
+                target_language: components["schemas"]["Language"] | null;
+                native_language: components["schemas"]["Language"];
+                /** @enum {string} */
+                difficulty_level: "beginner" | "intermediate" | "advanced";
+                daily_xp_goal: number;
+            };
+            notifications: {
+                email_enabled: boolean;
+                push_enabled: boolean;
+                daily_reminder: boolean;
+                reminder_time: components["schemas"]["ReminderTime"];
+                streak_alerts: boolean;
+                weekly_summary: boolean;
+            };
+            interface: {
+                /** @enum {string} */
+                theme: "light" | "dark" | "system";
+                ui_language: components["schemas"]["Language"];
+                sound_effects: boolean;
+                animations: boolean;
+            };
+            created_at: components["schemas"]["Instant"];
+            updated_at: components["schemas"]["Instant"];
+        };
+        /** @description Any subset of Preferences without its timestamps. */
+        PreferencesPatch: {
+            timezone?: string;
+            learning?: {
+                target_language?: components["schemas"]["Language"] | null;
+                native_language?: components["schemas"]["Language"];
+                /** @enum {string} */
+                difficulty_level?: "beginner" | "intermediate" | "advanced";
+                daily_xp_goal?: number;
+            };
+            notifications?: {
+                email_enabled?: boolean;
+                push_enabled?: boolean;
+                daily_reminder?: boolean;
+                reminder_time?: components["schemas"]["ReminderTime"];
+                streak_alerts?: boolean;
+                weekly_summary?: boolean;
+            };
+            interface?: {
+                /** @enum {string} */
+                theme?: "light" | "dark" | "system";
+                ui_language?: components["schemas"]["Language"];
+                sound_effects?: boolean;
+                animations?: boolean;
+            };
+        };
+        PreferencesUpdate: {
+            preferences: components["schemas"]["Preferences"];
+            updated_fields: ("timezone" | "learning.target_language" | "learning.native_language" | "learning.difficulty_level" | "learning.daily_xp_goal" | "notifications.email_enabled" | "notifications.push_enabled" | "notifications.daily_reminder" | "notifications.reminder_time" | "notifications.streak_alerts" | "notifications.weekly_summary" | "interface.theme" | "interface.ui_language" | "interface.sound_effects" | "interface.animations")[];
+        };
+        AvatarUpload: {
+            /** @description `/api/avatars/<key>`, or absolute with a configured public base URL. */
+            avatar_url: string;
+            /** @enum {string} */
+            content_type: "image/png" | "image/jpeg";
+            width: number;
+            height: number;
+            /** @description The stored file's size. */
+            size_bytes: number;
+            uploaded_at: components["schemas"]["Instant"];
         };
         Course: {
             /** Format: uuid */
@@ -1656,6 +1832,189 @@ export interface operations {
             401: components["responses"]["Error"];
             409: components["responses"]["Error"];
             422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The preferences. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["Preferences"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    putPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesPatch"];
+            };
+        };
+        responses: {
+            /** @description Applied (or nothing to change). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["PreferencesUpdate"];
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    patchPreferences: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PreferencesPatch"];
+            };
+        };
+        responses: {
+            /** @description Applied (or nothing to change). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["PreferencesUpdate"];
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    uploadAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    avatar: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Stored. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["AvatarUpload"];
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            413: components["responses"]["Error"];
+            415: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            503: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteAvatar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed; the user. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["User"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getAvatar: {
+        parameters: {
+            query?: never;
+            header?: {
+                "If-None-Match"?: string;
+            };
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image. */
+            200: {
+                headers: {
+                    ETag: string;
+                    "Cache-Control": "public, max-age=31536000, immutable";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "image/png": string;
+                    "image/jpeg": string;
+                };
+            };
+            /** @description The client's copy is current. */
+            304: {
+                headers: {
+                    ETag: string;
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            404: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
     };
