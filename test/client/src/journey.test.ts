@@ -168,6 +168,8 @@ async function completeOn(k: number, index: number, score: number, duration: num
   });
   assert.equal(response.status, 201, JSON.stringify(error));
   const answer = need(data?.data, data);
+  answer.effects satisfies { xp_awarded: number; total_xp: number; level: number; achievements_unlocked: string[] };
+  answer.effects.streak satisfies { current: number; longest: number; extended: boolean };
   const xp = l.xp_reward + (score === 100 ? 5 : 0);
   assert.equal(answer.effects.xp_awarded, xp, "a first completion earns the lesson's xp_reward, plus 5 for a perfect score");
   assert.equal(answer.event.local_date, localDate(zone, at), "local_date is the date in the learner's zone");
@@ -320,6 +322,9 @@ test("read progress and stats", async () => {
   const { data, response } = await client(access).GET("/api/analytics/progress", { params: { query: { include_global: "true" } } });
   assert.equal(response.status, 200);
   const p = need(data?.data, data);
+  // The figures the journey computes with must keep their types in the
+  // document: a change there fails the type-check, not only this run.
+  p satisfies { total_xp: number; level: number; xp_in_level: number; current_streak: number; last_active_date: string | null };
   assert.equal(p.total_xp, totalXP);
   assert.equal(p.level, Math.floor(totalXP / 1000) + 1, "level = floor(total_xp / 1000) + 1");
   assert.equal(p.xp_in_level, totalXP % 1000);
@@ -346,6 +351,7 @@ test("read progress and stats", async () => {
   const stats = await client(access).GET("/api/analytics/user-stats", { params: { query: { days: "7", include_history: "true" } } });
   assert.equal(stats.response.status, 200);
   const s = need(stats.data?.data, stats.data);
+  s.totals satisfies { total_xp: number; accuracy: number | null; time_spent_seconds: number; active_days: number };
   assert.deepEqual(s.totals, {
     total_xp: totalXP,
     level: p.level,
