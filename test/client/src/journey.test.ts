@@ -511,3 +511,32 @@ test("hit a rate limit", async () => {
   assert.equal(courses.response.status, 200);
   assert.equal(rateHeaders(courses.response).type, "general");
 });
+
+test("going over the auth quota locks the client out", async () => {
+  // The auth class keys by IP and locks out for 5 minutes once exceeded;
+  // this runs last because it locks this machine's IP out of /api/auth/*.
+  let refused: { response: Response; error?: ErrorEnvelope } | undefined;
+  let limit = 0;
+  for (let i = 0; i < 100 && !refused; i++) {
+    const r = await client().POST("/api/auth/refresh", { body: { refresh_token: `not-a-token-${i}` } });
+    if (r.response.status === 429) {
+      refused = r;
+    } else {
+      assert.equal(r.response.status, 401);
+      limit = rateHeaders(r.response).limit;
+    }
+  }
+  assert.ok(refused, "the auth class answered 429");
+  assert.equal(rateHeaders(refused.response).type, "auth");
+  const err = expectError(refused.response, refused.error, 429, "rate_limit_exceeded");
+  const rl = need(err.metadata.rate_limit, err.metadata);
+  assert.equal(rl.limit, limit);
+  const lockedUntil = Date.parse(need(rl.locked_until, rl));
+  const retryAfter = Number(refused.response.headers.get("Retry-After"));
+  assert.ok(retryAfter > 290 && retryAfter <= 300, `Retry-After is the lockout's 5 minutes: ${retryAfter}`);
+  assert.ok(Math.abs(lockedUntil - (Date.now() + retryAfter * 1000)) < 2000, "locked_until agrees with Retry-After");
+
+  // During the lockout even a correct login is refused.
+  const login = await client().POST("/api/auth/login", { body: { email, password } });
+  assert.equal(login.response.status, 429);
+});
