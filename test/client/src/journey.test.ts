@@ -389,6 +389,33 @@ test("read progress and stats", async () => {
   assert.equal(badDays.error?.errors[0]?.field, "days");
 });
 
+test("page through the learner's events", async () => {
+  // Seven lesson completions so far: four backdated, one repeat, two in the batch.
+  const api = client(access);
+  const seen: Schemas["Event"][] = [];
+  let cursor: string | undefined;
+  for (let page = 0; page < 10; page++) {
+    const r = await api.GET("/api/analytics/events", {
+      params: { query: { event_type: "lesson_completed", limit: "3", ...(cursor ? { cursor } : {}) } },
+    });
+    assert.equal(r.response.status, 200, JSON.stringify(r.error));
+    const body = need(r.data, r);
+    const items = body.data?.items ?? [];
+    seen.push(...items);
+    assert.equal(body.metadata.pagination?.has_more, body.data?.next_cursor !== null);
+    if (!body.data?.next_cursor) break;
+    cursor = body.data.next_cursor;
+  }
+  assert.equal(seen.length, 7);
+  assert.equal(new Set(seen.map((e) => e.id)).size, 7, "no event is listed twice");
+  const times = seen.map((e) => Date.parse(e.occurred_at));
+  assert.deepEqual(times, [...times].sort((a, b) => b - a), "newest occurred_at first");
+  assert.ok(seen.every((e) => e.user_id === userId && e.event_type === "lesson_completed"));
+
+  const bad = await api.GET("/api/analytics/events", { params: { query: { limit: "many" } } });
+  expectError(bad.response, bad.error, 422, "validation_error");
+});
+
 // avatarForm is the multipart body of an upload: openapi-fetch sends a
 // FormData as it is, with the boundary fetch chooses.
 function avatarForm(bytes: Uint8Array, type: string, name: string): FormData {
