@@ -537,12 +537,13 @@ func (r *report) write(w io.Writer, o options) {
 	r.writeFailures(w)
 }
 
-// writeFailures lists the answers that were not 2xx by phase, scenario,
-// status and error code, so a failed check says where to look.
+// writeFailures lists the answers that were not 2xx by the phase their
+// request began in and the one it was answered in, scenario, status and
+// error code, so a failed check says where to look.
 func (r *report) writeFailures(w io.Writer) {
 	type key struct {
-		phase, scenario, detail string
-		code                    uint16
+		phase, answered, scenario, detail string
+		code                              uint16
 	}
 	counts := map[key]int{}
 	var keys []key
@@ -550,7 +551,7 @@ func (r *report) writeFailures(w io.Writer) {
 		if s.code >= 200 && s.code < 300 {
 			continue
 		}
-		k := key{phase: r.phaseOf(s.at), scenario: s.scenario, detail: s.detail, code: s.code}
+		k := key{phase: r.phaseOf(s.at), answered: r.phaseOf(s.at.Add(s.latency)), scenario: s.scenario, detail: s.detail, code: s.code}
 		if counts[k] == 0 {
 			keys = append(keys, k)
 		}
@@ -560,10 +561,10 @@ func (r *report) writeFailures(w io.Writer) {
 		return
 	}
 	fmt.Fprintln(w)
-	fmt.Fprintln(w, "| phase | scenario | status | error | answers |")
-	fmt.Fprintln(w, "|---|---|---:|---|---:|")
+	fmt.Fprintln(w, "| began in phase | answered in phase | scenario | status | error | answers |")
+	fmt.Fprintln(w, "|---|---|---|---:|---|---:|")
 	for _, k := range keys {
-		fmt.Fprintf(w, "| %s | %s | %d | %s | %d |\n", k.phase, k.scenario, k.code, k.detail, counts[k])
+		fmt.Fprintf(w, "| %s | %s | %s | %d | %s | %d |\n", k.phase, k.answered, k.scenario, k.code, k.detail, counts[k])
 	}
 }
 
