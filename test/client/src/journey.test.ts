@@ -19,7 +19,6 @@ import {
 
 type Course = Schemas["Course"];
 type CourseDetail = Schemas["CourseDetail"];
-type Effects = Schemas["Effects"];
 
 const password = "correct horse battery";
 const email = `journey-${randomUUID()}@example.com`;
