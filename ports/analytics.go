@@ -70,6 +70,9 @@ type TimelineDay struct {
 type EventStore interface {
 	// Find returns the learner's event with that event_id, or NotFound.
 	Find(ctx context.Context, userID, eventID string) (StoredEvent, error)
+	// FindMany returns the learner's events among those event_ids, keyed by
+	// event_id; ids not stored are absent. One query for a whole batch.
+	FindMany(ctx context.Context, userID string, eventIDs []string) (map[string]StoredEvent, error)
 	// List returns up to f.Limit events, newest occurred_at first, ties by
 	// id descending, strictly after f.After when set.
 	List(ctx context.Context, f EventFilter) ([]learning.Event, error)
@@ -133,6 +136,9 @@ type Append struct {
 type LearnerTx interface {
 	// FindEvent returns the learner's event with that event_id, if any.
 	FindEvent(eventID string) (StoredEvent, bool, error)
+	// FindEvents returns the learner's events among those event_ids, keyed
+	// by event_id.
+	FindEvents(eventIDs []string) (map[string]StoredEvent, error)
 	// CourseCompletion returns the event that first completed the course.
 	CourseCompletion(courseID string) (StoredEvent, bool, error)
 	// State loads what progress.Apply needs for an event of date day.
@@ -144,6 +150,11 @@ type LearnerTx interface {
 	// Append writes the event and its effects. A second event with the same
 	// event_id is Conflict event_id_taken (the unique index decides).
 	Append(a Append) error
+	// AppendAll writes several appends, in order, in a few multi-row
+	// statements: each Outcome is the state after its own event, so the
+	// last one's totals and each date's last day record are what is kept.
+	// Errors as Append; on any error the caller rolls the transaction back.
+	AppendAll(as []Append) error
 }
 
 // ProgressStore keeps learners' events and aggregates.

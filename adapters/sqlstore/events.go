@@ -130,6 +130,30 @@ func findEvent(tx *gorm.DB, userID, eventID string) (ports.StoredEvent, bool, er
 	return e, true, nil
 }
 
+func findEvents(tx *gorm.DB, userID string, eventIDs []string) (map[string]ports.StoredEvent, error) {
+	out := make(map[string]ports.StoredEvent, len(eventIDs))
+	if len(eventIDs) == 0 {
+		return out, nil
+	}
+	rows, err := tx.Raw(`SELECT `+eventColumns+` FROM learning_events WHERE user_id = ? AND event_id IN ?`, userID, eventIDs).Rows()
+	if err != nil {
+		return nil, Classify(err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		e, err := scanEvent(rows)
+		if err != nil {
+			return nil, Classify(err)
+		}
+		out[e.Event.EventID()] = e
+	}
+	return out, Classify(rows.Err())
+}
+
+func (s *EventStore) FindMany(ctx context.Context, userID string, eventIDs []string) (map[string]ports.StoredEvent, error) {
+	return findEvents(s.db.Gorm(ctx), userID, eventIDs)
+}
+
 func (s *EventStore) Find(ctx context.Context, userID, eventID string) (ports.StoredEvent, error) {
 	e, ok, err := findEvent(s.db.Gorm(ctx), userID, eventID)
 	if err == nil && !ok {

@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -27,17 +28,17 @@ func (s *ProgressStore) Update(ctx context.Context, userID string, fn func(ports
 	return s.db.Transaction(ctx, func(tx *gorm.DB) error {
 		// The row is made on the learner's first event; ON CONFLICT makes
 		// concurrent first events wait for each other instead of failing.
-		if err := tx.Exec(`INSERT INTO learner_progress (user_id, updated_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING`,
-			userID, s.db.at(time.Now())).Error; err != nil {
-			return Classify(err)
-		}
+		// On PostgreSQL the DO UPDATE arm takes the row lock (as SELECT ...
+		// FOR UPDATE would) in the same round trip. SQLite needs no row
+		// lock: the DSN's _txlock=immediate makes every transaction take the
+		// database's write lock at BEGIN.
+		q := `INSERT INTO learner_progress (user_id, updated_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING`
 		if s.db.dialect == Postgres {
-			// SQLite needs no row lock: the DSN's _txlock=immediate makes
-			// every transaction take the database's write lock at BEGIN.
-			var id []string
-			if err := tx.Raw(`SELECT user_id FROM learner_progress WHERE user_id = ? FOR UPDATE`, userID).Scan(&id).Error; err != nil {
-				return Classify(err)
-			}
+			q = `INSERT INTO learner_progress (user_id, updated_at) VALUES (?, ?)
+				ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id`
+		}
+		if err := tx.Exec(q, userID, s.db.at(time.Now())).Error; err != nil {
+			return Classify(err)
 		}
 		return fn(&learnerTx{db: s.db, tx: tx, userID: userID})
 	})
@@ -99,21 +100,47 @@ func (t *learnerTx) State(day, today calendar.Date) (progress.State, error) {
 	return st, nil
 }
 
+// activeDates returns the learner's active dates. The database folds them
+// into runs of consecutive dates (gaps and islands: a date minus its rank is
+// constant along a run) and only the runs cross the wire, so a learner with
+// years of daily activity costs a row, not a row per day.
 func activeDates(tx *gorm.DB, userID string) ([]calendar.Date, error) {
-	rows, err := tx.Raw(`SELECT local_date FROM learner_days WHERE user_id = ? AND active = ?`, userID, true).Rows()
+	day := `julianday(local_date)`
+	if dialectOf(tx) == Postgres {
+		day = `local_date::date`
+	}
+	// Ordering by the date value, not the text, spares PostgreSQL a
+	// collation-aware string sort.
+	rows, err := tx.Raw(`SELECT MIN(local_date), COUNT(*) FROM (
+			SELECT local_date, `+day+` - CAST(ROW_NUMBER() OVER (ORDER BY `+day+`) AS INTEGER) AS run
+			FROM learner_days WHERE user_id = ? AND active = ?) t
+		GROUP BY run`, userID, true).Rows()
 	if err != nil {
 		return nil, Classify(err)
 	}
 	defer rows.Close()
 	var out []calendar.Date
 	for rows.Next() {
-		var d sqlDate
-		if err := rows.Scan(&d); err != nil {
+		var (
+			first sqlDate
+			n     int
+		)
+		if err := rows.Scan(&first, &n); err != nil {
 			return nil, Classify(err)
 		}
-		out = append(out, d.Date)
+		for i := range n {
+			out = append(out, first.Date.AddDays(i))
+		}
 	}
 	return out, Classify(rows.Err())
+}
+
+// dialectOf tells the dialect from a transaction's handle.
+func dialectOf(tx *gorm.DB) Dialect {
+	if tx.Dialector.Name() == "postgres" {
+		return Postgres
+	}
+	return SQLite
 }
 
 func achievements(tx *gorm.DB, userID string) ([]progress.Unlock, error) {
@@ -174,66 +201,117 @@ func (t *learnerTx) CompletedLessons(courseID string) ([]string, error) {
 	return ids, Classify(err)
 }
 
-func (t *learnerTx) Append(a ports.Append) error {
-	e, o := a.Event.Event, a.Outcome
-	rows := append([]ports.StoredEvent{a.Event}, make([]ports.StoredEvent, 0, len(a.ServerEvents))...)
-	for _, se := range a.ServerEvents {
-		rows = append(rows, ports.StoredEvent{Event: se})
+func (t *learnerTx) FindEvents(eventIDs []string) (map[string]ports.StoredEvent, error) {
+	return findEvents(t.tx, t.userID, eventIDs)
+}
+
+func (t *learnerTx) Append(a ports.Append) error { return t.AppendAll([]ports.Append{a}) }
+
+// AppendAll writes a run of appends in one statement per table, whatever
+// their number: a batch of 100 events costs a handful of round trips, not
+// several hundred.
+func (t *learnerTx) AppendAll(as []ports.Append) error {
+	if len(as) == 0 {
+		return nil
+	}
+	var (
+		rows      []ports.StoredEvent
+		c         ports.Counters
+		days      = map[string]progress.DayRecord{}
+		dayOrder  []string
+		lessons   [][]any
+		courses   [][]any
+		unlocks   [][]any
+		updatedAt time.Time
+	)
+	for _, a := range as {
+		e, o := a.Event.Event, a.Outcome
+		rows = append(rows, a.Event)
+		for _, se := range a.ServerEvents {
+			rows = append(rows, ports.StoredEvent{Event: se})
+		}
+		switch e.Type() {
+		case learning.PracticeCompleted:
+			c.PracticeSessions++
+		case learning.ExerciseAttempted:
+			c.ExercisesAttempted++
+			if ok, _ := e.IsCorrect(); ok {
+				c.ExercisesCorrect++
+			}
+		case learning.SessionStarted:
+			c.Sessions++
+		}
+		d, _ := e.DurationSeconds()
+		c.TimeSpentSeconds += d
+		updatedAt = e.ReceivedAt()
+
+		rec := o.Day.Record()
+		key := rec.Date.String()
+		if _, ok := days[key]; !ok {
+			dayOrder = append(dayOrder, key)
+		}
+		days[key] = rec // each outcome holds the day after its own event: the last one wins
+
+		at := t.db.at(e.OccurredAt())
+		if o.LessonCompleted != "" {
+			lessons = append(lessons, []any{t.userID, o.LessonCompleted, a.LessonCourseID, at})
+		}
+		if o.CourseCompleted != "" {
+			courses = append(courses, []any{t.userID, o.CourseCompleted, e.ID(), at})
+		}
+		for _, u := range o.Unlocked {
+			unlocks = append(unlocks, []any{t.userID, u.Achievement.String(), t.db.at(u.UnlockedAt)})
+		}
 	}
 	if err := t.db.InsertEvents(t.tx, rows); err != nil {
 		return err
 	}
-
-	var c ports.Counters
-	switch e.Type() {
-	case learning.PracticeCompleted:
-		c.PracticeSessions = 1
-	case learning.ExerciseAttempted:
-		c.ExercisesAttempted = 1
-		if ok, _ := e.IsCorrect(); ok {
-			c.ExercisesCorrect = 1
-		}
-	case learning.SessionStarted:
-		c.Sessions = 1
-	}
-	c.TimeSpentSeconds, _ = e.DurationSeconds()
 	if err := t.tx.Exec(`UPDATE learner_progress SET total_xp = ?, practice_sessions = practice_sessions + ?,
 		exercises_attempted = exercises_attempted + ?, exercises_correct = exercises_correct + ?,
 		time_spent_seconds = time_spent_seconds + ?, sessions = sessions + ?, updated_at = ? WHERE user_id = ?`,
-		o.TotalXP, c.PracticeSessions, c.ExercisesAttempted, c.ExercisesCorrect, c.TimeSpentSeconds, c.Sessions,
-		t.db.at(e.ReceivedAt()), t.userID).Error; err != nil {
+		as[len(as)-1].Outcome.TotalXP, c.PracticeSessions, c.ExercisesAttempted, c.ExercisesCorrect, c.TimeSpentSeconds, c.Sessions,
+		t.db.at(updatedAt), t.userID).Error; err != nil {
 		return Classify(err)
 	}
-
-	d := o.Day.Record()
-	if err := t.tx.Exec(`INSERT INTO learner_days (user_id, `+dayColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
-		ON CONFLICT (user_id, local_date) DO UPDATE SET xp = excluded.xp, credited_xp = excluded.credited_xp,
+	dayRows := make([][]any, 0, len(dayOrder))
+	for _, key := range dayOrder {
+		d := days[key]
+		dayRows = append(dayRows, []any{t.userID, key, d.XP, d.CreditedXP, d.GoalXP, d.GoalMet, d.Active, d.LessonsCompleted, d.TimeSpentSeconds})
+	}
+	if err := insertRows(t.tx, `INSERT INTO learner_days (user_id, `+dayColumns+`) VALUES `, dayRows,
+		` ON CONFLICT (user_id, local_date) DO UPDATE SET xp = excluded.xp, credited_xp = excluded.credited_xp,
 		goal_xp = excluded.goal_xp, goal_met = excluded.goal_met, active = excluded.active,
-		lessons_completed = excluded.lessons_completed, time_spent_seconds = excluded.time_spent_seconds`,
-		t.userID, d.Date.String(), d.XP, d.CreditedXP, d.GoalXP, d.GoalMet, d.Active, d.LessonsCompleted, d.TimeSpentSeconds).Error; err != nil {
-		return Classify(err)
+		lessons_completed = excluded.lessons_completed, time_spent_seconds = excluded.time_spent_seconds`); err != nil {
+		return err
 	}
+	if err := insertRows(t.tx, `INSERT INTO completed_lessons (user_id, lesson_id, course_id, completed_at) VALUES `, lessons, ""); err != nil {
+		return err
+	}
+	if err := insertRows(t.tx, `INSERT INTO completed_courses (user_id, course_id, event_row_id, completed_at) VALUES `, courses, ""); err != nil {
+		return err
+	}
+	return insertRows(t.tx, `INSERT INTO learner_achievements (user_id, code, unlocked_at) VALUES `, unlocks, "")
+}
 
-	at := t.db.at(e.OccurredAt())
-	if o.LessonCompleted != "" {
-		if err := t.tx.Exec(`INSERT INTO completed_lessons (user_id, lesson_id, course_id, completed_at) VALUES (?, ?, ?, ?)`,
-			t.userID, o.LessonCompleted, a.LessonCourseID, at).Error; err != nil {
-			return Classify(err)
-		}
+// insertRows runs one multi-row INSERT of rows (none: nothing to do). The
+// callers' rows are at most a batch's worth, far below the drivers'
+// parameter limits.
+func insertRows(tx *gorm.DB, head string, rows [][]any, tail string) error {
+	if len(rows) == 0 {
+		return nil
 	}
-	if o.CourseCompleted != "" {
-		if err := t.tx.Exec(`INSERT INTO completed_courses (user_id, course_id, event_row_id, completed_at) VALUES (?, ?, ?, ?)`,
-			t.userID, o.CourseCompleted, e.ID(), at).Error; err != nil {
-			return Classify(err)
+	var b strings.Builder
+	b.WriteString(head)
+	args := make([]any, 0, len(rows)*len(rows[0]))
+	for i, r := range rows {
+		if i > 0 {
+			b.WriteString(", ")
 		}
+		b.WriteString("(?" + strings.Repeat(", ?", len(r)-1) + ")")
+		args = append(args, r...)
 	}
-	for _, u := range o.Unlocked {
-		if err := t.tx.Exec(`INSERT INTO learner_achievements (user_id, code, unlocked_at) VALUES (?, ?, ?)`,
-			t.userID, u.Achievement.String(), t.db.at(u.UnlockedAt)).Error; err != nil {
-			return Classify(err)
-		}
-	}
-	return nil
+	b.WriteString(tail)
+	return Classify(tx.Exec(b.String(), args...).Error)
 }
 
 func (s *ProgressStore) Snapshot(ctx context.Context, userID string, today calendar.Date) (ports.LearnerSnapshot, error) {

@@ -430,8 +430,9 @@ type BatchResult struct {
 }
 
 // RecordBatch takes in up to 100 events: valid items are stored even when
-// others are rejected, in occurred_at order, each in its own transaction so
-// that each is stored wholly or not at all.
+// others are rejected, in occurred_at order, each wholly or not at all. All
+// items go in one transaction (applyBatch); when that fails to store, each
+// item is retried in its own transaction.
 func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchItem) (BatchResult, error) {
 	zone, goal, err := s.settings.Settings(ctx, userID)
 	if err != nil {
@@ -440,10 +441,16 @@ func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchI
 	received := s.now()
 	today := zone.Today(received)
 	out := BatchResult{Results: make([]ItemResult, len(items)), Summary: BatchSummary{Received: len(items)}}
-	type pending struct {
-		i    int
-		ev   learning.Event
-		subj subject
+	// Retries are found with one query for the whole batch, not one per item.
+	var ids []string
+	for _, it := range items {
+		if id := it.Input.EventID; it.Err == nil && id != nil && learning.IsUUID(*id) {
+			ids = append(ids, strings.ToLower(*id))
+		}
+	}
+	stored, err := s.events.FindMany(ctx, userID, ids)
+	if err != nil {
+		return BatchResult{}, err
 	}
 	var todo []pending
 	seen := map[string]bool{}
@@ -468,7 +475,8 @@ func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchI
 			}
 			seen[r.EventID] = true
 		}
-		if res, done, err := s.lookup(ctx, userID, it.Submission); done || err != nil {
+		if e, ok := stored[r.EventID]; ok {
+			res, err := replay(e, it.BodyHash)
 			s.settle(r, res, err)
 			continue
 		}
@@ -489,12 +497,24 @@ func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchI
 		// commits; the deferred bump runs before the caller answers.
 		defer s.bump(ctx, userID)
 	}
-	var unlocked []string
-	for _, p := range todo {
-		res, err := s.apply(ctx, userID, p.ev, p.subj, items[p.i].BodyHash, goal, today, received)
+	outcomes, after, err := s.applyBatch(ctx, userID, todo, items, goal, today, received)
+	if err != nil {
 		if ctx.Err() != nil {
 			return BatchResult{}, ctx.Err()
 		}
+		// The one-transaction path failed to store: fall back to one
+		// transaction per item, so that what can be stored is.
+		for k, p := range todo {
+			res, err := s.apply(ctx, userID, p.ev, p.subj, items[p.i].BodyHash, goal, today, received)
+			if ctx.Err() != nil {
+				return BatchResult{}, ctx.Err()
+			}
+			outcomes[k] = itemOutcome{res: res, err: err}
+		}
+	}
+	var unlocked []string
+	for k, p := range todo {
+		res, err := outcomes[k].res, outcomes[k].err
 		r := &out.Results[p.i]
 		s.settle(r, res, err)
 		if r.Status == ItemCreated {
@@ -520,12 +540,17 @@ func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchI
 			out.Summary.Rejected++
 		}
 	}
-	// The batch's effects are the learner's state after it, read once.
-	snap, err := s.progress.Snapshot(ctx, userID, today)
-	if err != nil {
-		return BatchResult{}, err
+	// The batch's effects are the learner's state after it: known from the
+	// one-transaction path, else read once.
+	if after == nil {
+		snap, err := s.progress.Snapshot(ctx, userID, today)
+		if err != nil {
+			return BatchResult{}, err
+		}
+		sum := progress.Summarize(snap.TotalXP, progress.NewStreak(snap.ActiveDates), snap.Today, goal)
+		after = &sum
 	}
-	sum := progress.Summarize(snap.TotalXP, progress.NewStreak(snap.ActiveDates), snap.Today, goal)
+	sum := *after
 	out.Effects.TotalXP, out.Effects.Level = sum.TotalXP, sum.Level.Level
 	out.Effects.Streak.Current, out.Effects.Streak.Longest = sum.CurrentStreak, sum.LongestStreak
 	out.Effects.DailyGoal.GoalXP, out.Effects.DailyGoal.TodayXP, out.Effects.DailyGoal.Met = sum.DailyGoal.GoalXP, sum.DailyGoal.TodayXP, sum.DailyGoal.Met

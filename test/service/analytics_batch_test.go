@@ -14,29 +14,43 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// failingStore fails the nth Update after arming, as a database failing
-// mid-batch would.
+// failingStore fails every write that contains an event of the poisoned
+// lesson, after the writes were sent, as a database failing mid-batch would.
+// The batch's one-transaction path then fails as a whole, and the
+// one-transaction-per-item fallback fails on that item only.
 type failingStore struct {
 	ports.ProgressStore
-	armed atomic.Bool
-	calls atomic.Int64
-	nth   int64
+	poison atomic.Value // lesson id
+}
+
+type failingTx struct {
+	ports.LearnerTx
+	poison string
 }
 
 func (f *failingStore) Update(ctx context.Context, userID string, fn func(ports.LearnerTx) error) error {
-	if f.armed.Load() && f.calls.Add(1) == f.nth {
-		return f.ProgressStore.Update(ctx, userID, func(tx ports.LearnerTx) error {
-			if err := fn(tx); err != nil {
-				return err
-			}
-			return errors.New("injected: the disk is gone") // after the writes: they must roll back
-		})
+	p, _ := f.poison.Load().(string)
+	return f.ProgressStore.Update(ctx, userID, func(tx ports.LearnerTx) error {
+		return fn(&failingTx{LearnerTx: tx, poison: p})
+	})
+}
+
+func (t *failingTx) Append(a ports.Append) error { return t.AppendAll([]ports.Append{a}) }
+
+func (t *failingTx) AppendAll(as []ports.Append) error {
+	if err := t.LearnerTx.AppendAll(as); err != nil {
+		return err
 	}
-	return f.ProgressStore.Update(ctx, userID, fn)
+	for _, a := range as {
+		if id, _ := a.Event.Event.LessonID(); t.poison != "" && id == t.poison {
+			return errors.New("injected: the disk is gone") // after the writes: they must roll back
+		}
+	}
+	return nil
 }
 
 func TestBatchItemFailingToStore(t *testing.T) {
-	fs := &failingStore{nth: 3}
+	fs := &failingStore{}
 	app := startEngine(t, fx.Decorate(func(s ports.ProgressStore) ports.ProgressStore { fs.ProgressStore = s; return fs }))
 	_, tok := app.learner(t)
 	lessons := app.courses(t, tok)[0].Lessons
@@ -46,7 +60,7 @@ func TestBatchItemFailingToStore(t *testing.T) {
 		items[i] = map[string]any{"event_type": "lesson_completed", "lesson_id": lessons[i].ID, "score": 60,
 			"occurred_at": now.Add(time.Duration(i-3) * time.Minute).Format(time.RFC3339)}
 	}
-	fs.armed.Store(true)
+	fs.poison.Store(lessons[2].ID)
 	r := app.post(t, tok, "/api/analytics/events/batch", map[string]any{"events": items})
 	require.Equal(t, 200, r.Status, "%s", r.Body)
 	var out struct {
@@ -59,7 +73,7 @@ func TestBatchItemFailingToStore(t *testing.T) {
 	assert.Equal(t, "created", out.Results[0].Status)
 	assert.Equal(t, "created", out.Results[1].Status)
 	assert.Equal(t, "rejected", out.Results[2].Status)
-	fs.armed.Store(false)
+	fs.poison.Store("")
 
 	var p struct {
 		TotalXP          int `json:"total_xp"`

@@ -2,6 +2,7 @@ package service_test
 
 import (
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -17,8 +18,9 @@ import (
 // send many events; the limiter has its own tests) and a fake clock.
 type engineApp struct {
 	*harness.App
-	clock *clock.Fake
-	admin string // an admin's access token
+	clock  *clock.Fake
+	admin  string   // an admin's access token
+	emails sync.Map // learner id → email
 }
 
 var learnerSeq atomic.Int64
@@ -46,12 +48,27 @@ func startEngine(t testing.TB, extra ...fx.Option) *engineApp {
 func (e *engineApp) learner(t testing.TB) (id, token string) {
 	t.Helper()
 	n := learnerSeq.Add(1)
+	email := fmt.Sprintf("learner%d@lingo.example", n)
 	r := e.Do(harness.Request{Method: "POST", Path: "/api/auth/register", Body: map[string]any{
-		"email": fmt.Sprintf("learner%d@lingo.example", n), "password": "a good password", "display_name": "Learner"}})
+		"email": email, "password": "a good password", "display_name": "Learner"}})
 	require.Equal(t, 201, r.Status, "%s", r.Body)
 	var s sessionDTO
 	r.Decode(t, &s)
+	e.emails.Store(s.User.ID, email)
 	return s.User.ID, s.Tokens.AccessToken
+}
+
+// relogin gives a fresh access token for the learner, for tests that move
+// the clock past the token's lifetime or back before its issue.
+func (e *engineApp) relogin(t testing.TB, id string) string {
+	t.Helper()
+	email, ok := e.emails.Load(id)
+	require.True(t, ok)
+	r := e.Do(harness.Request{Method: "POST", Path: "/api/auth/login", Body: map[string]any{"email": email, "password": "a good password"}})
+	require.Equal(t, 200, r.Status, "%s", r.Body)
+	var s sessionDTO
+	r.Decode(t, &s)
+	return s.Tokens.AccessToken
 }
 
 type lessonOut struct {

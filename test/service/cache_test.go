@@ -19,8 +19,8 @@ import (
 // the last write the caller saw answered. They run on the in-process cache,
 // and on Redis when LINGO_TEST_REDIS_ADDR is set (make test-integration).
 
-// progressOut is what these tests read of GET /api/analytics/progress.
-type progressOut struct {
+// cachedProgressOut is what these tests read of GET /api/analytics/progress.
+type cachedProgressOut struct {
 	TotalXP   int `json:"total_xp"`
 	DailyGoal struct {
 		GoalXP  int `json:"goal_xp"`
@@ -33,8 +33,8 @@ type progressOut struct {
 	} `json:"global"`
 }
 
-// statsOut is what these tests read of GET /api/analytics/user-stats.
-type statsOut struct {
+// cachedStatsOut is what these tests read of GET /api/analytics/user-stats.
+type cachedStatsOut struct {
 	Totals struct {
 		TotalXP          int `json:"total_xp"`
 		PracticeSessions int `json:"practice_sessions"`
@@ -58,20 +58,20 @@ func startCachedEngine(t *testing.T) *cachedEngine {
 	return e
 }
 
-func (e *cachedEngine) progress(t *testing.T, token, query string) progressOut {
+func (e *cachedEngine) progress(t *testing.T, token, query string) cachedProgressOut {
 	t.Helper()
 	r := e.get(t, token, "/api/analytics/progress"+query)
 	require.Equal(t, 200, r.Status, "%s", r.Body)
-	var p progressOut
+	var p cachedProgressOut
 	r.Decode(t, &p)
 	return p
 }
 
-func (e *cachedEngine) stats(t *testing.T, token, query string) statsOut {
+func (e *cachedEngine) stats(t *testing.T, token, query string) cachedStatsOut {
 	t.Helper()
 	r := e.get(t, token, "/api/analytics/user-stats"+query)
 	require.Equal(t, 200, r.Status, "%s", r.Body)
-	var s statsOut
+	var s cachedStatsOut
 	r.Decode(t, &s)
 	return s
 }

@@ -1,0 +1,192 @@
+package analytics
+
+import (
+	"context"
+	"slices"
+	"time"
+
+	"github.com/lingo-labs/lingo/domain/calendar"
+	"github.com/lingo-labs/lingo/domain/errs"
+	"github.com/lingo-labs/lingo/domain/learning"
+	"github.com/lingo-labs/lingo/domain/progress"
+	"github.com/lingo-labs/lingo/ports"
+)
+
+// pending is a batch item that passed validation, waiting to be applied.
+type pending struct {
+	i    int
+	ev   learning.Event
+	subj subject
+}
+
+// itemOutcome is what applying one item gave.
+type itemOutcome struct {
+	res Result
+	err error
+}
+
+// applyBatch is the batch's fast path: every item applied in one
+// transaction, each through the same applyTx as a single event, against a
+// batchTx that keeps the learner's state in memory between items and holds
+// back the writes, then one AppendAll. An item refused by the rules
+// (invalid, conflict) wrote nothing and is simply left out, so each item is
+// still stored wholly or not at all. Any store failure rolls the whole
+// transaction back and the caller falls back to one transaction per item,
+// which decides item by item what can be stored.
+func (s *Service) applyBatch(ctx context.Context, userID string, todo []pending, items []BatchItem,
+	goal int, today calendar.Date, received time.Time) ([]itemOutcome, *progress.Summary, error) {
+	out := make([]itemOutcome, len(todo))
+	if len(todo) == 0 {
+		return out, nil, nil
+	}
+	var sum progress.Summary
+	err := s.progress.Update(ctx, userID, func(tx ports.LearnerTx) error {
+		// No item of todo was stored when the batch was read (RecordBatch
+		// answered those as replays); one stored since by a concurrent
+		// request makes AppendAll fail on the unique index, and the
+		// per-item fallback answers it as a replay.
+		known := map[string]ports.StoredEvent{}
+		bt := &batchTx{inner: tx, known: known, days: map[calendar.Date]progress.Day{},
+			lessonDone: map[string]bool{}, courseLessons: map[string][]string{}, courseDone: map[string]ports.StoredEvent{}}
+		for i, p := range todo {
+			res, err := s.applyTx(bt, userID, p.ev, p.subj, items[p.i].BodyHash, goal, today, received)
+			if k := errs.KindOf(err); err != nil && (k == errs.Internal || k == errs.Unavailable) {
+				return err
+			}
+			out[i] = itemOutcome{res: res, err: err}
+		}
+		if err := tx.AppendAll(bt.appends); err != nil {
+			return err
+		}
+		// The state after the batch is at hand: no second read for effects.
+		st, err := bt.State(today, today)
+		if err != nil {
+			return err
+		}
+		sum = progress.Summarize(st.TotalXP, st.Streak, st.Today, goal)
+		return nil
+	})
+	if err != nil {
+		return out, nil, err
+	}
+	return out, &sum, nil
+}
+
+// batchTx is a LearnerTx for the items of one batch: reads come from the
+// real transaction once and are then kept up to date in memory as each item
+// is applied; Append only records, for one AppendAll at the end.
+type batchTx struct {
+	inner         ports.LearnerTx
+	known         map[string]ports.StoredEvent // stored before the batch, by event_id
+	base          *progress.State              // TotalXP, Streak, Achievements after the items so far
+	days          map[calendar.Date]progress.Day
+	lessonDone    map[string]bool
+	courseLessons map[string][]string
+	courseDone    map[string]ports.StoredEvent
+	appends       []ports.Append
+}
+
+func (b *batchTx) FindEvent(eventID string) (ports.StoredEvent, bool, error) {
+	e, ok := b.known[eventID]
+	return e, ok, nil
+}
+
+func (b *batchTx) FindEvents(eventIDs []string) (map[string]ports.StoredEvent, error) {
+	out := map[string]ports.StoredEvent{}
+	for _, id := range eventIDs {
+		if e, ok := b.known[id]; ok {
+			out[id] = e
+		}
+	}
+	return out, nil
+}
+
+func (b *batchTx) CourseCompletion(courseID string) (ports.StoredEvent, bool, error) {
+	if e, ok := b.courseDone[courseID]; ok {
+		return e, true, nil
+	}
+	return b.inner.CourseCompletion(courseID)
+}
+
+func (b *batchTx) State(day, today calendar.Date) (progress.State, error) {
+	for _, d := range []calendar.Date{day, today} {
+		if _, ok := b.days[d]; ok && b.base != nil {
+			continue
+		}
+		st, err := b.inner.State(d, d)
+		if err != nil {
+			return progress.State{}, err
+		}
+		if b.base == nil {
+			b.base = &st
+		}
+		if _, ok := b.days[d]; !ok {
+			b.days[d] = st.Day
+		}
+	}
+	return progress.State{TotalXP: b.base.TotalXP, Streak: b.base.Streak.Clone(),
+		Achievements: slices.Clone(b.base.Achievements), Day: b.days[day], Today: b.days[today]}, nil
+}
+
+func (b *batchTx) LessonCompleted(lessonID string) (bool, error) {
+	if done, ok := b.lessonDone[lessonID]; ok {
+		return done, nil
+	}
+	done, err := b.inner.LessonCompleted(lessonID)
+	if err == nil {
+		b.lessonDone[lessonID] = done
+	}
+	return done, err
+}
+
+func (b *batchTx) CompletedLessons(courseID string) ([]string, error) {
+	if ids, ok := b.courseLessons[courseID]; ok {
+		return slices.Clone(ids), nil
+	}
+	ids, err := b.inner.CompletedLessons(courseID)
+	if err == nil {
+		b.courseLessons[courseID] = slices.Clone(ids)
+	}
+	return ids, err
+}
+
+// Append records the item and moves the in-memory state past it, as the
+// store would have after writing it.
+func (b *batchTx) Append(a ports.Append) error {
+	o, e := a.Outcome, a.Event.Event
+	if b.base == nil { // State is always read first; this is a guard, not a path
+		if _, err := b.State(e.LocalDate(), e.LocalDate()); err != nil {
+			return err
+		}
+	}
+	if o.LessonCompleted != "" {
+		if _, err := b.CompletedLessons(a.LessonCourseID); err != nil {
+			return err
+		}
+		b.lessonDone[o.LessonCompleted] = true
+		b.courseLessons[a.LessonCourseID] = append(b.courseLessons[a.LessonCourseID], o.LessonCompleted)
+	}
+	if o.CourseCompleted != "" {
+		b.courseDone[o.CourseCompleted] = a.Event
+	}
+	b.base.TotalXP = o.TotalXP
+	if o.ActiveDateAdded {
+		b.base.Streak.RecordActiveDay(o.Day.Date())
+	}
+	for _, u := range o.Unlocked {
+		b.base.Achievements = append(b.base.Achievements, u.Achievement)
+	}
+	b.days[o.Day.Date()] = o.Day
+	b.appends = append(b.appends, a)
+	return nil
+}
+
+// AppendAll is not used inside a batch (there is no batch of batches).
+func (b *batchTx) AppendAll(as []ports.Append) error {
+	for _, a := range as {
+		if err := b.Append(a); err != nil {
+			return err
+		}
+	}
+	return nil
+}
