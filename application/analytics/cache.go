@@ -103,10 +103,9 @@ var summaryCodec = ports.Codec[ProgressSummary]{
 			TotalXP: p.TotalXP, Level: p.Level, CurrentStreak: p.CurrentStreak, LongestStreak: p.LongestStreak,
 			StreakActiveToday: p.StreakActiveToday, LastActiveDate: dateRecord(p.LastActiveDate), DailyGoal: p.DailyGoal,
 			LessonsCompleted: p.LessonsCompleted, CoursesCompleted: p.CoursesCompleted, Courses: p.Courses,
-			Achievements: make([]unlockRecord, len(p.Achievements)),
 		}
-		for i, a := range p.Achievements {
-			r.Achievements[i] = unlockRecord{Code: a.Achievement.String(), UnlockedAt: a.UnlockedAt}
+		for _, a := range p.Achievements {
+			r.Achievements = append(r.Achievements, unlockRecord{Code: a.Achievement.String(), UnlockedAt: a.UnlockedAt})
 		}
 		return json.Marshal(r)
 	},
@@ -123,17 +122,17 @@ var summaryCodec = ports.Codec[ProgressSummary]{
 			Summary: progress.Summary{TotalXP: r.TotalXP, Level: r.Level, CurrentStreak: r.CurrentStreak,
 				LongestStreak: r.LongestStreak, StreakActiveToday: r.StreakActiveToday, LastActiveDate: last, DailyGoal: r.DailyGoal},
 			LessonsCompleted: r.LessonsCompleted, CoursesCompleted: r.CoursesCompleted,
-			Courses: r.Courses, Achievements: make([]progress.Unlock, len(r.Achievements)),
+			Courses: r.Courses,
 		}
 		if p.Courses == nil {
-			p.Courses = []CourseProgress{}
+			p.Courses = []CourseProgress{} // Progress never answers a nil list
 		}
-		for i, a := range r.Achievements {
+		for _, a := range r.Achievements {
 			ach, err := progress.ParseAchievement(a.Code)
 			if err != nil {
 				return ProgressSummary{}, err
 			}
-			p.Achievements[i] = progress.Unlock{Achievement: ach, UnlockedAt: a.UnlockedAt}
+			p.Achievements = append(p.Achievements, progress.Unlock{Achievement: ach, UnlockedAt: a.UnlockedAt})
 		}
 		return p, nil
 	},
