@@ -64,6 +64,7 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 		ObservabilityModule,
 		HealthModule,
 		AccountsModule,
+		SettingsModule,
 		RateLimitModule,
 		EngineModule,
 		httpapi.Module,

@@ -11,6 +11,8 @@ import (
 
 	"github.com/lingo-labs/lingo/adapters/memory"
 	"github.com/lingo-labs/lingo/adapters/redis"
+	"github.com/lingo-labs/lingo/application/avatars"
+	"github.com/lingo-labs/lingo/application/preferences"
 	"github.com/lingo-labs/lingo/bootstrap"
 	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/ports"
@@ -38,7 +40,13 @@ func TestGraphsValidate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := fx.ValidateApp(bootstrap.Graph(cfg, bootstrap.Options{Logger: zap.NewNop()})...); err != nil {
+			// The invoke names what the settings module (issue 4) must provide,
+			// so a missing binding fails here rather than at the first upload.
+			settings := fx.Invoke(func(ports.PreferencesRepository, ports.AvatarStore, ports.ImageProcessor,
+				*avatars.Service, *preferences.Service) {
+			})
+			opts := bootstrap.Options{Logger: zap.NewNop(), FX: []fx.Option{settings}}
+			if err := fx.ValidateApp(bootstrap.Graph(cfg, opts)...); err != nil {
 				t.Fatal(err)
 			}
 		})

@@ -245,28 +245,13 @@ func (s *EventStore) Metrics(ctx context.Context, from, to time.Time) (ports.Met
 	g := s.db.Gorm(ctx)
 	f, t := s.db.at(from), s.db.at(to)
 
-	hasUsers, err := s.db.hasTable(ctx, "users")
-	if err != nil {
-		return m, err
+	// users.created_at is written by the accounts repository as a time.Time,
+	// so it is compared with time.Time arguments (not this store's text layout).
+	if err := g.Raw(`SELECT COUNT(*) FROM users`).Row().Scan(&m.UsersTotal); err != nil {
+		return m, Classify(err)
 	}
-	if hasUsers {
-		rows, err := g.Raw(`SELECT created_at FROM users`).Rows()
-		if err != nil {
-			return m, Classify(err)
-		}
-		for rows.Next() {
-			var c sqlTime
-			if err := rows.Scan(&c); err != nil {
-				rows.Close()
-				return m, Classify(err)
-			}
-			m.UsersTotal++
-			if !c.Before(from) && c.Before(to) {
-				m.UsersNew++
-			}
-		}
-		rows.Close()
-	} else if err := g.Raw(`SELECT COUNT(*) FROM learner_progress`).Row().Scan(&m.UsersTotal); err != nil {
+	if err := g.Raw(`SELECT COUNT(*) FROM users WHERE created_at >= ? AND created_at < ?`, from.UTC(), to.UTC()).
+		Row().Scan(&m.UsersNew); err != nil {
 		return m, Classify(err)
 	}
 
@@ -327,20 +312,4 @@ func (s *EventStore) Metrics(ctx context.Context, from, to time.Time) (ports.Met
 		m.Timeline = append(m.Timeline, td)
 	}
 	return m, Classify(rows.Err())
-}
-
-// hasTable reports whether a table of another feature exists yet in the
-// current schema (the accounts and preferences migrations may be absent on
-// a branch that has only the engine).
-func (db *DB) hasTable(ctx context.Context, name string) (bool, error) {
-	var n int
-	q := `SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?`
-	if db.dialect == Postgres {
-		q = `SELECT COUNT(*) FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace
-			WHERE c.relname = ? AND c.relkind IN ('r', 'p') AND n.nspname = current_schema()`
-	}
-	if err := db.Gorm(ctx).Raw(q, name).Row().Scan(&n); err != nil {
-		return false, Classify(err)
-	}
-	return n > 0, nil
 }

@@ -405,21 +405,10 @@ func (s *ProgressStore) Global(ctx context.Context, userID string) (ports.Global
 	if len(mine) == 1 {
 		xp = mine[0]
 	}
-	hasUsers, err := s.db.hasTable(ctx, "users")
-	if err != nil {
-		return g, err
-	}
-	// With accounts present, "learners" are active learner accounts, with
-	// or without events; before that, every learner with progress.
-	q := `SELECT COUNT(*), COALESCE(SUM(total_xp), 0), COALESCE(SUM(CASE WHEN total_xp < ? THEN 1 ELSE 0 END), 0) FROM learner_progress`
-	if hasUsers {
-		q = `SELECT COUNT(*), COALESCE(SUM(COALESCE(p.total_xp, 0)), 0),
+	// "Learners" are active learner accounts, with or without events.
+	err := db.Raw(`SELECT COUNT(*), COALESCE(SUM(COALESCE(p.total_xp, 0)), 0),
 			COALESCE(SUM(CASE WHEN COALESCE(p.total_xp, 0) < ? THEN 1 ELSE 0 END), 0)
-			FROM users u LEFT JOIN learner_progress p ON p.user_id = u.id
-			WHERE u.role = 'learner' AND u.is_active = ?`
-		err = db.Raw(q, xp, true).Row().Scan(&g.Learners, &g.SumXP, &g.Below)
-	} else {
-		err = db.Raw(q, xp).Row().Scan(&g.Learners, &g.SumXP, &g.Below)
-	}
+		FROM users u LEFT JOIN learner_progress p ON p.user_id = u.id
+		WHERE u.role = 'learner' AND u.is_active = ?`, xp, true).Row().Scan(&g.Learners, &g.SumXP, &g.Below)
 	return g, Classify(err)
 }

@@ -11,9 +11,8 @@ import (
 const defaultDailyXPGoal = 20
 
 // LearnerSettings reads a learner's zone and daily goal from the
-// user_preferences table (columns user_id, timezone, daily_xp_goal). The
-// preferences engineer owns that table and its migration; until it exists,
-// or while a learner has no row, every learner gets UTC and 20.
+// user_preferences table (migration 00020); a learner without a row has the
+// defaults, UTC and 20.
 type LearnerSettings struct{ db *DB }
 
 var _ ports.LearnerSettings = (*LearnerSettings)(nil)
@@ -22,10 +21,6 @@ var _ ports.LearnerSettings = (*LearnerSettings)(nil)
 func NewLearnerSettings(db *DB) *LearnerSettings { return &LearnerSettings{db: db} }
 
 func (s *LearnerSettings) Settings(ctx context.Context, userID string) (calendar.Zone, int, error) {
-	ok, err := s.db.hasTable(ctx, "user_preferences")
-	if err != nil || !ok {
-		return calendar.UTC, defaultDailyXPGoal, err
-	}
 	var rows []struct {
 		Timezone    string
 		DailyXPGoal int `gorm:"column:daily_xp_goal"`
