@@ -1,7 +1,6 @@
 package service_test
 
 import (
-	"context"
 	"fmt"
 	"net/url"
 	"testing"
@@ -37,21 +36,13 @@ func startRules(t *testing.T) *rulesApp {
 	return r
 }
 
-// setPrefs sets the learner's time zone and daily goal: through PUT
-// /api/users/me/preferences when the route exists, else straight in the
-// user_preferences table the engine reads (user_id, timezone, daily_xp_goal).
-func (a *rulesApp) setPrefs(t *testing.T, userID, token, zone string, goal int) {
+// setPrefs sets the learner's time zone and daily goal through PUT
+// /api/users/me/preferences.
+func (a *rulesApp) setPrefs(t *testing.T, _ string, token, zone string, goal int) {
 	t.Helper()
 	r := a.Do(harness.Request{Method: "PUT", Path: "/api/users/me/preferences", Token: token,
 		Body: map[string]any{"timezone": zone, "learning": map[string]any{"daily_xp_goal": goal}}})
-	if r.Status == 200 {
-		return
-	}
-	require.Contains(t, []int{404, 405}, r.Status, "%s", r.Body)
-	g := a.db.Gorm(context.Background())
-	require.NoError(t, g.Exec(`CREATE TABLE IF NOT EXISTS user_preferences (user_id text PRIMARY KEY, timezone text NOT NULL, daily_xp_goal integer NOT NULL)`).Error)
-	require.NoError(t, g.Exec(`INSERT INTO user_preferences (user_id, timezone, daily_xp_goal) VALUES (?, ?, ?)
-		ON CONFLICT (user_id) DO UPDATE SET timezone = excluded.timezone, daily_xp_goal = excluded.daily_xp_goal`, userID, zone, goal).Error)
+	require.Equal(t, 200, r.Status, "%s", r.Body)
 }
 
 type progressOut struct {
@@ -339,6 +330,14 @@ func TestZonesOverHTTP(t *testing.T) {
 			time.Date(2026, 3, 9, 3, 30, 0, 0, time.UTC), "2026-03-08"},
 		{"New York on the day DST ends (23:30 EST)", "America/New_York", time.Date(2026, 11, 2, 12, 0, 0, 0, time.UTC),
 			time.Date(2026, 11, 2, 4, 30, 0, 0, time.UTC), "2026-11-01"},
+		{"Berlin at 00:30 CET on the day DST starts", "Europe/Berlin", time.Date(2026, 3, 30, 12, 0, 0, 0, time.UTC),
+			time.Date(2026, 3, 28, 23, 30, 0, 0, time.UTC), "2026-03-29"},
+		{"Berlin at 23:30 CEST on the day DST starts", "Europe/Berlin", time.Date(2026, 3, 30, 12, 0, 0, 0, time.UTC),
+			time.Date(2026, 3, 29, 21, 30, 0, 0, time.UTC), "2026-03-29"},
+		{"Berlin at 00:30 CEST on the day DST ends", "Europe/Berlin", time.Date(2026, 10, 26, 12, 0, 0, 0, time.UTC),
+			time.Date(2026, 10, 24, 22, 30, 0, 0, time.UTC), "2026-10-25"},
+		{"Berlin at 23:30 CET on the day DST ends", "Europe/Berlin", time.Date(2026, 10, 26, 12, 0, 0, 0, time.UTC),
+			time.Date(2026, 10, 25, 22, 30, 0, 0, time.UTC), "2026-10-25"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			app := startRules(t)
@@ -459,4 +458,57 @@ func TestEventListPagesThroughTenThousand(t *testing.T) {
 		path = "/api/analytics/events?event_type=exercise_attempted&limit=200&cursor=" + url.QueryEscape(*page.NextCursor)
 	}
 	assert.Len(t, seen, 10_000, "no gap")
+}
+
+func TestStreak30OverHTTP(t *testing.T) {
+	app := startRules(t)
+	id, tok := app.learner(t)
+	start := app.clock.Now()
+	var unlocked []string
+	for d := range 30 {
+		app.setClock(t, start.Add(time.Duration(d)*24*time.Hour), id, &tok)
+		out := app.practice(t, tok, app.clock.Now(), 50)
+		unlocked = append(unlocked, out.Effects.AchievementsUnlocked...)
+	}
+	assert.Equal(t, []string{"streak_3", "streak_7", "streak_30"}, unlocked)
+	p := app.progress(t, tok)
+	assert.Equal(t, 30, p.CurrentStreak)
+	assert.Equal(t, 30, p.LongestStreak)
+}
+
+func TestLevel10OverHTTP(t *testing.T) {
+	app := startRules(t)
+	_, tok := app.learner(t)
+	now := app.clock.Now()
+	var unlocked []string
+	levelUps := 0
+	for b := range 6 { // 6 batches of 100 perfect practices: 100 × 15 XP each
+		events := make([]map[string]any, 100)
+		for i := range events {
+			events[i] = map[string]any{"event_type": "practice_completed", "score": 100,
+				"occurred_at": now.Add(-time.Duration(b*100+i) * time.Second).Format(time.RFC3339)}
+		}
+		r := app.post(t, tok, "/api/analytics/events/batch", map[string]any{"events": events})
+		require.Equal(t, 200, r.Status, "%s", r.Body)
+		var out struct {
+			Effects struct {
+				TotalXP              int      `json:"total_xp"`
+				Level                int      `json:"level"`
+				LeveledUp            bool     `json:"leveled_up"`
+				AchievementsUnlocked []string `json:"achievements_unlocked"`
+			} `json:"effects"`
+		}
+		r.Decode(t, &out)
+		assert.Equal(t, (b+1)*1500, out.Effects.TotalXP)
+		unlocked = append(unlocked, out.Effects.AchievementsUnlocked...)
+		if out.Effects.LeveledUp {
+			levelUps++
+		}
+	}
+	p := app.progress(t, tok)
+	assert.Equal(t, 9000, p.TotalXP)
+	assert.Equal(t, 10, p.Level)
+	assert.Equal(t, 6, levelUps, "every batch crossed at least one level")
+	assert.Subset(t, unlocked, []string{"level_5", "level_10"})
+	assert.Equal(t, 9, count(app.serverEvents(t, tok), "level_up", ""), "one level_up per level reached (2..10)")
 }

@@ -441,8 +441,39 @@ func TestEventListAndIsolation(t *testing.T) {
 	})
 	t.Run("admin metrics and health", func(t *testing.T) {
 		assert.Equal(t, 403, app.get(t, alice, "/api/analytics/metrics").Status)
-		r := app.get(t, app.admin, "/api/analytics/metrics?from="+start.Add(-24*time.Hour).Format("2006-01-02"))
+		// The fake clock stands still, so the range ends an hour after it: by
+		// default it would end at "now", which [from, to) leaves out.
+		r := app.get(t, app.admin, "/api/analytics/metrics?from="+start.Add(-24*time.Hour).Format("2006-01-02")+
+			"&to="+url.QueryEscape(start.Add(time.Hour).Format(time.RFC3339)))
 		require.Equal(t, 200, r.Status, "%s", r.Body)
+		var m struct {
+			Users struct {
+				Total int `json:"total"`
+				New   int `json:"new"`
+			} `json:"users"`
+			Events struct {
+				Total  int            `json:"total"`
+				ByType map[string]int `json:"by_type"`
+			} `json:"events"`
+			Timeline []struct {
+				Date string `json:"date"`
+			} `json:"timeline"`
+		}
+		r.Decode(t, &m)
+		assert.Equal(t, 3, m.Users.Total, "two learners and the admin")
+		assert.Equal(t, 3, m.Users.New, "all of them joined in the range")
+		assert.Positive(t, m.Events.Total)
+		assert.Positive(t, m.Events.ByType["lesson_completed"])
+		assert.NotEmpty(t, m.Timeline)
+		future := app.get(t, app.admin, "/api/analytics/metrics?from="+start.Add(48*time.Hour).Format("2006-01-02")+"&to="+start.Add(72*time.Hour).Format("2006-01-02"))
+		require.Equal(t, 200, future.Status, "%s", future.Body)
+		var none struct {
+			Users struct {
+				New int `json:"new"`
+			} `json:"users"`
+		}
+		future.Decode(t, &none)
+		assert.Zero(t, none.Users.New, "nobody joined in a later range")
 		r = app.get(t, alice, "/api/analytics/health")
 		require.Equal(t, http.StatusOK, r.Status, "%s", r.Body)
 	})
