@@ -38,8 +38,10 @@ func newAvatarStore(cfg config.Config) (*filestore.AvatarStore, error) {
 	return filestore.New(AvatarDir(cfg))
 }
 
-func newPreferencesService(prefs ports.PreferencesRepository, clk ports.Clock) *apppreferences.Service {
-	return apppreferences.New(apppreferences.Deps{Prefs: prefs, Clock: clk})
+// newPreferencesService bumps the learner's cached progress reads when the
+// time zone or the daily goal changes.
+func newPreferencesService(prefs ports.PreferencesRepository, clk ports.Clock, cache ports.Cache, log *zap.Logger) *apppreferences.Service {
+	return apppreferences.New(apppreferences.Deps{Prefs: prefs, Clock: clk, Cache: cache, OnBumpError: bumpFailed(log)})
 }
 
 type avatarPorts struct {

@@ -97,12 +97,9 @@ func metadataSize(m map[string]any) int {
 
 // decodeEvent reads one event body into a submission.
 func decodeEvent(body []byte) (analytics.Submission, error) {
-	raw, err := ParseJSON(body)
-	if err != nil {
-		return analytics.Submission{}, err
-	}
 	var in eventInputDTO
-	if err := BindBytes(body, &in); err != nil {
+	raw, err := BindRaw(body, &in)
+	if err != nil {
 		return analytics.Submission{}, err
 	}
 	at, err := parseInstant("occurred_at", in.OccurredAt)
@@ -170,13 +167,9 @@ func (h *AnalyticsHandler) lessonCompletion(c *gin.Context) {
 		Fail(c, err)
 		return
 	}
-	raw, err := ParseJSON(body)
-	if err != nil {
-		Fail(c, err)
-		return
-	}
 	var in lessonCompletionDTO
-	if err := BindBytes(body, &in); err != nil {
+	raw, err := BindRaw(body, &in)
+	if err != nil {
 		Fail(c, err)
 		return
 	}
@@ -223,13 +216,9 @@ func (h *AnalyticsHandler) courseCompletion(c *gin.Context) {
 		Fail(c, err)
 		return
 	}
-	raw, err := ParseJSON(body)
-	if err != nil {
-		Fail(c, err)
-		return
-	}
 	var in courseCompletionDTO
-	if err := BindBytes(body, &in); err != nil {
+	raw, err := BindRaw(body, &in)
+	if err != nil {
 		Fail(c, err)
 		return
 	}

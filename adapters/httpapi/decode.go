@@ -53,18 +53,25 @@ func Bind(c *gin.Context, dst any) error {
 
 // BindBytes is Bind over a body already read.
 func BindBytes(body []byte, dst any) error {
+	_, err := BindRaw(body, dst)
+	return err
+}
+
+// BindRaw is BindBytes that also returns the decoded JSON value, for callers
+// that need the body itself (the idempotency hash of an event).
+func BindRaw(body []byte, dst any) (any, error) {
 	raw, err := ParseJSON(body)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if problems := checkShape(raw, reflect.TypeOf(dst).Elem(), ""); len(problems) > 0 {
-		return errs.Validation(problems...)
+		return nil, errs.Validation(problems...)
 	}
 	if err := json.Unmarshal(body, dst); err != nil {
 		// checkShape accepted it, so this is a value a custom type refused.
-		return errs.Validation(errs.Field("", err.Error()))
+		return nil, errs.Validation(errs.Field("", err.Error()))
 	}
-	return Validate(dst)
+	return raw, Validate(dst)
 }
 
 // ParseJSON decodes exactly one JSON value (numbers kept exact) and refuses

@@ -132,6 +132,9 @@ func LimiterClientOptions(addr string) *goredis.Options {
 		PoolTimeout:   limiterTimeout,
 		MaxRetries:    -1,
 		DialerRetries: 1,
+		// The caller's deadline (the middleware's budget) bounds a decision
+		// too, not only the socket timeouts.
+		ContextTimeoutEnabled: true,
 	}
 }
 

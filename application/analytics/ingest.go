@@ -37,12 +37,20 @@ type Service struct {
 	settings ports.LearnerSettings
 	clock    ports.Clock
 	ids      ports.IDGenerator
+	// cache, when set, serves the progress reads; every event write bumps
+	// the learner's Namespace after it commits and before it answers.
+	cache       ports.Cache
+	onBumpError func(namespace string, err error)
 }
 
 // NewService makes the analytics service.
 func NewService(cat ports.CatalogRepository, events ports.EventStore, prog ports.ProgressStore,
-	settings ports.LearnerSettings, clock ports.Clock, ids ports.IDGenerator) *Service {
-	return &Service{catalog: cat, events: events, progress: prog, settings: settings, clock: clock, ids: ids}
+	settings ports.LearnerSettings, clock ports.Clock, ids ports.IDGenerator, opts ...Option) *Service {
+	s := &Service{catalog: cat, events: events, progress: prog, settings: settings, clock: clock, ids: ids}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // TimeField is the name of the input's occurred_at in a request:
@@ -147,7 +155,13 @@ func (s *Service) Record(ctx context.Context, userID string, sub Submission) (Re
 	if err != nil {
 		return Result{}, err
 	}
-	return s.apply(ctx, userID, ev, subj, sub.BodyHash, goal, zone.Today(received), received)
+	res, err := s.apply(ctx, userID, ev, subj, sub.BodyHash, goal, zone.Today(received), received)
+	// A replay stored nothing; anything else may have committed (an error
+	// too: the commit can succeed and its answer get lost).
+	if err != nil || res.Created() {
+		s.bump(ctx, userID)
+	}
+	return res, err
 }
 
 func (s *Service) now() time.Time { return s.clock.Now().UTC().Truncate(time.Microsecond) }
@@ -478,6 +492,11 @@ func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchI
 		todo = append(todo, pending{i: i, ev: ev, subj: subj})
 	}
 	sort.SliceStable(todo, func(a, b int) bool { return todo[a].ev.OccurredAt().Before(todo[b].ev.OccurredAt()) })
+	if len(todo) > 0 {
+		// Every way out from here, a cancelled batch's included, may follow
+		// commits; the deferred bump runs before the caller answers.
+		defer s.bump(ctx, userID)
+	}
 	outcomes, after, err := s.applyBatch(ctx, userID, todo, items, goal, today, received)
 	if err != nil {
 		if ctx.Err() != nil {

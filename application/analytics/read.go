@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"encoding/base64"
+	"fmt"
 	"strings"
 	"time"
 
@@ -150,6 +151,38 @@ func (s *Service) Progress(ctx context.Context, userID string, includeGlobal boo
 		return ProgressSummary{}, err
 	}
 	today := zone.Today(s.now())
+	// The name holds what the figures depend on besides the stored
+	// aggregates: the learner's local date (a new day never serves
+	// yesterday's streak and goal) and the goal in force.
+	name := fmt.Sprintf("summary:%s:goal=%d", today, goal)
+	out, err := readThrough(ctx, s, userID, name, ProgressTTL, summaryCodec, func(ctx context.Context) (ProgressSummary, error) {
+		return s.summary(ctx, userID, today, goal)
+	})
+	if err != nil {
+		return ProgressSummary{}, err
+	}
+	if includeGlobal {
+		// The global part is cached apart, under the learner's namespace (the
+		// learner's own XP moves the percentile) but for GlobalTTL only, as
+		// other learners' writes move it too.
+		g, err := readThrough(ctx, s, userID, "global", GlobalTTL, ports.JSONCodec[Global](), func(ctx context.Context) (Global, error) {
+			g, err := s.progress.Global(ctx, userID)
+			if err != nil {
+				return Global{}, err
+			}
+			return Global{Learners: g.Learners, AverageXP: progress.AverageXP(g.SumXP, g.Learners),
+				XPPercentile: progress.XPPercentile(g.Below, g.Learners)}, nil
+		})
+		if err != nil {
+			return ProgressSummary{}, err
+		}
+		out.Global = &g
+	}
+	return out, nil
+}
+
+// summary computes the learner's own part of the progress summary.
+func (s *Service) summary(ctx context.Context, userID string, today calendar.Date, goal int) (ProgressSummary, error) {
 	snap, err := s.progress.Snapshot(ctx, userID, today)
 	if err != nil {
 		return ProgressSummary{}, err
@@ -161,14 +194,6 @@ func (s *Service) Progress(ctx context.Context, userID string, includeGlobal boo
 	}
 	for _, c := range snap.Courses {
 		out.Courses = append(out.Courses, CourseProgress{CourseProgress: c, CompletionRate: progress.CompletionRate(c.LessonsCompleted, c.LessonsTotal)})
-	}
-	if includeGlobal {
-		g, err := s.progress.Global(ctx, userID)
-		if err != nil {
-			return ProgressSummary{}, err
-		}
-		out.Global = &Global{Learners: g.Learners, AverageXP: progress.AverageXP(g.SumXP, g.Learners),
-			XPPercentile: progress.XPPercentile(g.Below, g.Learners)}
 	}
 	return out, nil
 }
@@ -209,6 +234,14 @@ func (s *Service) Stats(ctx context.Context, userID string, days int, includeHis
 		return UserStats{}, err
 	}
 	today := zone.Today(s.now())
+	name := fmt.Sprintf("stats:%s:days=%d:history=%t", today, days, includeHistory)
+	return readThrough(ctx, s, userID, name, ProgressTTL, statsCodec, func(ctx context.Context) (UserStats, error) {
+		return s.stats(ctx, userID, today, days, includeHistory)
+	})
+}
+
+// stats computes user stats from the aggregates.
+func (s *Service) stats(ctx context.Context, userID string, today calendar.Date, days int, includeHistory bool) (UserStats, error) {
 	snap, err := s.progress.Snapshot(ctx, userID, today)
 	if err != nil {
 		return UserStats{}, err

@@ -17,16 +17,24 @@ import (
 type Service struct {
 	repo ports.CatalogRepository
 	ids  ports.IDGenerator
+	// cache, when set, serves the reads; every write bumps Namespace after
+	// it commits and before it answers.
+	cache       ports.Cache
+	onBumpError func(namespace string, err error)
 }
 
 // NewService makes the catalog service.
-func NewService(repo ports.CatalogRepository, ids ports.IDGenerator) *Service {
-	return &Service{repo: repo, ids: ids}
+func NewService(repo ports.CatalogRepository, ids ports.IDGenerator, opts ...Option) *Service {
+	s := &Service{repo: repo, ids: ids}
+	for _, o := range opts {
+		o(s)
+	}
+	return s
 }
 
 // Courses lists every course with its lesson count and total XP.
 func (s *Service) Courses(ctx context.Context) ([]ports.CourseEntry, error) {
-	return s.repo.ListCourses(ctx)
+	return readThrough(ctx, s, "courses", coursesCodec, s.repo.ListCourses)
 }
 
 func notFound(what string) error {
@@ -39,7 +47,14 @@ func (s *Service) Course(ctx context.Context, id string) (ports.CourseEntry, []c
 	if !learning.IsUUID(id) {
 		return ports.CourseEntry{}, nil, notFound("course")
 	}
-	return s.repo.GetCourse(ctx, id)
+	d, err := readThrough(ctx, s, "course:"+id, courseDetailCodec, func(ctx context.Context) (courseDetail, error) {
+		e, lessons, err := s.repo.GetCourse(ctx, id)
+		return courseDetail{entry: e, lessons: lessons}, err
+	})
+	if err != nil {
+		return ports.CourseEntry{}, nil, err
+	}
+	return d.entry, d.lessons, nil
 }
 
 // CreateCourse validates and stores a new course (Conflict slug_taken).
@@ -51,6 +66,7 @@ func (s *Service) CreateCourse(ctx context.Context, in catalog.CourseInput) (por
 	if err := s.repo.CreateCourse(ctx, c); err != nil {
 		return ports.CourseEntry{}, err
 	}
+	s.bump(ctx)
 	return ports.CourseEntry{Course: c}, nil
 }
 
@@ -65,6 +81,7 @@ func (s *Service) PatchCourse(ctx context.Context, id string, p catalog.CoursePa
 	}); err != nil {
 		return ports.CourseEntry{}, err
 	}
+	s.bump(ctx)
 	entry, _, err := s.repo.GetCourse(ctx, id)
 	return entry, err
 }
@@ -76,9 +93,14 @@ func (s *Service) AddLesson(ctx context.Context, courseID string, in catalog.Les
 		return catalog.Lesson{}, notFound("course")
 	}
 	id := s.ids.NewID()
-	return s.repo.AddLesson(ctx, courseID, func(next int) (catalog.Lesson, error) {
+	l, err := s.repo.AddLesson(ctx, courseID, func(next int) (catalog.Lesson, error) {
 		return catalog.NewLesson(id, courseID, in, next)
 	})
+	if err != nil {
+		return catalog.Lesson{}, err
+	}
+	s.bump(ctx)
+	return l, nil
 }
 
 // PatchLesson applies an admin's partial update of a lesson.
@@ -86,22 +108,34 @@ func (s *Service) PatchLesson(ctx context.Context, id string, p catalog.LessonPa
 	if !learning.IsUUID(id) {
 		return catalog.Lesson{}, notFound("lesson")
 	}
-	return s.repo.UpdateLesson(ctx, id, func(l catalog.Lesson) (catalog.Lesson, error) {
+	l, err := s.repo.UpdateLesson(ctx, id, func(l catalog.Lesson) (catalog.Lesson, error) {
 		next, _, err := l.Apply(p)
 		return next, err
 	})
+	if err != nil {
+		return catalog.Lesson{}, err
+	}
+	s.bump(ctx)
+	return l, nil
 }
 
 // SeedDemo fills an empty catalog with the demo courses and reports how many
 // courses it added. A catalog that holds any course is left alone, so
 // running it on every start is safe; two instances starting at once on one
 // empty database are decided by the unique slugs.
-func (s *Service) SeedDemo(ctx context.Context) (int, error) {
+func (s *Service) SeedDemo(ctx context.Context) (added int, err error) {
 	n, err := s.repo.CountCourses(ctx)
 	if err != nil || n > 0 {
 		return 0, err
 	}
-	added := 0
+	// Another instance sharing the cache may have cached the empty catalog;
+	// whatever this seeding committed, even when it stops half way, is
+	// made visible.
+	defer func() {
+		if added > 0 {
+			s.bump(ctx)
+		}
+	}()
 	for _, dc := range demoCatalog {
 		c, err := catalog.NewCourse(s.ids.NewID(), dc.course)
 		if err != nil {

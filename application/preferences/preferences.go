@@ -5,8 +5,10 @@ package preferences
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/lingo-labs/lingo/application/analytics"
 	"github.com/lingo-labs/lingo/domain/preferences"
 	"github.com/lingo-labs/lingo/ports"
 )
@@ -15,6 +17,11 @@ import (
 type Deps struct {
 	Prefs ports.PreferencesRepository
 	Clock ports.Clock
+	// Cache, when set, is bumped for the learner's progress reads after a
+	// change of time zone or daily goal commits: those reads depend on both.
+	Cache ports.Cache
+	// OnBumpError is told when that bump fails (nil ignores it).
+	OnBumpError func(namespace string, err error)
 }
 
 // Service runs the preferences use cases.
@@ -61,5 +68,21 @@ func (s *Service) Update(ctx context.Context, userID string, patch preferences.P
 	if err != nil {
 		return preferences.Preferences{}, nil, fmt.Errorf("update preferences of %s: %w", userID, err)
 	}
+	if slices.Contains(changed, preferences.PathTimezone) || slices.Contains(changed, preferences.PathDailyXPGoal) {
+		s.bumpProgress(ctx, userID)
+	}
 	return out, changed, nil
+}
+
+// bumpProgress invalidates the learner's cached progress reads after a
+// committed change they depend on, detached from ctx's cancellation so that
+// a client that hung up cannot leave them stale.
+func (s *Service) bumpProgress(ctx context.Context, userID string) {
+	if s.d.Cache == nil {
+		return
+	}
+	ns := analytics.Namespace(userID)
+	if err := s.d.Cache.Bump(context.WithoutCancel(ctx), ns); err != nil && s.d.OnBumpError != nil {
+		s.d.OnBumpError(ns, err)
+	}
 }
