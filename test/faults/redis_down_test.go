@@ -32,7 +32,7 @@ func (p *phase) percentile(q float64) time.Duration {
 
 // load sends GET path from workers until stop is closed, recording each
 // answer into the phase current() names. Loopback only, bounded by stop.
-func load(url string, workers int, stop <-chan struct{}, current func() *phase, mu *sync.Mutex) *sync.WaitGroup {
+func load(url, token string, workers int, stop <-chan struct{}, current func() *phase, mu *sync.Mutex) *sync.WaitGroup {
 	var wg sync.WaitGroup
 	client := &http.Client{Timeout: 5 * time.Second}
 	for w := 0; w < workers; w++ {
@@ -45,8 +45,12 @@ func load(url string, workers int, stop <-chan struct{}, current func() *phase, 
 					return
 				default:
 				}
+				req, _ := http.NewRequest("GET", url, nil)
+				if token != "" {
+					req.Header.Set("Authorization", "Bearer "+token)
+				}
 				start := time.Now()
-				resp, err := client.Get(url)
+				resp, err := client.Do(req)
 				d := time.Since(start)
 				status := 599
 				if err == nil {
@@ -67,22 +71,39 @@ func load(url string, workers int, stop <-chan struct{}, current func() *phase, 
 	return &wg
 }
 
-// TestRedisStoppedUnderLoad stops the limiter's Redis during a bounded load:
-// no request fails, none is held up by the limiter beyond its budget, and
-// limiting resumes by itself when Redis is back.
+// TestRedisStoppedUnderLoad stops Redis (the limiter's and the cache's)
+// during a bounded load on an unlimited-by-quota health route and a cached
+// catalog read: no request fails, none is held up beyond the limiter's
+// budget, and limiting resumes by itself when Redis is back.
 func TestRedisStoppedUnderLoad(t *testing.T) {
 	rs := harness.StartRedis(t)
 	app := harness.Start(t, harness.Options{Env: map[string]string{
 		"LINGO_RATELIMIT_ENABLED": "true", "LINGO_REDIS_ADDR": rs.Addr,
-		"LINGO_RATELIMIT_HEALTH_LIMIT": "1000000", "LINGO_RATELIMIT_USER_LIMIT": "3",
+		"LINGO_RATELIMIT_HEALTH_LIMIT": "1000000", "LINGO_RATELIMIT_GENERAL_LIMIT": "1000000",
+		"LINGO_RATELIMIT_USER_LIMIT": "3",
 	}})
 
+	reg := app.Do(harness.Request{Method: "POST", Path: "/api/auth/register",
+		Body: map[string]any{"email": "load@example.com", "password": "long-enough-1", "display_name": "Load"}})
+	require.Equal(t, 201, reg.Status, "%s", reg.Body)
+	var session struct {
+		Tokens struct {
+			AccessToken string `json:"access_token"`
+		} `json:"tokens"`
+	}
+	reg.Decode(t, &session)
+
 	var mu sync.Mutex
-	phases := []*phase{{name: "before"}, {name: "redis hung"}, {name: "redis down"}, {name: "redis back"}}
+	names := []string{"before", "redis hung", "redis down", "redis back"}
+	live := make([]*phase, len(names))
+	courses := make([]*phase, len(names))
+	for i, n := range names {
+		live[i], courses[i] = &phase{name: n + " (live)"}, &phase{name: n + " (courses)"}
+	}
 	var cur atomic.Int32
-	current := func() *phase { return phases[cur.Load()] }
 	stop := make(chan struct{})
-	wg := load(app.URL+"/api/health/live", 4, stop, current, &mu)
+	wg := load(app.URL+"/api/health/live", "", 2, stop, func() *phase { return live[cur.Load()] }, &mu)
+	wg2 := load(app.URL+"/api/courses", session.Tokens.AccessToken, 2, stop, func() *phase { return courses[cur.Load()] }, &mu)
 
 	time.Sleep(1 * time.Second)
 	rs.Pause()
@@ -97,8 +118,9 @@ func TestRedisStoppedUnderLoad(t *testing.T) {
 	time.Sleep(1 * time.Second)
 	close(stop)
 	wg.Wait()
+	wg2.Wait()
 
-	for _, p := range phases {
+	for _, p := range append(live, courses...) {
 		t.Logf("%-10s requests=%d 5xx=%d p50=%v p99=%v max=%v", p.name, p.requests, p.fiveXX,
 			p.percentile(0.5), p.percentile(0.99), p.percentile(1))
 		assert.Zero(t, p.fiveXX, "no 5xx %s", p.name)
@@ -107,9 +129,11 @@ func TestRedisStoppedUnderLoad(t *testing.T) {
 	// The limiter's budget is 50 ms; the bound here is loose on purpose (a
 	// shared, noisy machine) and catches the multi-second stall of a client
 	// that retries or waits on a dead server. docs/benchmarks.md has figures.
-	for _, p := range phases[1:3] {
-		assert.Less(t, p.percentile(1), phases[0].percentile(0.99)+300*time.Millisecond,
-			"an ill Redis must not stall requests (%s)", p.name)
+	for _, phases := range [][]*phase{live, courses} {
+		for _, p := range phases[1:3] {
+			assert.Less(t, p.percentile(1), phases[0].percentile(0.99)+300*time.Millisecond,
+				"an ill Redis must not stall requests (%s)", p.name)
+		}
 	}
 
 	// Limiting resumes without a restart: a fresh bucket of 3 on the user class.
