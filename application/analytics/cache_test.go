@@ -16,7 +16,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/progress"
 	"github.com/lingo-labs/lingo/ports"
-	"github.com/lingo-labs/lingo/ports/mocks"
+	"github.com/lingo-labs/lingo/test/mocks"
 )
 
 var now = time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)

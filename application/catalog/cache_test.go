@@ -15,7 +15,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/catalog"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/ports"
-	"github.com/lingo-labs/lingo/ports/mocks"
+	"github.com/lingo-labs/lingo/test/mocks"
 )
 
 const courseID = "0190a5a0-0000-7000-8000-000000000001"

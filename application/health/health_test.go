@@ -13,7 +13,7 @@ import (
 	apphealth "github.com/lingo-labs/lingo/application/health"
 	"github.com/lingo-labs/lingo/domain/health"
 	"github.com/lingo-labs/lingo/ports"
-	"github.com/lingo-labs/lingo/ports/mocks"
+	"github.com/lingo-labs/lingo/test/mocks"
 )
 
 func probe(t *testing.T, name string, critical bool, check func(ctx context.Context) health.Check) *mocks.HealthProbe {

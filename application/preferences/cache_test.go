@@ -12,7 +12,7 @@ import (
 	apppreferences "github.com/lingo-labs/lingo/application/preferences"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/preferences"
-	"github.com/lingo-labs/lingo/ports/mocks"
+	"github.com/lingo-labs/lingo/test/mocks"
 )
 
 // TestProgressBumpOnZoneOrGoalChange checks that the learner's cached

@@ -34,9 +34,6 @@ func TestDependencyRule(t *testing.T) {
 	for _, r := range rules {
 		t.Run(r.layer, func(t *testing.T) {
 			for pkg, deps := range depsOf(t, module+"/"+r.layer+"/...") {
-				if pkg == module+"/ports/mocks" {
-					continue // generated test doubles; only tests import them
-				}
 				for _, d := range deps {
 					for _, f := range r.forbidden {
 						if strings.HasPrefix(d, f) {
@@ -116,11 +113,11 @@ func depsOf(t *testing.T, pattern string) map[string][]string {
 // of every non-test package.
 func TestMocksOnlyInTests(t *testing.T) {
 	for pkg, deps := range depsOf(t, module+"/...") {
-		if pkg == module+"/ports/mocks" {
+		if pkg == module+"/test/mocks" {
 			continue
 		}
 		for _, d := range deps {
-			if d == module+"/ports/mocks" {
+			if d == module+"/test/mocks" {
 				t.Errorf("%s imports the mocks", pkg)
 			}
 		}

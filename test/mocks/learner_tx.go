@@ -68,6 +68,52 @@ func (_c *LearnerTx_Append_Call) RunAndReturn(run func(ports.Append) error) *Lea
 	return _c
 }
 
+// AppendAll provides a mock function with given fields: as
+func (_m *LearnerTx) AppendAll(as []ports.Append) error {
+	ret := _m.Called(as)
+
+	if len(ret) == 0 {
+		panic("no return value specified for AppendAll")
+	}
+
+	var r0 error
+	if rf, ok := ret.Get(0).(func([]ports.Append) error); ok {
+		r0 = rf(as)
+	} else {
+		r0 = ret.Error(0)
+	}
+
+	return r0
+}
+
+// LearnerTx_AppendAll_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'AppendAll'
+type LearnerTx_AppendAll_Call struct {
+	*mock.Call
+}
+
+// AppendAll is a helper method to define mock.On call
+//   - as []ports.Append
+func (_e *LearnerTx_Expecter) AppendAll(as interface{}) *LearnerTx_AppendAll_Call {
+	return &LearnerTx_AppendAll_Call{Call: _e.mock.On("AppendAll", as)}
+}
+
+func (_c *LearnerTx_AppendAll_Call) Run(run func(as []ports.Append)) *LearnerTx_AppendAll_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		run(args[0].([]ports.Append))
+	})
+	return _c
+}
+
+func (_c *LearnerTx_AppendAll_Call) Return(_a0 error) *LearnerTx_AppendAll_Call {
+	_c.Call.Return(_a0)
+	return _c
+}
+
+func (_c *LearnerTx_AppendAll_Call) RunAndReturn(run func([]ports.Append) error) *LearnerTx_AppendAll_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
 // CompletedLessons provides a mock function with given fields: courseID
 func (_m *LearnerTx) CompletedLessons(courseID string) ([]string, error) {
 	ret := _m.Called(courseID)
@@ -248,6 +294,64 @@ func (_c *LearnerTx_FindEvent_Call) Return(_a0 ports.StoredEvent, _a1 bool, _a2 
 }
 
 func (_c *LearnerTx_FindEvent_Call) RunAndReturn(run func(string) (ports.StoredEvent, bool, error)) *LearnerTx_FindEvent_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
+// FindEvents provides a mock function with given fields: eventIDs
+func (_m *LearnerTx) FindEvents(eventIDs []string) (map[string]ports.StoredEvent, error) {
+	ret := _m.Called(eventIDs)
+
+	if len(ret) == 0 {
+		panic("no return value specified for FindEvents")
+	}
+
+	var r0 map[string]ports.StoredEvent
+	var r1 error
+	if rf, ok := ret.Get(0).(func([]string) (map[string]ports.StoredEvent, error)); ok {
+		return rf(eventIDs)
+	}
+	if rf, ok := ret.Get(0).(func([]string) map[string]ports.StoredEvent); ok {
+		r0 = rf(eventIDs)
+	} else {
+		if ret.Get(0) != nil {
+			r0 = ret.Get(0).(map[string]ports.StoredEvent)
+		}
+	}
+
+	if rf, ok := ret.Get(1).(func([]string) error); ok {
+		r1 = rf(eventIDs)
+	} else {
+		r1 = ret.Error(1)
+	}
+
+	return r0, r1
+}
+
+// LearnerTx_FindEvents_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'FindEvents'
+type LearnerTx_FindEvents_Call struct {
+	*mock.Call
+}
+
+// FindEvents is a helper method to define mock.On call
+//   - eventIDs []string
+func (_e *LearnerTx_Expecter) FindEvents(eventIDs interface{}) *LearnerTx_FindEvents_Call {
+	return &LearnerTx_FindEvents_Call{Call: _e.mock.On("FindEvents", eventIDs)}
+}
+
+func (_c *LearnerTx_FindEvents_Call) Run(run func(eventIDs []string)) *LearnerTx_FindEvents_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		run(args[0].([]string))
+	})
+	return _c
+}
+
+func (_c *LearnerTx_FindEvents_Call) Return(_a0 map[string]ports.StoredEvent, _a1 error) *LearnerTx_FindEvents_Call {
+	_c.Call.Return(_a0, _a1)
+	return _c
+}
+
+func (_c *LearnerTx_FindEvents_Call) RunAndReturn(run func([]string) (map[string]ports.StoredEvent, error)) *LearnerTx_FindEvents_Call {
 	_c.Call.Return(run)
 	return _c
 }

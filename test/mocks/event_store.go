@@ -82,6 +82,66 @@ func (_c *EventStore_Find_Call) RunAndReturn(run func(context.Context, string, s
 	return _c
 }
 
+// FindMany provides a mock function with given fields: ctx, userID, eventIDs
+func (_m *EventStore) FindMany(ctx context.Context, userID string, eventIDs []string) (map[string]ports.StoredEvent, error) {
+	ret := _m.Called(ctx, userID, eventIDs)
+
+	if len(ret) == 0 {
+		panic("no return value specified for FindMany")
+	}
+
+	var r0 map[string]ports.StoredEvent
+	var r1 error
+	if rf, ok := ret.Get(0).(func(context.Context, string, []string) (map[string]ports.StoredEvent, error)); ok {
+		return rf(ctx, userID, eventIDs)
+	}
+	if rf, ok := ret.Get(0).(func(context.Context, string, []string) map[string]ports.StoredEvent); ok {
+		r0 = rf(ctx, userID, eventIDs)
+	} else {
+		if ret.Get(0) != nil {
+			r0 = ret.Get(0).(map[string]ports.StoredEvent)
+		}
+	}
+
+	if rf, ok := ret.Get(1).(func(context.Context, string, []string) error); ok {
+		r1 = rf(ctx, userID, eventIDs)
+	} else {
+		r1 = ret.Error(1)
+	}
+
+	return r0, r1
+}
+
+// EventStore_FindMany_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'FindMany'
+type EventStore_FindMany_Call struct {
+	*mock.Call
+}
+
+// FindMany is a helper method to define mock.On call
+//   - ctx context.Context
+//   - userID string
+//   - eventIDs []string
+func (_e *EventStore_Expecter) FindMany(ctx interface{}, userID interface{}, eventIDs interface{}) *EventStore_FindMany_Call {
+	return &EventStore_FindMany_Call{Call: _e.mock.On("FindMany", ctx, userID, eventIDs)}
+}
+
+func (_c *EventStore_FindMany_Call) Run(run func(ctx context.Context, userID string, eventIDs []string)) *EventStore_FindMany_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		run(args[0].(context.Context), args[1].(string), args[2].([]string))
+	})
+	return _c
+}
+
+func (_c *EventStore_FindMany_Call) Return(_a0 map[string]ports.StoredEvent, _a1 error) *EventStore_FindMany_Call {
+	_c.Call.Return(_a0, _a1)
+	return _c
+}
+
+func (_c *EventStore_FindMany_Call) RunAndReturn(run func(context.Context, string, []string) (map[string]ports.StoredEvent, error)) *EventStore_FindMany_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
 // LastReceivedAt provides a mock function with given fields: ctx
 func (_m *EventStore) LastReceivedAt(ctx context.Context) (time.Time, bool, error) {
 	ret := _m.Called(ctx)
