@@ -37,7 +37,9 @@ func CacheModule(cfg config.Config) fx.Option {
 				return c
 			}),
 			fx.Provide(
-				func(c *goredis.Client) ports.Cache { return redis.NewCache(c, cfg.Redis.KeyPrefix+"cache:") },
+				func(c *goredis.Client) ports.Cache {
+					return redis.NewCache(c, cfg.Redis.KeyPrefix+"cache:", cfg.Redis.CacheTimeout)
+				},
 				redis.NewProbe,
 				func(p *redis.Probe) ports.CacheInspector { return p },
 				probe(func(p *redis.Probe) *redis.Probe { return p }),

@@ -60,6 +60,8 @@ type Redis struct {
 	// KeyPrefix starts every key Lingo writes, so several deployments (or
 	// test runs) can share one Redis.
 	KeyPrefix string
+	// CacheTimeout bounds each cache lookup; one that takes longer is a miss.
+	CacheTimeout time.Duration
 }
 
 type Auth struct {
@@ -126,6 +128,7 @@ var keys = map[string]any{
 	"redis.password":             "",
 	"redis.db":                   0,
 	"redis.key_prefix":           "lingo:",
+	"redis.cache_timeout":        "5ms",
 	"auth.jwt_secret":            "",
 	"auth.algorithm":             "HS256",
 	"auth.issuer":                "lingo",
@@ -208,10 +211,11 @@ func Load(getenv Getenv) (Config, error) {
 		},
 		DataDir: v.GetString("data_dir"),
 		Redis: Redis{
-			Addr:      v.GetString("redis.addr"),
-			Password:  v.GetString("redis.password"),
-			DB:        v.GetInt("redis.db"),
-			KeyPrefix: v.GetString("redis.key_prefix"),
+			Addr:         v.GetString("redis.addr"),
+			Password:     v.GetString("redis.password"),
+			DB:           v.GetInt("redis.db"),
+			KeyPrefix:    v.GetString("redis.key_prefix"),
+			CacheTimeout: v.GetDuration("redis.cache_timeout"),
 		},
 		Auth: Auth{
 			JWTSecret:  v.GetString("auth.jwt_secret"),

@@ -22,13 +22,20 @@ const DefaultCachePrefix = "lingo:cache:"
 // is made, which only turns the next reads into misses.
 const versionTTL = 24 * time.Hour
 
-// DefaultCacheOpTimeout bounds each cache call. A cache that answers later
-// than a database read is no use, so a slow or dead Redis costs a request at
-// most this much before ReadThrough falls back to the database (its first
-// call failing skips the rest). With the limiter's 40 ms, a frozen Redis
-// costs a cached read about 46 ms in all; a healthy one answers in well
-// under a millisecond on loopback.
+// DefaultCacheOpTimeout bounds each lookup and fill (Get, Version, Set). A
+// cache that answers later than a database read is no use, so a slow or dead
+// Redis costs a read at most this much before ReadThrough falls back to the
+// database (its first call failing skips the rest). With the limiter's 40 ms,
+// a frozen Redis costs a cached read about 46 ms in all; a healthy one
+// answers in well under a millisecond on loopback. A lookup that times out
+// is only a miss.
 const DefaultCacheOpTimeout = 5 * time.Millisecond
+
+// invalidateTimeout bounds Bump and Delete. It is longer than a lookup's
+// because a lost invalidation on a Redis that is slow but alive would let
+// later reads serve stale values until their TTL; a dead Redis fails these
+// at once (connection refused) and serves no reads either.
+const invalidateTimeout = 250 * time.Millisecond
 
 // Cache implements ports.Cache on Redis, shared by every instance: values
 // under <prefix>d:<key> with their TTL, namespace version tokens under
@@ -36,23 +43,32 @@ const DefaultCacheOpTimeout = 5 * time.Millisecond
 type Cache struct {
 	client       goredis.UniversalClient
 	prefix       string
-	timeout      time.Duration
+	timeout      time.Duration // lookups and fills
 	hits, misses atomic.Uint64
 }
 
 var _ ports.Cache = (*Cache)(nil)
 
-// NewCache makes the cache over client; prefix "" takes DefaultCachePrefix.
-func NewCache(client goredis.UniversalClient, prefix string) *Cache {
+// NewCache makes the cache over client; prefix "" takes DefaultCachePrefix,
+// lookupTimeout 0 takes DefaultCacheOpTimeout.
+func NewCache(client goredis.UniversalClient, prefix string, lookupTimeout time.Duration) *Cache {
 	if prefix == "" {
 		prefix = DefaultCachePrefix
 	}
-	return &Cache{client: client, prefix: prefix, timeout: DefaultCacheOpTimeout}
+	if lookupTimeout <= 0 {
+		lookupTimeout = DefaultCacheOpTimeout
+	}
+	return &Cache{client: client, prefix: prefix, timeout: lookupTimeout}
 }
 
-// bounded gives one cache call its deadline (the request's, if sooner).
+// bounded gives one lookup or fill its deadline (the request's, if sooner).
 func (c *Cache) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
 	return context.WithTimeout(ctx, c.timeout)
+}
+
+// boundedInvalidate gives one invalidation its deadline.
+func (c *Cache) boundedInvalidate(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, invalidateTimeout)
 }
 
 func unavailable(op string, err error) error {
@@ -91,7 +107,7 @@ func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Dura
 
 // Delete implements ports.Cache.
 func (c *Cache) Delete(ctx context.Context, keys ...string) error {
-	ctx, cancel := c.bounded(ctx)
+	ctx, cancel := c.boundedInvalidate(ctx)
 	defer cancel()
 	if len(keys) == 0 {
 		return nil
@@ -136,7 +152,7 @@ func (c *Cache) Version(ctx context.Context, namespace string) (string, error) {
 
 // Bump implements ports.Cache.
 func (c *Cache) Bump(ctx context.Context, namespace string) error {
-	ctx, cancel := c.bounded(ctx)
+	ctx, cancel := c.boundedInvalidate(ctx)
 	defer cancel()
 	if err := c.client.Set(ctx, c.prefix+"v:"+namespace, newToken(), versionTTL).Err(); err != nil {
 		return unavailable("bump", err)

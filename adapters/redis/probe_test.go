@@ -119,7 +119,7 @@ func TestProbeInspectParsesInfo(t *testing.T) {
 	client := redis.NewClient(config.Redis{Addr: mr.Addr()})
 	t.Cleanup(func() { client.Close() })
 	client.AddHook(fakeInfo{reply: memoryInfo(50<<20, 100<<20)})
-	cache := redis.NewCache(client, cacheTestPrefix())
+	cache := redis.NewCache(client, cacheTestPrefix(), contractTimeout)
 	_, _, _ = cache.Get(context.Background(), "absent")
 
 	r := redis.NewProbe(client, &steppingClock{now: time.Unix(0, 0), step: 2 * time.Millisecond}, cache).Inspect(context.Background())

@@ -95,6 +95,9 @@ func Start(t testing.TB, opts Options) *App {
 		"LINGO_RATELIMIT_ENABLED": "false",
 		// A prefix per app keeps reruns and parallel tests apart on a shared Redis.
 		"LINGO_REDIS_KEY_PREFIX": "lingo-test-" + randomHex(6) + ":",
+		// Under -race on a shared machine a Redis lookup can take longer than
+		// production's 5 ms; the suites check results, test/faults the budget.
+		"LINGO_REDIS_CACHE_TIMEOUT": "250ms",
 	}
 	if dsn := os.Getenv("LINGO_TEST_POSTGRES_DSN"); dsn != "" {
 		env["LINGO_DATABASE_DRIVER"] = "postgres"
