@@ -15,8 +15,8 @@ LINGO_TEST_REDIS_ADDR ?= 127.0.0.1:6379
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
 
-run: ## run the server on the embedded default (SQLite in ./data, demo catalog)
-	$(GO) run -ldflags "$(LDFLAGS)" ./cmd/lingo serve
+run: build ## run the server on the embedded default (SQLite in ./data, demo catalog)
+	./$(BIN) serve
 
 build: ## build bin/lingo
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/lingo
