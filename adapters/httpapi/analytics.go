@@ -98,7 +98,7 @@ func metadataSize(m map[string]any) int {
 // decodeEvent reads one event body into a submission.
 func decodeEvent(body []byte) (analytics.Submission, error) {
 	var in eventInputDTO
-	raw, err := BindRaw(body, &in)
+	raw, err := bindEvent(body, &in)
 	if err != nil {
 		return analytics.Submission{}, err
 	}
@@ -275,19 +275,17 @@ func (h *AnalyticsHandler) postBatch(c *gin.Context) {
 		Fail(c, err)
 		return
 	}
-	var in struct {
-		Events []json.RawMessage `json:"events"`
-	}
-	if err := BindBytes(body, &in); err != nil {
+	events, err := bindBatchEvents(body)
+	if err != nil {
 		Fail(c, err)
 		return
 	}
-	if len(in.Events) < 1 || len(in.Events) > MaxBatch {
+	if len(events) < 1 || len(events) > MaxBatch {
 		Fail(c, errs.Validation(errs.Field("events", "must hold 1 to 100 events")))
 		return
 	}
-	items := make([]analytics.BatchItem, len(in.Events))
-	for i, rawItem := range in.Events {
+	items := make([]analytics.BatchItem, len(events))
+	for i, rawItem := range events {
 		sub, err := decodeEvent(rawItem)
 		if err != nil {
 			// The key of an item that cannot be read is still reported when
