@@ -263,7 +263,7 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 			unlocks = append(unlocks, []any{t.userID, u.Achievement.String(), t.db.at(u.UnlockedAt)})
 		}
 	}
-	if err := t.db.InsertEvents(t.tx, rows); err != nil {
+	if err := t.db.appendEvents(t.tx, rows); err != nil {
 		return err
 	}
 	if err := t.tx.Exec(`UPDATE learner_progress SET total_xp = ?, practice_sessions = practice_sessions + ?,
