@@ -285,7 +285,8 @@ func (h *AnalyticsHandler) postBatch(c *gin.Context) {
 		return
 	}
 	items := make([]analytics.BatchItem, len(events))
-	for i, rawItem := range events {
+	forEachParallel(len(events), func(i int) {
+		rawItem := events[i]
 		sub, err := decodeEvent(rawItem)
 		if err != nil {
 			// The key of an item that cannot be read is still reported when
@@ -298,7 +299,7 @@ func (h *AnalyticsHandler) postBatch(c *gin.Context) {
 			}
 		}
 		items[i] = analytics.BatchItem{Submission: sub, Err: err}
-	}
+	})
 	userID, _ := h.gate.caller(c)
 	res, err := h.svc.RecordBatch(c.Request.Context(), userID, items)
 	if err != nil {

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
+	"runtime"
 	"strconv"
+	"sync"
 
 	"github.com/lingo-labs/lingo/domain/errs"
 )
@@ -159,4 +161,35 @@ func plainJSON(v any) (any, bool) {
 		return out, true
 	}
 	return v, true
+}
+
+// minParallelItems is the fewest items worth a second goroutine: below it
+// the hand-off costs more than decoding.
+const minParallelItems = 16
+
+// forEachParallel runs fn(i) for i in [0, n) on up to GOMAXPROCS goroutines,
+// each taking a contiguous run of indexes. Decoding a batch's items is pure
+// CPU while the request holds no lock and waits for nothing, so a second
+// core halves it; fn must write only to its own index.
+func forEachParallel(n int, fn func(i int)) {
+	workers := min(runtime.GOMAXPROCS(0), n/minParallelItems)
+	if workers < 2 {
+		for i := range n {
+			fn(i)
+		}
+		return
+	}
+	var wg sync.WaitGroup
+	per := (n + workers - 1) / workers
+	for start := 0; start < n; start += per {
+		end := min(start+per, n)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := start; i < end; i++ {
+				fn(i)
+			}
+		}()
+	}
+	wg.Wait()
 }
