@@ -94,6 +94,11 @@ func (t *learnerTx) State(day, today calendar.Date) (progress.State, error) {
 	if st.Day, err = loadDay(t.tx, t.userID, day); err != nil {
 		return st, err
 	}
+	if today == day {
+		// Nearly every event is today's; one read serves both.
+		st.Today = st.Day
+		return st, nil
+	}
 	if st.Today, err = loadDay(t.tx, t.userID, today); err != nil {
 		return st, err
 	}
