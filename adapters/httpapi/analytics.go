@@ -71,7 +71,10 @@ type eventInputDTO struct {
 // the SHA-256 of the body decoded and encoded again (encoding/json sorts
 // object keys; numbers are kept as written).
 func bodyHash(raw any) string {
-	b, _ := json.Marshal(raw)
+	b, ok := appendCanonical(make([]byte, 0, 512), raw)
+	if !ok {
+		b, _ = json.Marshal(raw)
+	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }

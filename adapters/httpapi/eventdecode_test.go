@@ -75,3 +75,30 @@ func TestBatchReaderMatchesGeneric(t *testing.T) {
 		})
 	}
 }
+
+// TestCanonicalJSONMatchesMarshal holds the body hash's encoder to
+// json.Marshal byte for byte: stored hashes decide replays, so a differing
+// byte would turn an honest retry into a conflict.
+func TestCanonicalJSONMatchesMarshal(t *testing.T) {
+	tests := []struct {
+		name string
+		body string
+	}{
+		{"event", `{"event_type":"exercise_attempted","score":80,"is_correct":false,"event_id":null,"occurred_at":"2026-01-02T03:04:05.123+02:00"}`},
+		{"key order", `{"b":1,"a":2,"B":3,"aa":4,"":5}`},
+		{"numbers as written", `{"a":1.50,"b":-0,"c":2E10,"d":1e-7,"e":123456789012345678901234567890}`},
+		{"nesting", `{"m":{"x":[1,{"y":[[],{}]},null,true,"s"]}}`},
+		{"escapes", `{"q":"a\"b\\c\/d","ctl":"\n\t\r\b\f\u0001","html":"<a href='x'>&amp;</a>"}`},
+		{"unicode", `{"u":"héllo wörld ✓ 😀","sep":"\u2028\u2029","key é":"v"}`},
+		{"invalid utf-8 escape", `{"s":"\ud800"}`},
+		{"top-level array", `[1,"two",{"three":3}]`},
+		{"top-level string", `"<tag>"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, want, err := httpapi.CanonicalJSON([]byte(tt.body))
+			assert.NoError(t, err)
+			assert.Equal(t, string(want), string(got))
+		})
+	}
+}

@@ -31,3 +31,17 @@ func BindBatchGeneric(body []byte) (any, error) {
 	err := BindBytes(body, &in)
 	return in.Events, err
 }
+
+// CanonicalJSON exposes the body hash's encoder and ParseJSON's tree.
+func CanonicalJSON(body []byte) (got, want []byte, err error) {
+	raw, err := ParseJSON(body)
+	if err != nil {
+		return nil, nil, err
+	}
+	got, ok := appendCanonical(nil, raw)
+	if !ok {
+		got = nil
+	}
+	want, _ = json.Marshal(raw)
+	return got, want, nil
+}
