@@ -71,7 +71,10 @@ type eventInputDTO struct {
 // the SHA-256 of the body decoded and encoded again (encoding/json sorts
 // object keys; numbers are kept as written).
 func bodyHash(raw any) string {
-	b, _ := json.Marshal(raw)
+	b, ok := appendCanonical(make([]byte, 0, 512), raw)
+	if !ok {
+		b, _ = json.Marshal(raw)
+	}
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
@@ -98,7 +101,7 @@ func metadataSize(m map[string]any) int {
 // decodeEvent reads one event body into a submission.
 func decodeEvent(body []byte) (analytics.Submission, error) {
 	var in eventInputDTO
-	raw, err := BindRaw(body, &in)
+	raw, err := bindEvent(body, &in)
 	if err != nil {
 		return analytics.Submission{}, err
 	}
@@ -275,19 +278,18 @@ func (h *AnalyticsHandler) postBatch(c *gin.Context) {
 		Fail(c, err)
 		return
 	}
-	var in struct {
-		Events []json.RawMessage `json:"events"`
-	}
-	if err := BindBytes(body, &in); err != nil {
+	events, err := bindBatchEvents(body)
+	if err != nil {
 		Fail(c, err)
 		return
 	}
-	if len(in.Events) < 1 || len(in.Events) > MaxBatch {
+	if len(events) < 1 || len(events) > MaxBatch {
 		Fail(c, errs.Validation(errs.Field("events", "must hold 1 to 100 events")))
 		return
 	}
-	items := make([]analytics.BatchItem, len(in.Events))
-	for i, rawItem := range in.Events {
+	items := make([]analytics.BatchItem, len(events))
+	forEachParallel(len(events), func(i int) {
+		rawItem := events[i]
 		sub, err := decodeEvent(rawItem)
 		if err != nil {
 			// The key of an item that cannot be read is still reported when
@@ -300,7 +302,7 @@ func (h *AnalyticsHandler) postBatch(c *gin.Context) {
 			}
 		}
 		items[i] = analytics.BatchItem{Submission: sub, Err: err}
-	}
+	})
 	userID, _ := h.gate.caller(c)
 	res, err := h.svc.RecordBatch(c.Request.Context(), userID, items)
 	if err != nil {

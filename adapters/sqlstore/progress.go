@@ -37,10 +37,19 @@ func (s *ProgressStore) Update(ctx context.Context, userID string, fn func(ports
 			q = `INSERT INTO learner_progress (user_id, updated_at) VALUES (?, ?)
 				ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id`
 		}
-		if err := tx.Exec(q, userID, s.db.at(time.Now())).Error; err != nil {
+		lt := &learnerTx{db: s.db, tx: tx, userID: userID}
+		if s.db.dialect == Postgres {
+			// The locked row's total comes back with the lock, sparing
+			// State a round trip.
+			var xp int
+			if err := tx.Raw(q+` RETURNING total_xp`, userID, s.db.at(time.Now())).Row().Scan(&xp); err != nil {
+				return Classify(err)
+			}
+			lt.totalXP = &xp
+		} else if err := tx.Exec(q, userID, s.db.at(time.Now())).Error; err != nil {
 			return Classify(err)
 		}
-		return fn(&learnerTx{db: s.db, tx: tx, userID: userID})
+		return fn(lt)
 	})
 }
 
@@ -48,6 +57,9 @@ type learnerTx struct {
 	db     *DB
 	tx     *gorm.DB
 	userID string
+	// totalXP is learner_progress.total_xp as the lock read it, until a
+	// write changes it; nil means read it.
+	totalXP *int
 }
 
 func (t *learnerTx) FindEvent(eventID string) (ports.StoredEvent, bool, error) {
@@ -76,7 +88,9 @@ func courseCompletion(tx *gorm.DB, userID, courseID string) (ports.StoredEvent, 
 
 func (t *learnerTx) State(day, today calendar.Date) (progress.State, error) {
 	var st progress.State
-	if err := t.tx.Raw(`SELECT total_xp FROM learner_progress WHERE user_id = ?`, t.userID).Row().Scan(&st.TotalXP); err != nil {
+	if t.totalXP != nil {
+		st.TotalXP = *t.totalXP
+	} else if err := t.tx.Raw(`SELECT total_xp FROM learner_progress WHERE user_id = ?`, t.userID).Row().Scan(&st.TotalXP); err != nil {
 		return st, Classify(err)
 	}
 	dates, err := activeDates(t.tx, t.userID)
@@ -93,6 +107,11 @@ func (t *learnerTx) State(day, today calendar.Date) (progress.State, error) {
 	}
 	if st.Day, err = loadDay(t.tx, t.userID, day); err != nil {
 		return st, err
+	}
+	if today == day {
+		// Nearly every event is today's; one read serves both.
+		st.Today = st.Day
+		return st, nil
 	}
 	if st.Today, err = loadDay(t.tx, t.userID, today); err != nil {
 		return st, err
@@ -214,6 +233,7 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 	if len(as) == 0 {
 		return nil
 	}
+	t.totalXP = nil // the UPDATE below changes it
 	var (
 		rows      []ports.StoredEvent
 		c         ports.Counters
@@ -263,7 +283,7 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 			unlocks = append(unlocks, []any{t.userID, u.Achievement.String(), t.db.at(u.UnlockedAt)})
 		}
 	}
-	if err := t.db.InsertEvents(t.tx, rows); err != nil {
+	if err := t.db.appendEvents(t.tx, rows); err != nil {
 		return err
 	}
 	if err := t.tx.Exec(`UPDATE learner_progress SET total_xp = ?, practice_sessions = practice_sessions + ?,
