@@ -7,14 +7,13 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/adapters/memory"
 	"github.com/lingo-labs/lingo/adapters/metrics"
+	"github.com/lingo-labs/lingo/adapters/metrics/metricstest"
 	"github.com/lingo-labs/lingo/ports"
 )
 
@@ -27,38 +26,10 @@ func scrape(t *testing.T, m *metrics.Metrics) map[string]*dto.MetricFamily {
 	rec := httptest.NewRecorder()
 	m.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
 	require.Equal(t, 200, rec.Code)
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(rec.Body)
-	require.NoError(t, err)
-	return fams
+	return metricstest.Parse(t, rec.Body)
 }
 
-func labels(m *dto.Metric) map[string]string {
-	out := map[string]string{}
-	for _, l := range m.GetLabel() {
-		out[l.GetName()] = l.GetValue()
-	}
-	return out
-}
-
-// find returns the metric of family name whose labels include want.
-func find(t *testing.T, fams map[string]*dto.MetricFamily, name string, want map[string]string) *dto.Metric {
-	t.Helper()
-	f, ok := fams[name]
-	require.True(t, ok, "no series %s", name)
-next:
-	for _, m := range f.GetMetric() {
-		got := labels(m)
-		for k, v := range want {
-			if got[k] != v {
-				continue next
-			}
-		}
-		return m
-	}
-	t.Fatalf("no %s with labels %v", name, want)
-	return nil
-}
+var find = metricstest.Find
 
 func TestSeries(t *testing.T) {
 	ctx := context.Background()

@@ -9,17 +9,13 @@ import (
 	"github.com/google/uuid"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
-	"go.uber.org/fx"
 
-	"github.com/lingo-labs/lingo/adapters/sqlstore"
 	"github.com/lingo-labs/lingo/test/harness"
 )
 
-// rulesApp is the engine app with a handle on its database, for setting
-// preferences while the preferences endpoints are not on this branch.
+// rulesApp is the engine app with the helpers of the §6 rule tests.
 type rulesApp struct {
 	*engineApp
-	db *sqlstore.DB
 }
 
 // setClock moves the clock and gives the learner a token valid at the new time.
@@ -32,13 +28,13 @@ func (a *rulesApp) setClock(t *testing.T, at time.Time, id string, tok *string) 
 func startRules(t *testing.T) *rulesApp {
 	t.Helper()
 	r := &rulesApp{}
-	r.engineApp = startEngine(t, fx.Populate(&r.db))
+	r.engineApp = startEngine(t)
 	return r
 }
 
 // setPrefs sets the learner's time zone and daily goal through PUT
 // /api/users/me/preferences.
-func (a *rulesApp) setPrefs(t *testing.T, _ string, token, zone string, goal int) {
+func (a *rulesApp) setPrefs(t *testing.T, token, zone string, goal int) {
 	t.Helper()
 	r := a.Do(harness.Request{Method: "PUT", Path: "/api/users/me/preferences", Token: token,
 		Body: map[string]any{"timezone": zone, "learning": map[string]any{"daily_xp_goal": goal}}})
@@ -121,7 +117,7 @@ func TestStreaksOverHTTP(t *testing.T) {
 	app := startRules(t)
 	id, tok := app.learner(t)
 	// Berlin (UTC+1 in November): 23:30 UTC is already the next local day.
-	app.setPrefs(t, id, tok, "Europe/Berlin", 20)
+	app.setPrefs(t, tok, "Europe/Berlin", 20)
 	d0 := time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
 	app.setClock(t, d0, id, &tok)
 
@@ -187,7 +183,7 @@ func TestStreaksOverHTTP(t *testing.T) {
 func TestDailyGoalOverHTTP(t *testing.T) {
 	app := startRules(t)
 	id, tok := app.learner(t)
-	app.setPrefs(t, id, tok, "UTC", 20)
+	app.setPrefs(t, tok, "UTC", 20)
 	now := app.clock.Now()
 
 	out := app.practice(t, tok, now, 50)
@@ -196,7 +192,7 @@ func TestDailyGoalOverHTTP(t *testing.T) {
 	assert.False(t, out.Effects.DailyGoal.Met)
 
 	// The goal in force was fixed by the day's first credited event.
-	app.setPrefs(t, id, tok, "UTC", 50)
+	app.setPrefs(t, tok, "UTC", 50)
 	out = app.practice(t, tok, now.Add(time.Minute), 50)
 	assert.Equal(t, 20, out.Effects.DailyGoal.GoalXP)
 	assert.Equal(t, 20, out.Effects.DailyGoal.TodayXP)
@@ -342,7 +338,7 @@ func TestZonesOverHTTP(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			app := startRules(t)
 			id, tok := app.learner(t)
-			app.setPrefs(t, id, tok, c.zone, 20)
+			app.setPrefs(t, tok, c.zone, 20)
 			app.setClock(t, c.now, id, &tok)
 			out := app.practice(t, tok, c.occurred, 50)
 			assert.Equal(t, c.localDate, out.Event.LocalDate)
@@ -352,7 +348,7 @@ func TestZonesOverHTTP(t *testing.T) {
 	t.Run("a DST day of 23 hours is one active day", func(t *testing.T) {
 		app := startRules(t)
 		id, tok := app.learner(t)
-		app.setPrefs(t, id, tok, "America/New_York", 20)
+		app.setPrefs(t, tok, "America/New_York", 20)
 		app.setClock(t, time.Date(2026, 3, 9, 12, 0, 0, 0, time.UTC), id, &tok)
 		first := app.practice(t, tok, time.Date(2026, 3, 8, 5, 30, 0, 0, time.UTC), 50) // 00:30 EST
 		last := app.practice(t, tok, time.Date(2026, 3, 9, 3, 50, 0, 0, time.UTC), 50)  // 23:50 EDT
@@ -367,7 +363,7 @@ func TestZonesOverHTTP(t *testing.T) {
 		app.setClock(t, time.Date(2026, 11, 26, 23, 30, 0, 0, time.UTC), id, &tok)
 		before := app.practice(t, tok, app.clock.Now(), 50)
 		assert.Equal(t, "2026-11-26", before.Event.LocalDate)
-		app.setPrefs(t, id, tok, "Pacific/Kiritimati", 20)
+		app.setPrefs(t, tok, "Pacific/Kiritimati", 20)
 		app.clock.Advance(10 * time.Minute)
 		after := app.practice(t, tok, app.clock.Now(), 50)
 		assert.Equal(t, "2026-11-27", after.Event.LocalDate)

@@ -8,14 +8,13 @@ import (
 	"time"
 
 	dto "github.com/prometheus/client_model/go"
-	"github.com/prometheus/common/expfmt"
-	"github.com/prometheus/common/model"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/fx"
 
 	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/adapters/metrics"
+	"github.com/lingo-labs/lingo/adapters/metrics/metricstest"
 	"github.com/lingo-labs/lingo/adapters/sqlstore"
 	"github.com/lingo-labs/lingo/ports"
 	"github.com/lingo-labs/lingo/test/harness"
@@ -289,45 +288,14 @@ func scrapeApp(t *testing.T, app *harness.App) map[string]*dto.MetricFamily {
 	defer resp.Body.Close()
 	require.Equal(t, 200, resp.StatusCode)
 	assert.Contains(t, resp.Header.Get("Content-Type"), "text/plain")
-	p := expfmt.NewTextParser(model.UTF8Validation)
-	fams, err := p.TextToMetricFamilies(resp.Body)
-	require.NoError(t, err)
-	return fams
+	return metricstest.Parse(t, resp.Body)
 }
 
-func labelMap(m *dto.Metric) map[string]string {
-	out := map[string]string{}
-	for _, l := range m.GetLabel() {
-		out[l.GetName()] = l.GetValue()
-	}
-	return out
-}
-
-func withLabels(t *testing.T, fams map[string]*dto.MetricFamily, name string, want map[string]string) *dto.Metric {
-	t.Helper()
-	f, ok := fams[name]
-	require.True(t, ok, "no series %s", name)
-next:
-	for _, m := range f.GetMetric() {
-		got := labelMap(m)
-		for k, v := range want {
-			if got[k] != v {
-				continue next
-			}
-		}
-		return m
-	}
-	t.Fatalf("no %s with %v", name, want)
-	return nil
-}
-
-func single(t *testing.T, fams map[string]*dto.MetricFamily, name string) *dto.Metric {
-	t.Helper()
-	f, ok := fams[name]
-	require.True(t, ok, "no series %s", name)
-	require.Len(t, f.GetMetric(), 1)
-	return f.GetMetric()[0]
-}
+var (
+	labelMap   = metricstest.Labels
+	withLabels = metricstest.Find
+	single     = metricstest.Single
+)
 
 // TestReadyAnswerFollowsNewProbeRuns checks that the readiness data, encoded
 // once per probe run, is made again when the probes run again.
