@@ -37,7 +37,7 @@ func newRateLimiter(lc fx.Lifecycle, cfg config.Config, clk ports.Clock, log *za
 	opts.Password, opts.DB = cfg.Redis.Password, cfg.Redis.DB
 	client := newRedisClient(opts, log)
 	lc.Append(fx.StopHook(func(context.Context) error { return client.Close() }))
-	return lredis.NewRateLimiter(client, lredis.WithKeyPrefix(cfg.Redis.KeyPrefix+"rl:"))
+	return lredis.NewRateLimiter(client, lredis.WithKeyPrefix(cfg.Redis.KeyPrefix+"rl:"), lredis.WithClock(clk))
 }
 
 func newRateLimitPolicies(cfg config.Config) (httpapi.RateLimitPolicies, error) {

@@ -318,8 +318,10 @@ func (c Config) validate() error {
 	}
 	for name, q := range map[string]Quota{"AUTH": c.RateLimit.Auth, "USER": c.RateLimit.User,
 		"ANALYTICS": c.RateLimit.Analytics, "HEALTH": c.RateLimit.Health, "GENERAL": c.RateLimit.General} {
-		if q.Limit < 1 || q.Limit > 1_000_000 || q.Window < time.Second {
-			bad("LINGO_RATELIMIT_"+name+"_LIMIT", "must be 1 to 1000000 with a window of at least 1s")
+		// At most one request per millisecond of the window: the limiter's
+		// stores count whole milliseconds (ports.Policy).
+		if q.Limit < 1 || q.Limit > 1_000_000 || q.Window < time.Second || int64(q.Limit) > q.Window.Milliseconds() {
+			bad("LINGO_RATELIMIT_"+name+"_LIMIT", "must be 1 to 1000000, at most one per millisecond of LINGO_RATELIMIT_%s_WINDOW, with a window of at least 1s", name)
 		}
 	}
 	if c.Health.CheckTimeout <= 0 {

@@ -86,7 +86,8 @@ func TestValidationNamesTheVariable(t *testing.T) {
 		{"bad proxy", map[string]string{"LINGO_HTTP_TRUSTED_PROXIES": "not-a-cidr"}, "LINGO_HTTP_TRUSTED_PROXIES"},
 		{"admin half set", map[string]string{"LINGO_ADMIN_EMAIL": "a@b.co"}, "LINGO_ADMIN_PASSWORD"},
 		{"short secret", map[string]string{"LINGO_AUTH_JWT_SECRET": "short"}, "LINGO_AUTH_JWT_SECRET"},
-		{"not a duration", map[string]string{"LINGO_RATELIMIT_USER_LIMIT": "0"}, "LINGO_RATELIMIT_USER_LIMIT"},
+		{"zero quota", map[string]string{"LINGO_RATELIMIT_USER_LIMIT": "0"}, "LINGO_RATELIMIT_USER_LIMIT"},
+		{"more than a request per millisecond", map[string]string{"LINGO_RATELIMIT_USER_LIMIT": "60001"}, "LINGO_RATELIMIT_USER_WINDOW"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

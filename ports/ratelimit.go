@@ -8,9 +8,11 @@ import (
 	"github.com/lingo-labs/lingo/domain/errs"
 )
 
-// Limits of a Policy. They keep the arithmetic of every adapter exact: all
-// instants are integer microseconds, and quota times the emission interval
-// stays far below 2^53, the largest integer a Lua number in Redis holds exactly.
+// Limits of a Policy. They keep the arithmetic of every adapter exact: every
+// duration a store computes with is a whole number of milliseconds (a Redis
+// key's TTL has that resolution), at most one request per millisecond, and
+// quota times the emission interval stays far below 2^53, the largest integer
+// a Lua number in Redis holds exactly.
 const (
 	MaxPolicyQuota   = 1_000_000
 	MinPolicyWindow  = time.Millisecond
@@ -81,6 +83,9 @@ func NewLockoutPolicy(class string, quota int, window time.Duration, lockout Loc
 	if lockout.Max == 0 {
 		lockout.Max = lockout.Base
 	}
+	// Stores count in whole milliseconds (see the limits above); rounding up
+	// keeps a lockout at least as long as configured.
+	lockout.Base, lockout.Max, lockout.Memory = ceilMillis(lockout.Base), ceilMillis(lockout.Max), ceilMillis(lockout.Memory)
 	p := Policy{class: class, quota: quota, window: window, lockout: lockout}
 	if lockout.Base <= 0 {
 		return Policy{}, errs.Validation(errs.Field("lockout.base", "must be positive"))
@@ -100,6 +105,8 @@ func (p Policy) Validate() error {
 	}
 	if p.quota < 1 || p.quota > MaxPolicyQuota {
 		fields = append(fields, errs.Field("quota", fmt.Sprintf("must be between 1 and %d", MaxPolicyQuota)))
+	} else if int64(p.quota) > p.window.Milliseconds() && p.window >= MinPolicyWindow {
+		fields = append(fields, errs.Field("quota", "must be at most one request per millisecond of the window"))
 	}
 	if p.window < MinPolicyWindow || p.window > MaxPolicyWindow {
 		fields = append(fields, errs.Field("window", fmt.Sprintf("must be between %s and %s", MinPolicyWindow, MaxPolicyWindow)))
@@ -130,17 +137,25 @@ func (p Policy) Window() time.Duration { return p.window }
 func (p Policy) Lockout() (Lockout, bool) { return p.lockout, p.lockout.Base > 0 }
 
 // EmissionInterval is the time one request's worth of quota takes to come
-// back: the window divided by the quota, rounded up to a whole microsecond so
-// that every adapter computes with the same integers.
+// back: the window divided by the quota, rounded up to a whole millisecond so
+// that every adapter computes with the same integers, and a Redis key's TTL,
+// which counts milliseconds, can hold the bucket exactly. Rounding up never
+// lets more than quota through in a window.
 func (p Policy) EmissionInterval() time.Duration {
-	w := p.window.Microseconds()
-	q := int64(p.quota)
-	return time.Duration((w+q-1)/q) * time.Microsecond
+	q := time.Duration(p.quota)
+	return ceilMillis((p.window + q - 1) / q)
 }
 
-// Decision is the answer to one request. All instants are in the store's
-// clock (Redis' TIME for the Redis adapter), so that several servers with
-// skewed clocks agree; durations are relative to that same clock.
+// ceilMillis rounds d up to a whole millisecond.
+func ceilMillis(d time.Duration) time.Duration {
+	return (d + time.Millisecond - 1).Truncate(time.Millisecond)
+}
+
+// Decision is the answer to one request. The store's clock decides (the
+// expiry clock of Redis for the Redis adapter), so that several servers with
+// skewed clocks agree, and the durations are measured on it. The instants
+// are the limiter's own clock plus those durations: they are what a client
+// compares with the response's X-Timestamp.
 type Decision struct {
 	// Allowed says whether the request may go on.
 	Allowed bool
@@ -152,8 +167,8 @@ type Decision struct {
 	// Reset is the instant the quota is whole again (Remaining = Limit), and
 	// during a lockout the instant the lockout ends.
 	Reset time.Time
-	// ResetAfter is Reset minus the store's now, never negative; it is the
-	// `t` of the IETF RateLimit header.
+	// ResetAfter is how long until Reset on the store's clock, never
+	// negative; it is the `t` of the IETF RateLimit header.
 	ResetAfter time.Duration
 	// RetryAfter is zero when allowed; when refused it is the time until a
 	// request can be allowed (the rest of the lockout, if any), rounded up

@@ -22,9 +22,10 @@ func TestNewPolicyAccepts(t *testing.T) {
 		{"auth", "auth", 5, time.Minute, 12 * time.Second},
 		{"analytics", "analytics", 100, time.Minute, 600 * time.Millisecond},
 		{"general", "general", 120, time.Minute, 500 * time.Millisecond},
-		{"uneven quota rounds up to a microsecond", "odd", 7, time.Minute, 8571429 * time.Microsecond},
+		{"uneven quota rounds up to a millisecond", "odd", 7, time.Minute, 8572 * time.Millisecond},
+		{"one request per millisecond", "fast", 1000, time.Second, time.Millisecond},
 		{"smallest window", "a", 1, time.Millisecond, time.Millisecond},
-		{"largest quota and window", "x_y-1", ports.MaxPolicyQuota, 24 * time.Hour, 86400 * time.Microsecond},
+		{"largest quota and window", "x_y-1", ports.MaxPolicyQuota, 24 * time.Hour, 87 * time.Millisecond},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -55,6 +56,7 @@ func TestNewPolicyRefuses(t *testing.T) {
 		{"zero quota", "auth", 0, time.Minute, "quota"},
 		{"quota too large", "auth", ports.MaxPolicyQuota + 1, time.Minute, "quota"},
 		{"window too short", "auth", 5, time.Microsecond, "window"},
+		{"more than one request per millisecond", "auth", 1001, time.Second, "quota"},
 		{"window too long", "auth", 5, 25 * time.Hour, "window"},
 	}
 	for _, tc := range cases {
@@ -75,6 +77,13 @@ func TestNewLockoutPolicy(t *testing.T) {
 		l, locks := p.Lockout()
 		assert.True(t, locks)
 		assert.Equal(t, ports.Lockout{Base: 5 * time.Minute, Max: time.Hour, Memory: 24 * time.Hour}, l)
+	})
+	t.Run("lockout rounds up to whole milliseconds", func(t *testing.T) {
+		p, err := ports.NewLockoutPolicy("auth", 5, time.Minute,
+			ports.Lockout{Base: time.Second + time.Microsecond, Max: 2 * time.Second, Memory: time.Nanosecond})
+		require.NoError(t, err)
+		l, _ := p.Lockout()
+		assert.Equal(t, ports.Lockout{Base: 1001 * time.Millisecond, Max: 2 * time.Second, Memory: time.Millisecond}, l)
 	})
 	t.Run("zero max means no escalation", func(t *testing.T) {
 		p, err := ports.NewLockoutPolicy("auth", 5, time.Minute, ports.Lockout{Base: time.Minute})

@@ -22,8 +22,11 @@ const rateLimitSweepEvery = time.Minute
 var _ ports.RateLimiter = (*RateLimiter)(nil)
 
 // RateLimiter is the in-process ports.RateLimiter: a GCRA token bucket per
-// (class, key) with the optional lockout, exactly as the Redis adapter's
-// script computes it (see adapters/ratelimittest/SEMANTICS.md).
+// (class, key) with the optional lockout, deciding as the Redis adapter's
+// script does (see adapters/ratelimittest/SEMANTICS.md). It keeps instants
+// in microseconds of its clock where the script keeps TTLs in Redis'
+// milliseconds; the policy's durations are whole milliseconds, so both
+// compute with the same numbers.
 type RateLimiter struct {
 	clock  ports.Clock
 	seed   maphash.Seed

@@ -2,6 +2,7 @@ package redis
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -24,54 +25,58 @@ const limiterTimeout = 40 * time.Millisecond
 // round trip, on Redis' clock. It is the Lua twin of decide in
 // adapters/memory; the contract suite holds both to the same cases.
 //
-// KEYS[1] the bucket's TAT, KEYS[2] the current lockout's end, KEYS[3] the
-// last lockout's length (the escalation memory); all three share one hash
-// tag so that they live in one Cluster slot. ARGV: emission interval,
-// quota, lockout base (0 = no lockout), lockout max, lockout memory; all
-// times are integer microseconds, which a Lua number holds exactly. Without
-// a lockout only KEYS[1] and the first three arguments are sent.
+// The state is kept in the keys' TTLs, which count down on Redis' clock: the
+// bucket key lives exactly as long as the bucket takes to be whole again (its
+// theoretical arrival time minus now), the lockout key as long as the lockout
+// has left. So the script needs no TIME and writes no instants: PTTL reads
+// the state and SET … PX writes it, all in whole milliseconds (ports.Policy
+// keeps every duration a whole millisecond, so the arithmetic is exact), and
+// an expired key is a whole bucket or a lifted lockout by Redis' own doing.
+// Each redis.call costs Redis about a microsecond, and the script's cost is
+// the limiter's latency above a bare round trip, so it makes as few as it can:
+// two on the allowing path.
 //
-// It returns {allowed, now, reset, wait, locked_until, remaining}, instants
-// in Unix microseconds. Numbers go to redis.call as numbers: Redis formats
-// them with 17 digits (not Lua's 14), so 16-digit microsecond instants stay
-// exact, and string.format would cost a global lookup and a call per value.
-// The script is kept small on purpose: its cost is the limiter's latency
-// above a bare round trip.
+// KEYS[1] the bucket, KEYS[2] the current lockout, KEYS[3] the length of the
+// last lockout (the escalation memory; its value is that length); all three
+// share one hash tag so that they live in one Cluster slot. ARGV: emission
+// interval, quota, lockout base (0 = no lockout), lockout max, lockout memory,
+// durations in milliseconds. Without a lockout only KEYS[1] and the first
+// three arguments are sent.
+//
+// It answers with as little as the caller needs, because every value of the
+// reply costs both ends: allowed, the integer ms until the bucket is whole
+// (> 0); refused, that integer negated (< 0); refused during or by a
+// lockout, {-ms until whole or the lockout's end if later, ms the lockout has
+// left}. The caller derives Remaining and Retry-After from these.
 var rateLimitScript = goredis.NewScript(`
 local call = redis.call
-local t = call('TIME')
-local now = t[1] * 1000000 + t[2]
 local emission = tonumber(ARGV[1])
 local burst = emission * tonumber(ARGV[2])
 local base = tonumber(ARGV[3])
 
-local tat = tonumber(call('GET', KEYS[1])) or now
-if tat < now then tat = now end
+local full = call('PTTL', KEYS[1])
+if full < 0 then full = 0 end
 
 if base > 0 then
-  local lock = tonumber(call('GET', KEYS[2])) or 0
-  if lock > now then
-    return {0, now, math.max(tat, lock), lock - now, lock, 0}
+  local lock = call('PTTL', KEYS[2])
+  if lock > 0 then
+    return {-math.max(full, lock), lock}
   end
 end
 
-local newTat = tat + emission
-local allowAt = newTat - burst
-if now < allowAt then
-  if base == 0 then
-    return {0, now, tat, allowAt - now, 0, 0}
-  end
+local new = full + emission
+if new > burst then
+  if base == 0 then return -full end
   local len = base
-  local last = tonumber(call('GET', KEYS[3])) or 0
-  if last > 0 then len = math.min(2 * last, tonumber(ARGV[4])) end
-  local lockUntil = now + len
-  call('SET', KEYS[2], lockUntil, 'PX', math.ceil(len / 1000))
-  call('SET', KEYS[3], len, 'PX', math.ceil((len + tonumber(ARGV[5])) / 1000))
-  return {0, now, math.max(tat, lockUntil), len, lockUntil, 0}
+  local last = tonumber(call('GET', KEYS[3]))
+  if last then len = math.min(2 * last, tonumber(ARGV[4])) end
+  call('SET', KEYS[2], '', 'PX', len)
+  call('SET', KEYS[3], len, 'PX', len + tonumber(ARGV[5]))
+  return {-math.max(full, len), len}
 end
 
-call('SET', KEYS[1], newTat, 'PX', math.ceil((newTat - now) / 1000))
-return {1, now, newTat, 0, 0, math.floor((burst - (newTat - now)) / emission)}
+call('SET', KEYS[1], '', 'PX', new)
+return new
 `)
 
 var _ ports.RateLimiter = (*RateLimiter)(nil)
@@ -81,7 +86,13 @@ var _ ports.RateLimiter = (*RateLimiter)(nil)
 type RateLimiter struct {
 	client goredis.UniversalClient
 	prefix string
+	clock  ports.Clock
 }
+
+// systemClock is the default clock; the service passes its own (WithClock).
+type systemClock struct{}
+
+func (systemClock) Now() time.Time { return time.Now() }
 
 // RateLimiterOption configures NewRateLimiter.
 type RateLimiterOption func(*RateLimiter)
@@ -97,12 +108,19 @@ func WithKeyPrefix(prefix string) RateLimiterOption {
 	return func(l *RateLimiter) { l.prefix = prefix }
 }
 
+// WithClock sets the clock that turns the store's durations into the
+// Decision's instants (Reset, LockedUntil). It never decides anything: Redis'
+// clock does. Tests that move a miniredis' clock move this one with it.
+func WithClock(clock ports.Clock) RateLimiterOption {
+	return func(l *RateLimiter) { l.clock = clock }
+}
+
 // NewRateLimiter returns a limiter on client. The caller configures the
 // client for the hot path: short timeouts and MaxRetries -1, as
 // NewLimiterClient does, so that a dead Redis fails fast and the request
 // goes on.
 func NewRateLimiter(client goredis.UniversalClient, opts ...RateLimiterOption) *RateLimiter {
-	l := &RateLimiter{client: client, prefix: DefaultRateLimitPrefix}
+	l := &RateLimiter{client: client, prefix: DefaultRateLimitPrefix, clock: systemClock{}}
 	for _, o := range opts {
 		o(l)
 	}
@@ -140,10 +158,12 @@ func LimiterClientOptions(addr string) *goredis.Options {
 
 // Keys returns the three keys of one client under policy: bucket, lockout
 // and escalation memory. They share the hash tag {class:key}, so all keys of
-// one client sit in one Redis Cluster slot.
+// one client sit in one Redis Cluster slot. (The escalation memory was once
+// "strikes" holding microseconds; the new name keeps such a value from being
+// read as milliseconds.)
 func (l *RateLimiter) Keys(policy ports.Policy, key string) [3]string {
 	base := l.prefix + "{" + policy.Class() + ":" + key + "}:"
-	return [3]string{base + "bucket", base + "lock", base + "strikes"}
+	return [3]string{base + "bucket", base + "lock", base + "last-lockout"}
 }
 
 // Allow implements ports.RateLimiter with one script run (EVALSHA, and EVAL
@@ -157,39 +177,66 @@ func (l *RateLimiter) Allow(ctx context.Context, policy ports.Policy, key string
 		return ports.Decision{}, errs.Validation(errs.Field("key", "must be 1 to 256 bytes"))
 	}
 	keys := l.Keys(policy, key)
-	args := []any{policy.EmissionInterval().Microseconds(), policy.Quota(), 0}
+	emission := policy.EmissionInterval().Milliseconds()
+	args := []any{emission, policy.Quota(), 0}
 	var cmd *goredis.Cmd
 	if lockout, locks := policy.Lockout(); locks {
-		args[2] = lockout.Base.Microseconds()
-		args = append(args, lockout.Max.Microseconds(), lockout.Memory.Microseconds())
+		args[2] = lockout.Base.Milliseconds()
+		args = append(args, lockout.Max.Milliseconds(), lockout.Memory.Milliseconds())
 		cmd = rateLimitScript.Run(ctx, l.client, keys[:], args...)
 	} else {
 		// Without a lockout the script touches only the bucket; sending one
 		// key and three arguments keeps Redis' work per call smaller.
 		cmd = rateLimitScript.Run(ctx, l.client, keys[:1], args...)
 	}
-	reply, err := cmd.Int64Slice()
+	reply, err := cmd.Result()
 	if err != nil {
-		return ports.Decision{}, errs.Wrap(errs.Unavailable, "rate_limiter_unavailable",
-			fmt.Errorf("rate limit %s: %w", policy.Class(), err))
+		return ports.Decision{}, limiterUnavailable(policy, err)
 	}
-	if len(reply) != 6 {
-		return ports.Decision{}, errs.Wrap(errs.Unavailable, "rate_limiter_unavailable",
-			fmt.Errorf("rate limit %s: script answered %d values, want 6", policy.Class(), len(reply)))
+	now := l.clock.Now().UTC()
+	burst := policy.EmissionInterval() * time.Duration(policy.Quota())
+	d := ports.Decision{Limit: policy.Quota()}
+	switch r := reply.(type) {
+	case int64:
+		switch {
+		case r > 0:
+			d.Allowed = true
+			d.ResetAfter = time.Duration(r) * time.Millisecond
+			d.Remaining = int((burst - d.ResetAfter) / policy.EmissionInterval())
+		case r < 0:
+			// Refused outside a lockout: the next token is back when the
+			// bucket is one emission interval short of a whole burst.
+			d.ResetAfter = time.Duration(-r) * time.Millisecond
+			d.RetryAfter = ports.RoundRetryAfter(d.ResetAfter + policy.EmissionInterval() - burst)
+		default:
+			return ports.Decision{}, limiterUnavailable(policy, errors.New("script answered 0"))
+		}
+	case []any:
+		full, fok := int64At(r, 0)
+		lock, lok := int64At(r, 1)
+		if len(r) != 2 || !fok || !lok || full >= 0 || lock <= 0 {
+			return ports.Decision{}, limiterUnavailable(policy, fmt.Errorf("script answered %v", r))
+		}
+		d.ResetAfter = time.Duration(-full) * time.Millisecond
+		d.RetryAfter = ports.RoundRetryAfter(time.Duration(lock) * time.Millisecond)
+		d.LockedUntil = now.Add(time.Duration(lock) * time.Millisecond)
+	default:
+		return ports.Decision{}, limiterUnavailable(policy, fmt.Errorf("script answered a %T", reply))
 	}
-	allowed, now, reset, wait, lockedUntil, remaining := reply[0] == 1, reply[1], reply[2], reply[3], reply[4], reply[5]
-	d := ports.Decision{
-		Allowed:    allowed,
-		Limit:      policy.Quota(),
-		Remaining:  int(remaining),
-		Reset:      time.UnixMicro(reset).UTC(),
-		ResetAfter: time.Duration(max(reset-now, 0)) * time.Microsecond,
-	}
-	if !allowed {
-		d.RetryAfter = ports.RoundRetryAfter(time.Duration(wait) * time.Microsecond)
-	}
-	if lockedUntil > 0 {
-		d.LockedUntil = time.UnixMicro(lockedUntil).UTC()
-	}
+	d.Reset = now.Add(d.ResetAfter)
 	return d, nil
+}
+
+// limiterUnavailable is the error of every store or protocol failure, so
+// that the middleware fails open.
+func limiterUnavailable(policy ports.Policy, err error) error {
+	return errs.Wrap(errs.Unavailable, "rate_limiter_unavailable", fmt.Errorf("rate limit %s: %w", policy.Class(), err))
+}
+
+func int64At(r []any, i int) (int64, bool) {
+	if i >= len(r) {
+		return 0, false
+	}
+	v, ok := r[i].(int64)
+	return v, ok
 }

@@ -15,27 +15,31 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/adapters/ratelimittest"
 	"github.com/lingo-labs/lingo/adapters/redis"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// start is the instant miniredis' TIME answers at the beginning of a case.
+// start is the instant a case's clocks show at its beginning.
 var start = time.Date(2026, 11, 26, 9, 30, 0, 123456000, time.UTC)
 
-// newMiniredis starts a miniredis whose TIME and TTLs the test moves.
-func newMiniredis(t *testing.T) (*miniredis.Miniredis, func(time.Duration)) {
+// newMiniredis starts a miniredis and a fake clock for the limiter, and
+// returns them with the function that moves both: miniredis' TTLs (the
+// store's clock, which decides) and the limiter's clock (which turns
+// durations into instants) go forward together.
+func newMiniredis(t *testing.T) (*miniredis.Miniredis, *clock.Fake, func(time.Duration)) {
 	t.Helper()
 	mr := miniredis.RunT(t)
-	now := start
-	mr.SetTime(now)
+	clk := clock.NewFake(start)
+	mr.SetTime(start)
 	var mu sync.Mutex
-	return mr, func(d time.Duration) {
+	return mr, clk, func(d time.Duration) {
 		mu.Lock()
 		defer mu.Unlock()
-		now = now.Add(d)
-		mr.SetTime(now)
+		clk.Advance(d)
+		mr.SetTime(clk.Now())
 		mr.FastForward(d)
 	}
 }
@@ -69,6 +73,13 @@ func scan(t *testing.T, client goredis.UniversalClient, prefix string) map[strin
 	return out
 }
 
+// realRedisSlack is how far the limiter's instants may stray from exact
+// arithmetic on a real Redis: an instant is the limiter's clock read after the
+// reply plus a duration Redis measured in whole milliseconds, so two of them
+// differ from the exact figure by less than one call (at most the client's
+// timeout) plus a millisecond.
+const realRedisSlack = 41 * time.Millisecond
+
 func controls(client goredis.UniversalClient, prefix string, advance func(time.Duration)) ratelimittest.Controls {
 	c := ratelimittest.Controls{
 		Stored: func(t *testing.T) int { return len(scan(t, client, prefix)) },
@@ -82,10 +93,10 @@ func controls(client goredis.UniversalClient, prefix string, advance func(time.D
 
 func TestRateLimiterContractMiniredis(t *testing.T) {
 	ratelimittest.Run(t, func(t *testing.T) (ports.RateLimiter, ratelimittest.Controls) {
-		mr, advance := newMiniredis(t)
+		mr, clk, advance := newMiniredis(t)
 		client := goredis.NewClient(&goredis.Options{Addr: mr.Addr()})
 		t.Cleanup(func() { _ = client.Close() })
-		return redis.NewRateLimiter(client), controls(client, redis.DefaultRateLimitPrefix, advance)
+		return redis.NewRateLimiter(client, redis.WithClock(clk)), controls(client, redis.DefaultRateLimitPrefix, advance)
 	})
 }
 
@@ -100,7 +111,9 @@ func TestRateLimiterContractRealRedis(t *testing.T) {
 			}
 			_ = client.Close()
 		})
-		return redis.NewRateLimiter(client, redis.WithKeyPrefix(prefix)), controls(client, prefix, nil)
+		c := controls(client, prefix, nil)
+		c.ClockSlack = realRedisSlack
+		return redis.NewRateLimiter(client, redis.WithKeyPrefix(prefix)), c
 	})
 }
 
@@ -111,7 +124,7 @@ func TestRateLimiterSharedByInstances(t *testing.T) {
 		name string
 		addr func(t *testing.T) string
 	}{
-		{"miniredis", func(t *testing.T) string { mr, _ := newMiniredis(t); return mr.Addr() }},
+		{"miniredis", func(t *testing.T) string { mr, _, _ := newMiniredis(t); return mr.Addr() }},
 		{"real Redis", func(t *testing.T) string { return realRedisAddr(t) }},
 	}
 	policy, err := ports.NewLockoutPolicy("auth", 5, time.Minute, ports.DefaultLockout())
@@ -216,7 +229,7 @@ func TestRateLimiterStalledRedis(t *testing.T) {
 // restart, then decisions again (within go-redis' one-second redial probe)
 // that continue the counts Redis kept.
 func TestRateLimiterRecovers(t *testing.T) {
-	mr, _ := newMiniredis(t)
+	mr, _, _ := newMiniredis(t)
 	client := redis.NewLimiterClient(mr.Addr())
 	t.Cleanup(func() { _ = client.Close() })
 	l := redis.NewRateLimiter(client)
@@ -243,7 +256,7 @@ func TestRateLimiterRecovers(t *testing.T) {
 // TestRateLimiterOneRoundTrip counts the commands a decision sends once the
 // script is cached: exactly one EVALSHA for every class.
 func TestRateLimiterOneRoundTrip(t *testing.T) {
-	mr, _ := newMiniredis(t)
+	mr, _, _ := newMiniredis(t)
 	client := goredis.NewClient(&goredis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { _ = client.Close() })
 	counter := &commandCounter{}
@@ -279,7 +292,7 @@ func TestRateLimiterOneRoundTrip(t *testing.T) {
 // TestRateLimiterScriptCacheLost checks that a Redis that forgot the script
 // (restart, SCRIPT FLUSH) is served by EVAL without an error.
 func TestRateLimiterScriptCacheLost(t *testing.T) {
-	mr, _ := newMiniredis(t)
+	mr, _, _ := newMiniredis(t)
 	client := goredis.NewClient(&goredis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { _ = client.Close() })
 	l := redis.NewRateLimiter(client)

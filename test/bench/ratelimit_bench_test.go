@@ -20,7 +20,7 @@ import (
 // "users-me" is a typical authenticated read.
 func BenchmarkRateLimitedEndpoint(b *testing.B) {
 	on := map[string]string{"LINGO_RATELIMIT_ENABLED": "true", "LINGO_RATELIMIT_HEALTH_LIMIT": "1000000",
-		"LINGO_RATELIMIT_USER_LIMIT": "1000000"}
+		"LINGO_RATELIMIT_USER_LIMIT": "1000000", "LINGO_RATELIMIT_HEALTH_WINDOW": "24h", "LINGO_RATELIMIT_USER_WINDOW": "24h"}
 	off := map[string]string{"LINGO_RATELIMIT_ENABLED": "false"}
 	mode := "in-process"
 	if addr := os.Getenv("LINGO_TEST_REDIS_ADDR"); addr != "" {

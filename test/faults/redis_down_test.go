@@ -80,6 +80,7 @@ func TestRedisStoppedUnderLoad(t *testing.T) {
 	app := harness.Start(t, harness.Options{Env: map[string]string{
 		"LINGO_RATELIMIT_ENABLED": "true", "LINGO_REDIS_ADDR": rs.Addr,
 		"LINGO_RATELIMIT_HEALTH_LIMIT": "1000000", "LINGO_RATELIMIT_GENERAL_LIMIT": "1000000",
+		"LINGO_RATELIMIT_HEALTH_WINDOW": "24h", "LINGO_RATELIMIT_GENERAL_WINDOW": "24h",
 		"LINGO_RATELIMIT_USER_LIMIT": "3", "LINGO_REDIS_CACHE_TIMEOUT": "5ms", // production's bound
 	}})
 

@@ -35,7 +35,9 @@ lingo_start bin/lingo "$work/lingo.log" \
   LINGO_REDIS_ADDR="$redis" LINGO_REDIS_KEY_PREFIX="lingo-$run_id:" \
   LINGO_AUTH_JWT_SECRET="load-secret-$(head -c 24 /dev/urandom | od -An -tx1 | tr -d ' \n')" \
   LINGO_RATELIMIT_AUTH_LIMIT=1000000 LINGO_RATELIMIT_USER_LIMIT=1000000 \
-  LINGO_RATELIMIT_ANALYTICS_LIMIT=1000000 LINGO_RATELIMIT_GENERAL_LIMIT=1000000
+  LINGO_RATELIMIT_ANALYTICS_LIMIT=1000000 LINGO_RATELIMIT_GENERAL_LIMIT=1000000 \
+  LINGO_RATELIMIT_AUTH_WINDOW=24h LINGO_RATELIMIT_USER_WINDOW=24h \
+  LINGO_RATELIMIT_ANALYTICS_WINDOW=24h LINGO_RATELIMIT_GENERAL_WINDOW=24h
 echo "load: Lingo at $LINGO_URL on PostgreSQL database $run_id and Redis $redis"
 # Other work on the machine moves the figures; the report says how busy it was.
 echo "load: $(nproc) CPUs, load average before the run: $(cut -d' ' -f1-3 /proc/loadavg)"
