@@ -56,6 +56,12 @@ const limiterBudget = 40 * time.Millisecond
 // limiting is a protection, not a dependency.
 func RateLimit(limiter ports.RateLimiter, policies RateLimitPolicies, obs LimiterObserver, log *zap.Logger) gin.HandlerFunc {
 	var lastLog atomic.Int64 // unix nanos of the last failure logged
+	// The RateLimit-Policy value of each class never changes; it is built
+	// once rather than formatted on every request.
+	policyHeader := map[ports.Policy]string{}
+	for _, p := range []ports.Policy{policies.Auth, policies.User, policies.Analytics, policies.Health, policies.General} {
+		policyHeader[p] = fmt.Sprintf("%q;q=%d;w=%d", p.Class(), p.Quota(), int(p.Window()/time.Second))
+	}
 	return func(c *gin.Context) {
 		policy := policies.classify(c.Request.URL.Path)
 		key := "ip:" + c.ClientIP()
@@ -77,7 +83,7 @@ func RateLimit(limiter ports.RateLimiter, policies RateLimitPolicies, obs Limite
 			c.Next()
 			return
 		}
-		setRateLimitHeaders(c, policy, d)
+		setRateLimitHeaders(c, policy, policyHeader[policy], d)
 		if obs != nil {
 			outcome := "allowed"
 			if !d.Allowed {
@@ -107,7 +113,7 @@ func RateLimit(limiter ports.RateLimiter, policies RateLimitPolicies, obs Limite
 	}
 }
 
-func setRateLimitHeaders(c *gin.Context, p ports.Policy, d ports.Decision) {
+func setRateLimitHeaders(c *gin.Context, p ports.Policy, policyHeader string, d ports.Decision) {
 	h := c.Writer.Header()
 	window := int(p.Window() / time.Second)
 	resetAfter := int(math.Ceil(d.ResetAfter.Seconds()))
@@ -120,6 +126,6 @@ func setRateLimitHeaders(c *gin.Context, p ports.Policy, d ports.Decision) {
 	h.Set("X-RateLimit-Reset", strconv.FormatInt(resetUnix, 10))
 	h.Set("X-RateLimit-Window", strconv.Itoa(window))
 	h.Set("X-RateLimit-Type", p.Class())
-	h.Set("RateLimit-Policy", fmt.Sprintf("%q;q=%d;w=%d", p.Class(), p.Quota(), window))
-	h.Set("RateLimit", fmt.Sprintf("%q;r=%d;t=%d", p.Class(), d.Remaining, resetAfter))
+	h.Set("RateLimit-Policy", policyHeader)
+	h.Set("RateLimit", `"`+p.Class()+`";r=`+strconv.Itoa(d.Remaining)+";t="+strconv.Itoa(resetAfter))
 }

@@ -25,8 +25,13 @@ func BenchmarkRateLimitedEndpoint(b *testing.B) {
 	mode := "in-process"
 	if addr := os.Getenv("LINGO_TEST_REDIS_ADDR"); addr != "" {
 		mode = "redis"
-		on["LINGO_REDIS_ADDR"] = addr
-		on["LINGO_REDIS_KEY_PREFIX"] = "lingo-bench-" + time.Now().Format("150405.000000") + ":"
+		// Both servers use Redis (the cache, the health probe); only the
+		// limiter differs between them.
+		prefix := "lingo-bench-" + time.Now().Format("150405.000000") + ":"
+		for _, env := range []map[string]string{on, off} {
+			env["LINGO_REDIS_ADDR"] = addr
+			env["LINGO_REDIS_KEY_PREFIX"] = prefix
+		}
 	}
 	limited, plain := Start(b, on), Start(b, off)
 	client := Client()
