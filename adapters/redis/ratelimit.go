@@ -9,6 +9,7 @@ import (
 
 	goredis "github.com/redis/go-redis/v9"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/ports"
 )
@@ -89,11 +90,6 @@ type RateLimiter struct {
 	clock  ports.Clock
 }
 
-// systemClock is the default clock; the service passes its own (WithClock).
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }
-
 // RateLimiterOption configures NewRateLimiter.
 type RateLimiterOption func(*RateLimiter)
 
@@ -111,8 +107,8 @@ func WithKeyPrefix(prefix string) RateLimiterOption {
 // WithClock sets the clock that turns the store's durations into the
 // Decision's instants (Reset, LockedUntil). It never decides anything: Redis'
 // clock does. Tests that move a miniredis' clock move this one with it.
-func WithClock(clock ports.Clock) RateLimiterOption {
-	return func(l *RateLimiter) { l.clock = clock }
+func WithClock(c ports.Clock) RateLimiterOption {
+	return func(l *RateLimiter) { l.clock = c }
 }
 
 // NewRateLimiter returns a limiter on client. The caller configures the
@@ -120,7 +116,7 @@ func WithClock(clock ports.Clock) RateLimiterOption {
 // NewLimiterClient does, so that a dead Redis fails fast and the request
 // goes on.
 func NewRateLimiter(client goredis.UniversalClient, opts ...RateLimiterOption) *RateLimiter {
-	l := &RateLimiter{client: client, prefix: DefaultRateLimitPrefix, clock: systemClock{}}
+	l := &RateLimiter{client: client, prefix: DefaultRateLimitPrefix, clock: clock.System{}}
 	for _, o := range opts {
 		o(l)
 	}
@@ -177,8 +173,8 @@ func (l *RateLimiter) Allow(ctx context.Context, policy ports.Policy, key string
 		return ports.Decision{}, errs.Validation(errs.Field("key", "must be 1 to 256 bytes"))
 	}
 	keys := l.Keys(policy, key)
-	emission := policy.EmissionInterval().Milliseconds()
-	args := []any{emission, policy.Quota(), 0}
+	emission := policy.EmissionInterval()
+	args := []any{emission.Milliseconds(), policy.Quota(), 0}
 	var cmd *goredis.Cmd
 	if lockout, locks := policy.Lockout(); locks {
 		args[2] = lockout.Base.Milliseconds()
@@ -194,7 +190,7 @@ func (l *RateLimiter) Allow(ctx context.Context, policy ports.Policy, key string
 		return ports.Decision{}, limiterUnavailable(policy, err)
 	}
 	now := l.clock.Now().UTC()
-	burst := policy.EmissionInterval() * time.Duration(policy.Quota())
+	burst := emission * time.Duration(policy.Quota())
 	d := ports.Decision{Limit: policy.Quota()}
 	switch r := reply.(type) {
 	case int64:
@@ -202,12 +198,12 @@ func (l *RateLimiter) Allow(ctx context.Context, policy ports.Policy, key string
 		case r > 0:
 			d.Allowed = true
 			d.ResetAfter = time.Duration(r) * time.Millisecond
-			d.Remaining = int((burst - d.ResetAfter) / policy.EmissionInterval())
+			d.Remaining = int((burst - d.ResetAfter) / emission)
 		case r < 0:
 			// Refused outside a lockout: the next token is back when the
 			// bucket is one emission interval short of a whole burst.
 			d.ResetAfter = time.Duration(-r) * time.Millisecond
-			d.RetryAfter = ports.RoundRetryAfter(d.ResetAfter + policy.EmissionInterval() - burst)
+			d.RetryAfter = ports.RoundRetryAfter(d.ResetAfter + emission - burst)
 		default:
 			return ports.Decision{}, limiterUnavailable(policy, errors.New("script answered 0"))
 		}
