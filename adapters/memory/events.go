@@ -127,13 +127,7 @@ func (r Events) List(_ context.Context, f ports.EventFilter) ([]learning.Event, 
 func (r Events) LastReceivedAt(context.Context) (time.Time, bool, error) {
 	r.s.mu.RLock()
 	defer r.s.mu.RUnlock()
-	var last time.Time
-	for _, e := range r.s.log {
-		if e.ReceivedAt().After(last) {
-			last = e.ReceivedAt()
-		}
-	}
-	return last, !last.IsZero(), nil
+	return r.s.lastReceived, !r.s.lastReceived.IsZero(), nil
 }
 
 // Ping always answers: memory cannot be unreachable.

@@ -89,6 +89,9 @@ func (p Progress) Update(ctx context.Context, userID string, fn func(ports.Learn
 	for _, e := range tx.order {
 		next.events[e.Event.EventID()] = e
 		p.s.log = append(p.s.log, e.Event)
+		if e.Event.ReceivedAt().After(p.s.lastReceived) {
+			p.s.lastReceived = e.Event.ReceivedAt()
+		}
 	}
 	p.s.learners[userID] = next
 	return nil

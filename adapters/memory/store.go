@@ -3,6 +3,7 @@ package memory
 import (
 	"context"
 	"sync"
+	"time"
 
 	"go.uber.org/fx"
 	"go.uber.org/zap"
@@ -46,6 +47,8 @@ type Store struct {
 	// log is every stored event of every learner in the order stored, for
 	// the admin metrics and the latest receipt.
 	log []learning.Event
+	// lastReceived is the latest received_at in log.
+	lastReceived time.Time
 
 	rows rowLocks
 }
