@@ -10,7 +10,7 @@ MOCKERY_VERSION ?= v2.53.3
 LINGO_TEST_POSTGRES_DSN ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 LINGO_TEST_REDIS_ADDR ?= 127.0.0.1:6379
 
-.PHONY: help run build test test-integration bench lint fmt mocks migrate client-gen test-client test-browser load load-faults
+.PHONY: help run build test test-memory test-integration bench lint fmt mocks migrate client-gen test-client test-browser load load-faults
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -23,12 +23,17 @@ build: ## build bin/lingo
 
 # -count=1: some suites run go list or start servers, which Go's test cache
 # cannot see; every run runs them.
-test: ## every suite that needs no outside service (SQLite, in-process adapters, miniredis), with -race
-	env -u LINGO_TEST_POSTGRES_DSN -u LINGO_TEST_REDIS_ADDR -u LINGO_TEST_REQUIRE_SERVICES \
+test: ## every suite that needs no outside service (SQLite, in-process adapters, miniredis), with -race; then test-memory
+	env -u LINGO_TEST_POSTGRES_DSN -u LINGO_TEST_REDIS_ADDR -u LINGO_TEST_REQUIRE_SERVICES -u LINGO_TEST_STORE \
 		$(GO) test -race -count=1 ./...
+	$(MAKE) --no-print-directory test-memory
+
+test-memory: ## the service tests on the in-memory store (LINGO_TEST_STORE=memory), with -race
+	env -u LINGO_TEST_POSTGRES_DSN -u LINGO_TEST_REDIS_ADDR -u LINGO_TEST_REQUIRE_SERVICES LINGO_TEST_STORE=memory \
+		$(GO) test -race -count=1 ./test/service/
 
 test-integration: ## the same suites against PostgreSQL and Redis (LINGO_TEST_POSTGRES_DSN, LINGO_TEST_REDIS_ADDR); fails if they are missing
-	LINGO_TEST_POSTGRES_DSN='$(LINGO_TEST_POSTGRES_DSN)' LINGO_TEST_REDIS_ADDR='$(LINGO_TEST_REDIS_ADDR)' LINGO_TEST_REQUIRE_SERVICES=1 \
+	env -u LINGO_TEST_STORE LINGO_TEST_POSTGRES_DSN='$(LINGO_TEST_POSTGRES_DSN)' LINGO_TEST_REDIS_ADDR='$(LINGO_TEST_REDIS_ADDR)' LINGO_TEST_REQUIRE_SERVICES=1 \
 		$(GO) test -race -count=1 -p 1 ./...
 
 bench: ## benchmarks, reported as ratios against baselines measured in the same run

@@ -11,22 +11,19 @@ import (
 	"github.com/lingo-labs/lingo/adapters/argon2id"
 	"github.com/lingo-labs/lingo/adapters/httpapi"
 	"github.com/lingo-labs/lingo/adapters/jwt"
-	"github.com/lingo-labs/lingo/adapters/sqlstore"
 	"github.com/lingo-labs/lingo/application/auth"
 	"github.com/lingo-labs/lingo/application/users"
 	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// AccountsModule is issue 3: users, refresh tokens, password hashing and
-// access tokens behind their ports, the auth and users use cases, the auth
+// AccountsModule is issue 3: password hashing and access tokens behind
+// their ports (users and refresh tokens come from the storage module), the auth and users use cases, the auth
 // middleware (as the router's "identify" step) and the routes of API.md §2,
 // the user rows of §3 and the admin user rows of §4. At start it makes sure
 // the configured bootstrap admin exists.
 var AccountsModule = fx.Module("accounts",
 	fx.Provide(
-		fx.Annotate(sqlstore.NewUserRepository, fx.As(new(ports.UserRepository))),
-		fx.Annotate(sqlstore.NewRefreshTokenStore, fx.As(new(ports.RefreshTokenStore))),
 		fx.Annotate(argon2id.New, fx.As(new(ports.PasswordHasher))),
 		fx.Annotate(newTokenIssuer, fx.As(new(ports.TokenIssuer))),
 		newAuthService,

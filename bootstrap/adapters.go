@@ -12,7 +12,6 @@ import (
 	"github.com/lingo-labs/lingo/adapters/memory"
 	"github.com/lingo-labs/lingo/adapters/metrics"
 	"github.com/lingo-labs/lingo/adapters/redis"
-	"github.com/lingo-labs/lingo/adapters/sqlstore"
 	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/ports"
 )
@@ -68,7 +67,6 @@ var StorageProbeModule = fx.Module("storage.probe",
 // and the /metrics route.
 var ObservabilityModule = fx.Module("observability",
 	fx.Provide(
-		func(db *sqlstore.DB) ports.DatabasePool { return db },
 		func(cfg config.Config, cache ports.Cache, pool ports.DatabasePool) *metrics.Metrics {
 			return metrics.New(metrics.Options{Version: cfg.Version, Cache: cache, Pool: pool})
 		},

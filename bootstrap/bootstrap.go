@@ -13,6 +13,7 @@ import (
 	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/adapters/httpapi"
 	"github.com/lingo-labs/lingo/adapters/ids"
+	"github.com/lingo-labs/lingo/adapters/memory"
 	"github.com/lingo-labs/lingo/adapters/sqlstore"
 	apphealth "github.com/lingo-labs/lingo/application/health"
 	"github.com/lingo-labs/lingo/config"
@@ -58,7 +59,7 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 			func() ports.IDGenerator { return ids.UUIDv7{} },
 		),
 		fx.Invoke(func(l *zap.Logger) { l.Info("starting lingo", zap.Any("config", cfg.Redacted())) }),
-		sqlstore.Module,
+		StorageModule(cfg),
 		CacheModule(cfg),
 		StorageProbeModule,
 		ObservabilityModule,
@@ -70,6 +71,16 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 		httpapi.Module,
 	}
 	return append(options, opts.FX...)
+}
+
+// StorageModule provides every storage port from one adapter:
+// memory.Module for LINGO_DATABASE_DRIVER=memory (nothing survives a
+// restart), else sqlstore.Module on SQLite or PostgreSQL.
+func StorageModule(cfg config.Config) fx.Option {
+	if cfg.Database.Driver == config.DriverMemory {
+		return memory.Module
+	}
+	return sqlstore.Module
 }
 
 // HealthModule is the health application service over every probe.

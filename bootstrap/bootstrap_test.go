@@ -1,6 +1,7 @@
 package bootstrap_test
 
 import (
+	"reflect"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -8,9 +9,12 @@ import (
 
 	"go.uber.org/fx"
 	"go.uber.org/zap"
+	"go.uber.org/zap/zapcore"
+	"go.uber.org/zap/zaptest/observer"
 
 	"github.com/lingo-labs/lingo/adapters/memory"
 	"github.com/lingo-labs/lingo/adapters/redis"
+	"github.com/lingo-labs/lingo/adapters/sqlstore"
 	"github.com/lingo-labs/lingo/application/avatars"
 	"github.com/lingo-labs/lingo/application/preferences"
 	"github.com/lingo-labs/lingo/bootstrap"
@@ -28,7 +32,9 @@ func TestGraphsValidate(t *testing.T) {
 			"LINGO_DATABASE_DRIVER": "postgres", "LINGO_DATABASE_DSN": "postgres://lingo@127.0.0.1:5432/lingo",
 			"LINGO_AUTH_JWT_SECRET": "0123456789abcdef0123456789abcdef",
 		},
-		"limiter off": {"LINGO_DATA_DIR": t.TempDir(), "LINGO_RATELIMIT_ENABLED": "false"},
+		"limiter off":             {"LINGO_DATA_DIR": t.TempDir(), "LINGO_RATELIMIT_ENABLED": "false"},
+		"memory store":            {"LINGO_DATA_DIR": t.TempDir(), "LINGO_DATABASE_DRIVER": "memory"},
+		"memory store with redis": {"LINGO_DATA_DIR": t.TempDir(), "LINGO_DATABASE_DRIVER": "memory", "LINGO_REDIS_ADDR": "127.0.0.1:6379"},
 		"postgres and redis": {
 			"LINGO_DATABASE_DRIVER": "postgres", "LINGO_DATABASE_DSN": "postgres://lingo@127.0.0.1:5432/lingo",
 			"LINGO_REDIS_ADDR": "127.0.0.1:6379", "LINGO_AUTH_JWT_SECRET": "0123456789abcdef0123456789abcdef",
@@ -88,4 +94,54 @@ func TestCacheSelection(t *testing.T) {
 			assert.ElementsMatch(t, []string{"database", "redis", "avatar_storage"}, names)
 		})
 	}
+}
+
+// TestStorageSelection checks which adapter serves every storage port for
+// each LINGO_DATABASE_DRIVER, and that the memory store says at start that
+// nothing survives a restart.
+func TestStorageSelection(t *testing.T) {
+	cases := []struct {
+		driver    string
+		wantUsers any
+		wantPool  any
+	}{
+		{"sqlite", &sqlstore.UserRepository{}, &sqlstore.DB{}},
+		{"memory", memory.Users{}, &memory.Store{}},
+	}
+	for _, c := range cases {
+		t.Run(c.driver, func(t *testing.T) {
+			env := map[string]string{"LINGO_DATA_DIR": t.TempDir(), "LINGO_DATABASE_DRIVER": c.driver, "LINGO_HTTP_ADDR": "127.0.0.1:0"}
+			cfg, err := config.Load(func(k string) string { return env[k] })
+			require.NoError(t, err)
+			core, logs := observer.New(zapcore.InfoLevel)
+			var (
+				users    ports.UserRepository
+				tokens   ports.RefreshTokenStore
+				prefs    ports.PreferencesRepository
+				settings ports.LearnerSettings
+				cat      ports.CatalogRepository
+				events   ports.EventStore
+				prog     ports.ProgressStore
+				pool     ports.DatabasePool
+			)
+			app := fx.New(append(bootstrap.Graph(cfg, bootstrap.Options{Logger: zap.New(core)}),
+				fx.Populate(&users, &tokens, &prefs, &settings, &cat, &events, &prog, &pool))...)
+			require.NoError(t, app.Err())
+			assert.IsType(t, c.wantUsers, users)
+			assert.IsType(t, c.wantPool, pool)
+			for _, p := range []any{tokens, prefs, settings, cat, events, prog} {
+				assert.Equal(t, pkgOf(c.wantUsers), pkgOf(p), "%T comes from another adapter", p)
+			}
+			warned := logs.FilterMessageSnippet("nothing survives a restart").Len() > 0
+			assert.Equal(t, c.driver == "memory", warned)
+		})
+	}
+}
+
+func pkgOf(v any) string {
+	t := reflect.TypeOf(v)
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	return t.PkgPath()
 }

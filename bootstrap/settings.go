@@ -9,20 +9,18 @@ import (
 	"github.com/lingo-labs/lingo/adapters/filestore"
 	"github.com/lingo-labs/lingo/adapters/httpapi"
 	"github.com/lingo-labs/lingo/adapters/imaging"
-	"github.com/lingo-labs/lingo/adapters/sqlstore"
 	"github.com/lingo-labs/lingo/application/avatars"
 	apppreferences "github.com/lingo-labs/lingo/application/preferences"
 	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// SettingsModule is issue 4: preferences in the database, avatars processed
+// SettingsModule is issue 4: preferences (from the storage module), avatars processed
 // by the imaging adapter and kept on local disk under <data dir>/avatars,
 // their use cases, and the preferences and avatar routes of API.md §3.
 var SettingsModule = fx.Module("settings",
 	imaging.Module,
 	fx.Provide(
-		fx.Annotate(sqlstore.NewPreferencesRepository, fx.As(new(ports.PreferencesRepository))),
 		fx.Annotate(newAvatarStore, fx.As(new(ports.AvatarStore))),
 		newPreferencesService,
 		newAvatarsService,

@@ -42,14 +42,14 @@ type HTTP struct {
 }
 
 type Database struct {
-	Driver          string // sqlite or postgres
+	Driver          string // sqlite, postgres or memory (DriverMemory)
 	DSN             string
 	MaxOpenConns    int
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
 	// Migrate applies pending migrations at start; `lingo migrate` applies them regardless.
 	Migrate bool
-	// SeedDemo fills an empty catalog with the demo courses (on by default for SQLite).
+	// SeedDemo fills an empty catalog with the demo courses (on by default for SQLite and memory).
 	SeedDemo bool
 }
 
@@ -242,13 +242,17 @@ func Load(getenv Getenv) (Config, error) {
 		Version: Version,
 	}
 	seed := v.GetString("database.seed_demo")
-	c.Database.SeedDemo = seed == "true" || (seed == "" && c.Database.Driver == "sqlite")
+	c.Database.SeedDemo = seed == "true" || (seed == "" && (c.Database.Driver == "sqlite" || c.Database.Driver == DriverMemory))
 
 	if err := c.validate(); err != nil {
 		return Config{}, err
 	}
 	if c.Database.Driver == "sqlite" && c.Database.DSN == "" {
 		c.Database.DSN = SQLiteDSN(filepath.Join(c.DataDir, "lingo.db"))
+	}
+	if c.Auth.JWTSecret == "" && c.Database.Driver == DriverMemory {
+		// Nothing else survives a restart either: a secret made per start.
+		c.Auth.JWTSecret = randomSecret()
 	}
 	if c.Auth.JWTSecret == "" { // only the embedded default gets here (validate)
 		secret, err := embeddedSecret(c.DataDir)
@@ -259,6 +263,10 @@ func Load(getenv Getenv) (Config, error) {
 	}
 	return c, nil
 }
+
+// DriverMemory keeps every storage port in the process's memory: for tests
+// and demos, since nothing survives a restart.
+const DriverMemory = "memory"
 
 // Version is set at build time with -ldflags "-X .../config.Version=...".
 var Version = "dev"
@@ -288,8 +296,9 @@ func (c Config) validate() error {
 		if c.Auth.JWTSecret == "" {
 			bad("LINGO_AUTH_JWT_SECRET", "is required with LINGO_DATABASE_DRIVER=postgres (instances must share one secret)")
 		}
+	case DriverMemory:
 	default:
-		bad("LINGO_DATABASE_DRIVER", "must be sqlite or postgres, not %q", c.Database.Driver)
+		bad("LINGO_DATABASE_DRIVER", "must be sqlite, postgres or memory, not %q", c.Database.Driver)
 	}
 	if c.Auth.JWTSecret != "" && len(c.Auth.JWTSecret) < 32 {
 		bad("LINGO_AUTH_JWT_SECRET", "must be at least 32 characters")
@@ -343,15 +352,18 @@ func embeddedSecret(dir string) (string, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return "", fmt.Errorf("create data directory %s (LINGO_DATA_DIR): %w", dir, err)
 	}
-	buf := make([]byte, 32)
-	if _, err := rand.Read(buf); err != nil {
-		return "", err
-	}
-	secret := hex.EncodeToString(buf)
+	secret := randomSecret()
 	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
 		return "", fmt.Errorf("write %s (LINGO_DATA_DIR): %w", path, err)
 	}
 	return secret, nil
+}
+
+// randomSecret is 256 random bits in hex.
+func randomSecret() string {
+	buf := make([]byte, 32)
+	_, _ = rand.Read(buf) // crypto/rand.Read never fails (Go 1.24+)
+	return hex.EncodeToString(buf)
 }
 
 func list(v any) []string {

@@ -133,3 +133,28 @@ func toString(v any) string {
 	}
 	return ""
 }
+
+// TestMemoryDriver: LINGO_DATABASE_DRIVER=memory needs no DSN or secret,
+// seeds the demo catalog and writes nothing to the data directory, since
+// nothing it keeps survives a restart.
+func TestMemoryDriver(t *testing.T) {
+	dir := t.TempDir()
+	c, err := load(t, map[string]string{"LINGO_DATABASE_DRIVER": "MEMORY", "LINGO_DATA_DIR": dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Database.Driver != config.DriverMemory || !c.Database.SeedDemo || c.Database.DSN != "" || len(c.Auth.JWTSecret) < 32 {
+		t.Fatalf("memory: %+v, secret of %d characters", c.Database, len(c.Auth.JWTSecret))
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("the memory driver wrote %v to the data directory", entries)
+	}
+	off, err := load(t, map[string]string{"LINGO_DATABASE_DRIVER": "memory", "LINGO_DATABASE_SEED_DEMO": "false"})
+	if err != nil || off.Database.SeedDemo {
+		t.Fatalf("seed off: %v %v", off.Database.SeedDemo, err)
+	}
+	if _, err := load(t, map[string]string{"LINGO_DATABASE_DRIVER": "mysql"}); err == nil ||
+		!strings.Contains(err.Error(), "sqlite, postgres or memory") {
+		t.Fatalf("an unknown driver: %v", err)
+	}
+}

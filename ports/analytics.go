@@ -85,14 +85,9 @@ type EventStore interface {
 	Ping(ctx context.Context) error
 }
 
-// Counters are a learner's running totals beside total_xp.
-type Counters struct {
-	PracticeSessions   int
-	ExercisesAttempted int
-	ExercisesCorrect   int
-	TimeSpentSeconds   int
-	Sessions           int
-}
+// Counters are a learner's running totals beside total_xp; which event moves
+// which counter is progress.Counters.Count, so that every store counts alike.
+type Counters = progress.Counters
 
 // CourseProgress is how far a learner is in a course they began.
 type CourseProgress struct {

@@ -149,9 +149,19 @@ func (db *DB) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Transaction runs fn in one transaction; any error rolls it back.
+// Transaction runs fn in one transaction; any error rolls it back. fn's own
+// error comes back as is (the ports promise callers their function's error
+// unchanged, and this package classifies its errors where it makes them);
+// only a failure to begin or commit is classified here.
 func (db *DB) Transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	err := db.gorm.WithContext(ctx).Transaction(fn)
+	var fnErr error
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		fnErr = fn(tx)
+		return fnErr
+	})
+	if fnErr != nil {
+		return fnErr
+	}
 	return Classify(err)
 }
 

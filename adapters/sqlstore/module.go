@@ -34,11 +34,17 @@ func NewFromConfig(lc fx.Lifecycle, cfg config.Config, log *zap.Logger) (*DB, er
 	return db, nil
 }
 
-// Module provides the database and its repositories.
+// Module provides the database and every storage port on it, as
+// memory.Module does in memory; bootstrap picks one of the two by
+// LINGO_DATABASE_DRIVER.
 var Module = fx.Module("sqlstore",
 	fx.Provide(
 		NewFromConfig,
 		fx.Annotate(NewProbe, fx.As(new(ports.HealthProbe)), fx.ResultTags(`group:"probes"`)),
+		fx.Annotate(func(db *DB) *DB { return db }, fx.As(new(ports.DatabasePool))),
+		fx.Annotate(NewUserRepository, fx.As(new(ports.UserRepository))),
+		fx.Annotate(NewRefreshTokenStore, fx.As(new(ports.RefreshTokenStore))),
+		fx.Annotate(NewPreferencesRepository, fx.As(new(ports.PreferencesRepository))),
 		fx.Annotate(NewCatalogRepository, fx.As(new(ports.CatalogRepository))),
 		fx.Annotate(NewEventStore, fx.As(new(ports.EventStore))),
 		fx.Annotate(NewProgressStore, fx.As(new(ports.ProgressStore))),

@@ -9,7 +9,6 @@ import (
 
 	"github.com/lingo-labs/lingo/domain/calendar"
 	"github.com/lingo-labs/lingo/domain/errs"
-	"github.com/lingo-labs/lingo/domain/learning"
 	"github.com/lingo-labs/lingo/domain/progress"
 	"github.com/lingo-labs/lingo/ports"
 )
@@ -250,19 +249,7 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 		for _, se := range a.ServerEvents {
 			rows = append(rows, ports.StoredEvent{Event: se})
 		}
-		switch e.Type() {
-		case learning.PracticeCompleted:
-			c.PracticeSessions++
-		case learning.ExerciseAttempted:
-			c.ExercisesAttempted++
-			if ok, _ := e.IsCorrect(); ok {
-				c.ExercisesCorrect++
-			}
-		case learning.SessionStarted:
-			c.Sessions++
-		}
-		d, _ := e.DurationSeconds()
-		c.TimeSpentSeconds += d
+		c = c.Count(e)
 		updatedAt = e.ReceivedAt()
 
 		rec := o.Day.Record()

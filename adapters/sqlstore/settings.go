@@ -4,15 +4,13 @@ import (
 	"context"
 
 	"github.com/lingo-labs/lingo/domain/calendar"
+	"github.com/lingo-labs/lingo/domain/preferences"
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// Default learner settings while none are stored (API.md §3).
-const defaultDailyXPGoal = 20
-
 // LearnerSettings reads a learner's zone and daily goal from the
 // user_preferences table (migration 00020); a learner without a row has the
-// defaults, UTC and 20.
+// defaults of domain/preferences.
 type LearnerSettings struct{ db *DB }
 
 var _ ports.LearnerSettings = (*LearnerSettings)(nil)
@@ -21,24 +19,25 @@ var _ ports.LearnerSettings = (*LearnerSettings)(nil)
 func NewLearnerSettings(db *DB) *LearnerSettings { return &LearnerSettings{db: db} }
 
 func (s *LearnerSettings) Settings(ctx context.Context, userID string) (calendar.Zone, int, error) {
+	defaultZone, defaultGoal := preferences.DefaultSettings()
 	var rows []struct {
 		Timezone    string
 		DailyXPGoal int `gorm:"column:daily_xp_goal"`
 	}
 	if err := s.db.Gorm(ctx).Raw(`SELECT timezone, daily_xp_goal FROM user_preferences WHERE user_id = ?`, userID).
 		Scan(&rows).Error; err != nil {
-		return calendar.UTC, defaultDailyXPGoal, Classify(err)
+		return defaultZone, defaultGoal, Classify(err)
 	}
 	if len(rows) == 0 {
-		return calendar.UTC, defaultDailyXPGoal, nil
+		return defaultZone, defaultGoal, nil
 	}
 	zone, err := calendar.ParseZone(rows[0].Timezone)
 	if err != nil {
-		zone = calendar.UTC // a stored zone the tz database no longer knows
+		zone = defaultZone // a stored zone the tz database no longer knows
 	}
 	goal := rows[0].DailyXPGoal
 	if goal <= 0 {
-		goal = defaultDailyXPGoal
+		goal = defaultGoal
 	}
 	return zone, goal, nil
 }

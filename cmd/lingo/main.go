@@ -81,6 +81,10 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stderr io.Wri
 }
 
 func migrate(ctx context.Context, cfg config.Config, log *zap.Logger) error {
+	if cfg.Database.Driver == config.DriverMemory {
+		log.Info("migrate done: the memory store has no schema", zap.Int("applied", 0))
+		return nil
+	}
 	db, err := sqlstore.Open(sqlstore.Options{Driver: cfg.Database.Driver, DSN: cfg.Database.DSN}, log)
 	if err != nil {
 		return err

@@ -144,3 +144,18 @@ func waitUp(t *testing.T, base string) {
 	}
 	t.Fatal("server did not come up")
 }
+
+// TestMigrateOnMemoryIsANoOp: the memory store has no schema, so `lingo
+// migrate` has nothing to do and says so instead of failing to open a
+// database.
+func TestMigrateOnMemoryIsANoOp(t *testing.T) {
+	dir := t.TempDir()
+	err := run(context.Background(), []string{"migrate"}, envOf(map[string]string{
+		"LINGO_DATABASE_DRIVER": "memory", "LINGO_DATA_DIR": dir, "LINGO_LOG_LEVEL": "error"}), os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
+		t.Fatalf("migrate on memory wrote %v", entries)
+	}
+}

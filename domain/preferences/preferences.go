@@ -45,6 +45,14 @@ type Preferences struct {
 	updatedAt time.Time
 }
 
+// DefaultSettings are the zone and daily_xp_goal the progress engine uses
+// for a learner who never set them: those of Default. Storage adapters read
+// them from here rather than keeping their own copy.
+func DefaultSettings() (calendar.Zone, int) {
+	d := Default(time.Time{})
+	return d.Zone(), d.DailyXPGoal()
+}
+
 // Default returns the settings of a new learner, created and updated at now.
 func Default(now time.Time) Preferences {
 	return Preferences{

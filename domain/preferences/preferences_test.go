@@ -264,3 +264,11 @@ func TestParseEnums(t *testing.T) {
 	assert.False(t, preferences.Difficulty(0).Valid())
 	assert.False(t, preferences.Theme(0).Valid())
 }
+
+func TestDefaultSettingsAreThoseOfDefault(t *testing.T) {
+	zone, goal := preferences.DefaultSettings()
+	d := preferences.Default(time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC))
+	if zone.Name() != d.Zone().Name() || goal != d.DailyXPGoal() || goal != preferences.DefaultDailyXPGoal || zone.Name() != "UTC" {
+		t.Fatalf("DefaultSettings() = %s, %d; Default has %s, %d", zone.Name(), goal, d.Zone().Name(), d.DailyXPGoal())
+	}
+}

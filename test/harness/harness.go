@@ -4,7 +4,8 @@
 //
 // The backend follows the environment: SQLite in a temporary directory by
 // default; PostgreSQL when LINGO_TEST_POSTGRES_DSN is set (a fresh schema per
-// app, dropped afterwards) and Redis when LINGO_TEST_REDIS_ADDR is set.
+// app, dropped afterwards); the in-memory store when LINGO_TEST_STORE=memory
+// (it wins over the DSN); and Redis when LINGO_TEST_REDIS_ADDR is set.
 package harness
 
 import (
@@ -69,6 +70,19 @@ func Redis(t testing.TB) string {
 	return require(t, "LINGO_TEST_REDIS_ADDR", "Redis")
 }
 
+// OnMemoryStore reports whether this run's apps keep their data in memory
+// (LINGO_TEST_STORE=memory).
+func OnMemoryStore() bool { return os.Getenv("LINGO_TEST_STORE") == "memory" }
+
+// SQLStore skips a test that reaches the SQL database behind the app's back
+// (to close it, to read a table) when this run is on the memory store.
+func SQLStore(t testing.TB) {
+	t.Helper()
+	if OnMemoryStore() {
+		t.Skip("reaches the SQL database behind the app; this run is LINGO_TEST_STORE=memory")
+	}
+}
+
 func require(t testing.TB, env, what string) string {
 	t.Helper()
 	v := os.Getenv(env)
@@ -99,9 +113,16 @@ func Start(t testing.TB, opts Options) *App {
 		// production's 5 ms; the suites check results, test/faults the budget.
 		"LINGO_REDIS_CACHE_TIMEOUT": "250ms",
 	}
-	if dsn := os.Getenv("LINGO_TEST_POSTGRES_DSN"); dsn != "" {
-		env["LINGO_DATABASE_DRIVER"] = "postgres"
-		env["LINGO_DATABASE_DSN"] = FreshSchema(t, dsn)
+	switch store := os.Getenv("LINGO_TEST_STORE"); store {
+	case "memory":
+		env["LINGO_DATABASE_DRIVER"] = config.DriverMemory
+	case "", "sql":
+		if dsn := os.Getenv("LINGO_TEST_POSTGRES_DSN"); dsn != "" {
+			env["LINGO_DATABASE_DRIVER"] = "postgres"
+			env["LINGO_DATABASE_DSN"] = FreshSchema(t, dsn)
+		}
+	default:
+		t.Fatalf("LINGO_TEST_STORE=%q: want memory, sql or nothing", store)
 	}
 	if addr := os.Getenv("LINGO_TEST_REDIS_ADDR"); addr != "" {
 		env["LINGO_REDIS_ADDR"] = addr

@@ -16,6 +16,7 @@ import (
 	"github.com/lingo-labs/lingo/adapters/metrics"
 	"github.com/lingo-labs/lingo/adapters/metrics/metricstest"
 	"github.com/lingo-labs/lingo/adapters/sqlstore"
+	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/ports"
 	"github.com/lingo-labs/lingo/test/harness"
 )
@@ -162,8 +163,11 @@ func TestCacheHitRatioMoves(t *testing.T) {
 	assert.Equal(t, "embedded", hm.Redis.Mode)
 	assert.Equal(t, after.Application.Hits, hm.Redis.Application.Hits)
 	wantPool := 4 // the SQLite default; PostgreSQL's is 20 (make test-integration)
-	if app.Config.Database.Driver == "postgres" {
+	switch app.Config.Database.Driver {
+	case "postgres":
 		wantPool = 20
+	case config.DriverMemory:
+		wantPool = 0 // no pool
 	}
 	assert.Equal(t, wantPool, hm.Database.Pool.MaxOpen)
 	assert.Positive(t, hm.Requests.ByStatus["200"])
@@ -223,6 +227,7 @@ func TestRedisDownKeepsReadyDegraded(t *testing.T) {
 }
 
 func TestDatabaseDownMakesReady503(t *testing.T) {
+	harness.SQLStore(t)
 	clk := clock.NewFake(time.Now().UTC())
 	var db *sqlstore.DB
 	app := harness.Start(t, harness.Options{Env: embedded(), Clock: clk, FX: []fx.Option{fx.Populate(&db)}})

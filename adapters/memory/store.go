@@ -1,0 +1,153 @@
+package memory
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/lingo-labs/lingo/domain/account"
+	"github.com/lingo-labs/lingo/domain/catalog"
+	"github.com/lingo-labs/lingo/domain/errs"
+	"github.com/lingo-labs/lingo/domain/health"
+	"github.com/lingo-labs/lingo/domain/learning"
+	"github.com/lingo-labs/lingo/domain/preferences"
+	"github.com/lingo-labs/lingo/ports"
+)
+
+// Store keeps every storage port's data in this process's memory
+// (LINGO_DATABASE_DRIVER=memory): for tests and demos, since nothing
+// survives a restart. It keeps the ports' promises as the SQL store does,
+// checked by the same suites (adapters/storetest):
+//
+//   - one RWMutex guards the maps; every read and every write of a port
+//     method holds it for the method's own work only, never while a
+//     caller's function runs, so a function may call the store again;
+//   - read-modify-write methods (Update, UpdateCourse, AddLesson, ...) hold
+//     a lock of their own per row (the user, the course, the lesson, the
+//     learner) around the whole load-fn-store, as SELECT ... FOR UPDATE does;
+//   - ProgressStore.Update gives fn a copy of the learner's aggregates and
+//     a buffer of new events (copy-on-write) and swaps them in only when fn
+//     returns nil, so fn's error leaves nothing behind.
+//
+// One Store serves every port; NewUsers, NewCatalog, ... give it as each one.
+type Store struct {
+	mu sync.RWMutex
+
+	users  map[string]account.User
+	tokens map[string]account.RefreshToken // by hash
+	prefs  map[string]preferences.Preferences
+
+	courses map[string]catalog.Course
+	lessons map[string]catalog.Lesson
+
+	learners map[string]*learner
+	// log is every stored event of every learner in the order stored, for
+	// the admin metrics and the latest receipt.
+	log []learning.Event
+	// lastReceived is the latest received_at in log.
+	lastReceived time.Time
+
+	rows rowLocks
+}
+
+// NewStore makes an empty store.
+func NewStore() *Store {
+	return &Store{
+		users: map[string]account.User{}, tokens: map[string]account.RefreshToken{},
+		prefs:   map[string]preferences.Preferences{},
+		courses: map[string]catalog.Course{}, lessons: map[string]catalog.Lesson{},
+		learners: map[string]*learner{}, rows: rowLocks{m: map[string]chan struct{}{}},
+	}
+}
+
+var (
+	_ ports.UserRepository        = Users{}
+	_ ports.PreferencesRepository = Preferences{}
+	_ ports.RefreshTokenStore     = RefreshTokens{}
+	_ ports.LearnerSettings       = Settings{}
+	_ ports.CatalogRepository     = Catalog{}
+	_ ports.EventStore            = Events{}
+	_ ports.ProgressStore         = Progress{}
+	_ ports.DatabasePool          = (*Store)(nil)
+)
+
+// rowLocks are the store's row locks, one per key, made on first use. A
+// lock is a one-slot channel so that waiting for it honours the context,
+// as waiting for a database lock does.
+type rowLocks struct {
+	mu sync.Mutex
+	m  map[string]chan struct{}
+}
+
+// lock takes the key's lock; the caller runs the returned unlock. A context
+// that ends first is Unavailable, as a database lock wait that times out.
+func (r *rowLocks) lock(ctx context.Context, key string) (func(), error) {
+	r.mu.Lock()
+	ch := r.m[key]
+	if ch == nil {
+		ch = make(chan struct{}, 1)
+		r.m[key] = ch
+	}
+	r.mu.Unlock()
+	select {
+	case ch <- struct{}{}:
+		return func() { <-ch }, nil
+	case <-ctx.Done():
+		return nil, errs.Wrap(errs.Unavailable, "database_unavailable", ctx.Err())
+	}
+}
+
+func notFound(msg string) error { return errs.E(errs.NotFound, "not_found", msg) }
+
+// PoolStats implements ports.DatabasePool: there is no pool, so every figure
+// is zero.
+func (s *Store) PoolStats() ports.PoolStats { return ports.PoolStats{} }
+
+// Probe is the store's health check in the "database" slot: memory always
+// answers, so it is healthy and says that it keeps nothing across restarts.
+type Probe struct{ store *Store }
+
+var _ ports.HealthProbe = (*Probe)(nil)
+
+// NewProbe makes the probe.
+func NewProbe(s *Store) *Probe { return &Probe{store: s} }
+
+func (p *Probe) Component() string { return "database" }
+func (p *Probe) Critical() bool    { return true }
+
+func (p *Probe) Check(context.Context) health.Check {
+	p.store.mu.RLock()
+	users, events := len(p.store.users), len(p.store.log)
+	p.store.mu.RUnlock()
+	return health.Check{Status: health.Healthy, Details: map[string]any{
+		"dialect": "memory", "durable": false, "users": users, "events": events,
+	}}
+}
+
+// NewModuleStore makes the store for the app and says in the log that
+// nothing it keeps survives a restart.
+func NewModuleStore(log *zap.Logger) *Store {
+	log.Warn("storage is in memory (LINGO_DATABASE_DRIVER=memory): nothing survives a restart")
+	return NewStore()
+}
+
+// Module provides every storage port from one in-memory Store, as
+// sqlstore.Module does from the database; bootstrap picks one of the two by
+// LINGO_DATABASE_DRIVER.
+var Module = fx.Module("memstore",
+	fx.Provide(
+		NewModuleStore,
+		fx.Annotate(NewProbe, fx.As(new(ports.HealthProbe)), fx.ResultTags(`group:"probes"`)),
+		fx.Annotate(func(s *Store) *Store { return s }, fx.As(new(ports.DatabasePool))),
+		fx.Annotate(NewUsers, fx.As(new(ports.UserRepository))),
+		fx.Annotate(NewRefreshTokens, fx.As(new(ports.RefreshTokenStore))),
+		fx.Annotate(NewPreferences, fx.As(new(ports.PreferencesRepository))),
+		fx.Annotate(NewSettings, fx.As(new(ports.LearnerSettings))),
+		fx.Annotate(NewCatalog, fx.As(new(ports.CatalogRepository))),
+		fx.Annotate(NewEvents, fx.As(new(ports.EventStore))),
+		fx.Annotate(NewProgress, fx.As(new(ports.ProgressStore))),
+	),
+)
