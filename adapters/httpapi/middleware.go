@@ -89,7 +89,7 @@ func accessLog(log *zap.Logger, clock ports.Clock) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := clock.Now()
 		c.Next()
-		route := c.FullPath()
+		route := routeTemplate(c)
 		if route == "" {
 			route = "unmatched"
 		}
