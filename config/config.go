@@ -39,6 +39,12 @@ type HTTP struct {
 	PublicBaseURL     string
 	ShutdownTimeout   time.Duration
 	ReadHeaderTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that waits this long for
+	// its next request (at most 2 minutes).
+	IdleTimeout time.Duration
+	// BodyTimeout is how long a request body may take to arrive whole (at
+	// most 30 s).
+	BodyTimeout time.Duration
 }
 
 type Database struct {
@@ -116,6 +122,8 @@ var keys = map[string]any{
 	"http.public_base_url":       "",
 	"http.shutdown_timeout":      "15s",
 	"http.read_header_timeout":   "10s",
+	"http.idle_timeout":          "2m",
+	"http.body_timeout":          "30s",
 	"database.driver":            "sqlite",
 	"database.dsn":               "",
 	"database.max_open_conns":    0, // 0: chosen per driver
@@ -200,6 +208,8 @@ func Load(getenv Getenv) (Config, error) {
 			PublicBaseURL:     strings.TrimRight(v.GetString("http.public_base_url"), "/"),
 			ShutdownTimeout:   v.GetDuration("http.shutdown_timeout"),
 			ReadHeaderTimeout: v.GetDuration("http.read_header_timeout"),
+			IdleTimeout:       v.GetDuration("http.idle_timeout"),
+			BodyTimeout:       v.GetDuration("http.body_timeout"),
 		},
 		Database: Database{
 			Driver:          strings.ToLower(v.GetString("database.driver")),
@@ -315,6 +325,12 @@ func (c Config) validate() error {
 		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
 			bad("LINGO_HTTP_TRUSTED_PROXIES", "%q is not a CIDR or IP", p)
 		}
+	}
+	if c.HTTP.IdleTimeout <= 0 || c.HTTP.IdleTimeout > 2*time.Minute {
+		bad("LINGO_HTTP_IDLE_TIMEOUT", "must be positive and at most 2m")
+	}
+	if c.HTTP.BodyTimeout <= 0 || c.HTTP.BodyTimeout > 30*time.Second {
+		bad("LINGO_HTTP_BODY_TIMEOUT", "must be positive and at most 30s")
 	}
 	for name, q := range map[string]Quota{"AUTH": c.RateLimit.Auth, "USER": c.RateLimit.User,
 		"ANALYTICS": c.RateLimit.Analytics, "HEALTH": c.RateLimit.Health, "GENERAL": c.RateLimit.General} {

@@ -61,7 +61,7 @@ func NewRouter(p RouterParams) (*gin.Engine, error) {
 	if p.Observe != nil {
 		chain = append(chain, p.Observe)
 	}
-	chain = append(chain, canonicalPath, corsPolicy(p.Config.HTTP.CORSOrigins))
+	chain = append(chain, framingGuard, canonicalPath, corsPolicy(p.Config.HTTP.CORSOrigins))
 	r.Use(chain...)
 	r.NoRoute(notFound)
 	r.NoMethod(methodNotAllowed)
