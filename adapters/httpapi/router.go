@@ -57,7 +57,8 @@ func NewRouter(p RouterParams) (*gin.Engine, error) {
 	r.ForwardedByClientIP = len(p.Config.HTTP.TrustedProxies) > 0
 	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
 
-	chain := []gin.HandlerFunc{requestContext(p.Clock, p.Log), recovery(), accessLog(p.Log, p.Clock)}
+	chain := []gin.HandlerFunc{requestContext(p.Clock, p.Log), recovery(), requestDeadline(p.Config.HTTP.RequestTimeout),
+		accessLog(p.Log, p.Clock)}
 	if p.Observe != nil {
 		chain = append(chain, p.Observe)
 	}
