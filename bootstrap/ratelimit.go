@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/gin-gonic/gin"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
@@ -17,12 +16,12 @@ import (
 
 // RateLimitModule provides the limiter (in-process, or Redis shared by every
 // instance when LINGO_REDIS_ADDR is set), the class policies from config and
-// the middleware the router mounts.
+// the step the router binds to each route's class.
 var RateLimitModule = fx.Module("ratelimit",
 	fx.Provide(
 		newRateLimiter,
 		newRateLimitPolicies,
-		fx.Annotate(newRateLimitMiddleware, fx.ResultTags(`name:"ratelimit"`)),
+		newRateLimitMiddleware,
 	),
 )
 
@@ -71,6 +70,6 @@ type rateLimitParams struct {
 	Log      *zap.Logger
 }
 
-func newRateLimitMiddleware(p rateLimitParams) gin.HandlerFunc {
+func newRateLimitMiddleware(p rateLimitParams) httpapi.RouteLimiter {
 	return httpapi.RateLimit(p.Limiter, p.Policies, p.Observer, p.Log)
 }

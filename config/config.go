@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,6 +40,15 @@ type HTTP struct {
 	PublicBaseURL     string
 	ShutdownTimeout   time.Duration
 	ReadHeaderTimeout time.Duration
+	// IdleTimeout closes a keep-alive connection that waits this long for
+	// its next request (at most 2 minutes).
+	IdleTimeout time.Duration
+	// BodyTimeout is how long a request body may take to arrive whole (at
+	// most 30 s).
+	BodyTimeout time.Duration
+	// RequestTimeout is each request's deadline: after it the request
+	// answers 503 and its database work is cancelled.
+	RequestTimeout time.Duration
 }
 
 type Database struct {
@@ -116,6 +126,9 @@ var keys = map[string]any{
 	"http.public_base_url":       "",
 	"http.shutdown_timeout":      "15s",
 	"http.read_header_timeout":   "10s",
+	"http.idle_timeout":          "2m",
+	"http.body_timeout":          "30s",
+	"http.request_timeout":       "15s",
 	"database.driver":            "sqlite",
 	"database.dsn":               "",
 	"database.max_open_conns":    0, // 0: chosen per driver
@@ -200,6 +213,9 @@ func Load(getenv Getenv) (Config, error) {
 			PublicBaseURL:     strings.TrimRight(v.GetString("http.public_base_url"), "/"),
 			ShutdownTimeout:   v.GetDuration("http.shutdown_timeout"),
 			ReadHeaderTimeout: v.GetDuration("http.read_header_timeout"),
+			IdleTimeout:       v.GetDuration("http.idle_timeout"),
+			BodyTimeout:       v.GetDuration("http.body_timeout"),
+			RequestTimeout:    v.GetDuration("http.request_timeout"),
 		},
 		Database: Database{
 			Driver:          strings.ToLower(v.GetString("database.driver")),
@@ -248,7 +264,7 @@ func Load(getenv Getenv) (Config, error) {
 		return Config{}, err
 	}
 	if c.Database.Driver == "sqlite" && c.Database.DSN == "" {
-		c.Database.DSN = SQLiteDSN(filepath.Join(c.DataDir, "lingo.db"))
+		c.Database.DSN = sqliteDSN(filepath.Join(c.DataDir, "lingo.db"), min(sqliteBusyTimeout, c.HTTP.RequestTimeout))
 	}
 	if c.Auth.JWTSecret == "" && c.Database.Driver == DriverMemory {
 		// Nothing else survives a restart either: a secret made per start.
@@ -275,8 +291,17 @@ var Version = "dev"
 // needs: WAL so readers do not block the writer, foreign keys on, a busy
 // timeout so concurrent writers wait instead of failing, and immediate
 // transactions so a read-then-write transaction never deadlocks on upgrade.
-func SQLiteDSN(path string) string {
-	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(10000)&_pragma=synchronous(NORMAL)&_txlock=immediate"
+func SQLiteDSN(path string) string { return sqliteDSN(path, sqliteBusyTimeout) }
+
+// sqliteBusyTimeout is the longest a writer waits for SQLite's write lock.
+// The embedded default waits at most the request deadline: the SQLite
+// driver's busy wait does not watch a context, so a request stalled on the
+// lock would otherwise outlive its deadline (the OpenAPI document, "Limits").
+const sqliteBusyTimeout = 10 * time.Second
+
+func sqliteDSN(path string, busy time.Duration) string {
+	return "file:" + path + "?_pragma=journal_mode(WAL)&_pragma=foreign_keys(1)&_pragma=busy_timeout(" +
+		strconv.FormatInt(busy.Milliseconds(), 10) + ")&_pragma=synchronous(NORMAL)&_txlock=immediate"
 }
 
 func (c Config) validate() error {
@@ -324,6 +349,15 @@ func (c Config) validate() error {
 		if _, _, err := net.ParseCIDR(p); err != nil && net.ParseIP(p) == nil {
 			bad("LINGO_HTTP_TRUSTED_PROXIES", "%q is not a CIDR or IP", p)
 		}
+	}
+	if c.HTTP.IdleTimeout <= 0 || c.HTTP.IdleTimeout > 2*time.Minute {
+		bad("LINGO_HTTP_IDLE_TIMEOUT", "must be positive and at most 2m")
+	}
+	if c.HTTP.BodyTimeout <= 0 || c.HTTP.BodyTimeout > 30*time.Second {
+		bad("LINGO_HTTP_BODY_TIMEOUT", "must be positive and at most 30s")
+	}
+	if c.HTTP.RequestTimeout <= 0 {
+		bad("LINGO_HTTP_REQUEST_TIMEOUT", "must be positive")
 	}
 	for name, q := range map[string]Quota{"AUTH": c.RateLimit.Auth, "USER": c.RateLimit.User,
 		"ANALYTICS": c.RateLimit.Analytics, "HEALTH": c.RateLimit.Health, "GENERAL": c.RateLimit.General} {

@@ -88,6 +88,9 @@ func TestValidationNamesTheVariable(t *testing.T) {
 		{"short secret", map[string]string{"LINGO_AUTH_JWT_SECRET": "short"}, "LINGO_AUTH_JWT_SECRET"},
 		{"zero quota", map[string]string{"LINGO_RATELIMIT_USER_LIMIT": "0"}, "LINGO_RATELIMIT_USER_LIMIT"},
 		{"more than a request per millisecond", map[string]string{"LINGO_RATELIMIT_USER_LIMIT": "60001"}, "LINGO_RATELIMIT_USER_WINDOW"},
+		{"idle connections kept over 2 minutes", map[string]string{"LINGO_HTTP_IDLE_TIMEOUT": "3m"}, "LINGO_HTTP_IDLE_TIMEOUT"},
+		{"bodies given over 30 s", map[string]string{"LINGO_HTTP_BODY_TIMEOUT": "31s"}, "LINGO_HTTP_BODY_TIMEOUT"},
+		{"no request deadline", map[string]string{"LINGO_HTTP_REQUEST_TIMEOUT": "-1s"}, "LINGO_HTTP_REQUEST_TIMEOUT"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

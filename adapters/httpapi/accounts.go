@@ -83,12 +83,13 @@ func NewAuthHandler(svc *auth.Service, authn *Authenticator, cfg config.Config) 
 	return &AuthHandler{svc: svc, authn: authn, baseURL: cfg.HTTP.PublicBaseURL}
 }
 
-func (h *AuthHandler) Register(api *gin.RouterGroup) {
-	g := api.Group("/auth")
-	g.POST("/register", h.register)
-	g.POST("/login", h.login)
-	g.POST("/refresh", h.refresh)
-	g.POST("/logout", h.authn.RequireUser, h.logout)
+func (h *AuthHandler) Routes() []Route {
+	return []Route{
+		{http.MethodPost, "/auth/register", ClassAuth, Public, h.register},
+		{http.MethodPost, "/auth/login", ClassAuth, Public, h.login},
+		{http.MethodPost, "/auth/refresh", ClassAuth, Public, h.refresh},
+		{http.MethodPost, "/auth/logout", ClassAuth, SignedIn, h.logout},
+	}
 }
 
 type registerBody struct {
@@ -181,11 +182,12 @@ func NewUsersHandler(svc *users.Service, authn *Authenticator, cfg config.Config
 	return &UsersHandler{svc: svc, authn: authn, baseURL: cfg.HTTP.PublicBaseURL}
 }
 
-func (h *UsersHandler) Register(api *gin.RouterGroup) {
-	g := api.Group("/users/me", h.authn.RequireUser)
-	g.GET("", h.Me)
-	g.PATCH("", h.updateProfile)
-	g.POST("/password", h.changePassword)
+func (h *UsersHandler) Routes() []Route {
+	return []Route{
+		{http.MethodGet, "/users/me", ClassUser, SignedIn, h.Me},
+		{http.MethodPatch, "/users/me", ClassUser, SignedIn, h.updateProfile},
+		{http.MethodPost, "/users/me/password", ClassUser, SignedIn, h.changePassword},
+	}
 }
 
 // Me answers the user RequireUser loaded, without reading it again.
@@ -259,10 +261,11 @@ func NewAdminUsersHandler(svc *users.Service, authn *Authenticator, cfg config.C
 	return &AdminUsersHandler{svc: svc, authn: authn, baseURL: cfg.HTTP.PublicBaseURL}
 }
 
-func (h *AdminUsersHandler) Register(api *gin.RouterGroup) {
-	g := api.Group("/admin/users", h.authn.RequireUser, h.authn.RequireAdmin)
-	g.GET("", h.list)
-	g.PATCH("/:id", h.update)
+func (h *AdminUsersHandler) Routes() []Route {
+	return []Route{
+		{http.MethodGet, "/admin/users", ClassAuth, AdminOnly, h.list},
+		{http.MethodPatch, "/admin/users/:id", ClassAuth, AdminOnly, h.update},
+	}
 }
 
 type userPageDTO struct {

@@ -34,18 +34,18 @@ func NewAnalyticsHandler(svc *analytics.Service, gate Gate, cfg config.Config) *
 	return &AnalyticsHandler{svc: svc, gate: gate, timeout: cfg.Health.CheckTimeout}
 }
 
-func (h *AnalyticsHandler) Register(api *gin.RouterGroup) {
-	g := api.Group("/analytics")
-	u := g.Group("", h.gate.User)
-	u.GET("/health", h.health)
-	u.POST("/events", h.postEvent)
-	u.POST("/events/batch", h.postBatch)
-	u.POST("/lesson-completion", h.lessonCompletion)
-	u.POST("/course-completion", h.courseCompletion)
-	u.GET("/events", h.listEvents)
-	u.GET("/progress", h.progress)
-	u.GET("/user-stats", h.userStats)
-	u.GET("/metrics", h.gate.Admin, h.metrics)
+func (h *AnalyticsHandler) Routes() []Route {
+	return []Route{
+		{http.MethodGet, "/analytics/health", ClassAnalytics, SignedIn, h.health},
+		{http.MethodPost, "/analytics/events", ClassAnalytics, SignedIn, h.postEvent},
+		{http.MethodPost, "/analytics/events/batch", ClassAnalytics, SignedIn, h.postBatch},
+		{http.MethodPost, "/analytics/lesson-completion", ClassAnalytics, SignedIn, h.lessonCompletion},
+		{http.MethodPost, "/analytics/course-completion", ClassAnalytics, SignedIn, h.courseCompletion},
+		{http.MethodGet, "/analytics/events", ClassAnalytics, SignedIn, h.listEvents},
+		{http.MethodGet, "/analytics/progress", ClassAnalytics, SignedIn, h.progress},
+		{http.MethodGet, "/analytics/user-stats", ClassAnalytics, SignedIn, h.userStats},
+		{http.MethodGet, "/analytics/metrics", ClassAnalytics, AdminOnly, h.metrics},
+	}
 }
 
 // eventInputDTO is one event as a client sends it. occurred_at is a string

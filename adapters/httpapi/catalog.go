@@ -21,14 +21,15 @@ func NewCatalogHandler(svc *appcatalog.Service, gate Gate) *CatalogHandler {
 	return &CatalogHandler{svc: svc, gate: gate}
 }
 
-func (h *CatalogHandler) Register(api *gin.RouterGroup) {
-	api.GET("/courses", h.gate.User, h.list)
-	api.GET("/courses/:id", h.gate.User, h.get)
-	admin := api.Group("/admin", h.gate.User, h.gate.Admin)
-	admin.POST("/courses", h.createCourse)
-	admin.PATCH("/courses/:id", h.patchCourse)
-	admin.POST("/courses/:id/lessons", h.addLesson)
-	admin.PATCH("/lessons/:id", h.patchLesson)
+func (h *CatalogHandler) Routes() []Route {
+	return []Route{
+		{http.MethodGet, "/courses", ClassGeneral, SignedIn, h.list},
+		{http.MethodGet, "/courses/:id", ClassGeneral, SignedIn, h.get},
+		{http.MethodPost, "/admin/courses", ClassAuth, AdminOnly, h.createCourse},
+		{http.MethodPatch, "/admin/courses/:id", ClassAuth, AdminOnly, h.patchCourse},
+		{http.MethodPost, "/admin/courses/:id/lessons", ClassAuth, AdminOnly, h.addLesson},
+		{http.MethodPatch, "/admin/lessons/:id", ClassAuth, AdminOnly, h.patchLesson},
+	}
 }
 
 // CourseDTO is Course.

@@ -96,6 +96,13 @@ func Fail(c *gin.Context, err error) {
 // FailWith is Fail with extra metadata (rate-limit figures).
 func FailWith(c *gin.Context, err error, meta map[string]any) {
 	status := StatusOf(err)
+	if status >= 500 && pastDeadline(c) {
+		// Whatever failed, it failed because the deadline cancelled it (or
+		// after it): the answer is the deadline's.
+		timeout := errs.Wrap(errs.Unavailable, "request_timeout", err)
+		timeout.Message = "The request did not finish within its deadline. Please try again later."
+		err, status = timeout, http.StatusServiceUnavailable
+	}
 	def := defaults[status]
 	e, _ := errs.As(err)
 	if e == nil {

@@ -36,14 +36,16 @@ func NewHealthHandler(svc *apphealth.Service, cfg config.Config) *HealthHandler 
 	return &HealthHandler{svc: svc, cfg: cfg}
 }
 
-func (h *HealthHandler) Register(api *gin.RouterGroup) {
-	api.GET("/health", h.live)
-	api.GET("/health/live", h.live)
-	api.GET("/health/ready", h.ready)
-	api.GET("/health/detailed", h.detailed)
-	api.GET("/health/cache", h.cache)
-	api.GET("/health/system", h.system)
-	api.GET("/health/metrics", h.metrics)
+func (h *HealthHandler) Routes() []Route {
+	return []Route{
+		{http.MethodGet, "/health", ClassHealth, Public, h.live},
+		{http.MethodGet, "/health/live", ClassHealth, Public, h.live},
+		{http.MethodGet, "/health/ready", ClassHealth, Public, h.ready},
+		{http.MethodGet, "/health/detailed", ClassHealth, Public, h.detailed},
+		{http.MethodGet, "/health/cache", ClassHealth, Public, h.cache},
+		{http.MethodGet, "/health/system", ClassHealth, Public, h.system},
+		{http.MethodGet, "/health/metrics", ClassHealth, Public, h.metrics},
+	}
 }
 
 type livenessDTO struct {

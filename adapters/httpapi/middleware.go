@@ -1,6 +1,8 @@
 package httpapi
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"regexp"
@@ -21,6 +23,7 @@ const (
 	ctxTimestamp = "lingo.timestamp"
 	ctxLogger    = "lingo.logger"
 	ctxUserID    = "lingo.user_id"
+	ctxDeadline  = "lingo.deadline"
 )
 
 var clientRequestID = regexp.MustCompile(`^[A-Za-z0-9._:-]{1,128}$`)
@@ -44,6 +47,35 @@ func requestContext(clock ports.Clock, log *zap.Logger) gin.HandlerFunc {
 		h.Set("X-API-Version", APIVersion)
 		c.Next()
 	}
+}
+
+// errRequestTimeout is the cause of a request context whose deadline passed.
+var errRequestTimeout = errors.New("the request deadline passed")
+
+// requestDeadline gives every request a deadline (LINGO_HTTP_REQUEST_TIMEOUT).
+// Everything a handler does takes the request's context, so at the deadline
+// a query waiting on a lock or running long is cancelled by its driver, the
+// call returns an error, and Fail answers 503 (the OpenAPI document,
+// "Limits"). A handler that finished its work answers as usual even when it
+// took longer: its result is real, and a 503 would invite a retry.
+func requestDeadline(d time.Duration) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		deadline := time.Now().Add(d)
+		ctx, cancel := context.WithDeadlineCause(c.Request.Context(), deadline, errRequestTimeout)
+		defer cancel()
+		c.Set(ctxDeadline, deadline)
+		c.Request = c.Request.WithContext(ctx)
+		c.Next()
+	}
+}
+
+// pastDeadline reports whether the request's own deadline has passed. It
+// reads the clock rather than the context, whose timer may fire a moment
+// after a failure that the deadline caused (SQLite's busy wait ends on its
+// own clock, see config).
+func pastDeadline(c *gin.Context) bool {
+	deadline, ok := c.Get(ctxDeadline)
+	return ok && !time.Now().Before(deadline.(time.Time))
 }
 
 // RequestID is the id of the request being served.
@@ -89,7 +121,7 @@ func accessLog(log *zap.Logger, clock ports.Clock) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := clock.Now()
 		c.Next()
-		route := c.FullPath()
+		route := routeTemplate(c)
 		if route == "" {
 			route = "unmatched"
 		}

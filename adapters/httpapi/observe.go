@@ -15,7 +15,7 @@ func NewObserve(m *metrics.Metrics, clock ports.Clock) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		start := clock.Now()
 		c.Next()
-		m.ObserveRequest(c.Request.Method, c.FullPath(), c.Writer.Status(), clock.Now().Sub(start))
+		m.ObserveRequest(c.Request.Method, routeTemplate(c), c.Writer.Status(), clock.Now().Sub(start))
 	}
 }
 
@@ -24,6 +24,8 @@ func NewObserve(m *metrics.Metrics, clock ports.Clock) gin.HandlerFunc {
 func MetricsRoute(m *metrics.Metrics) func(*gin.Engine) {
 	h := m.Handler()
 	return func(r *gin.Engine) {
-		r.GET("/metrics", func(c *gin.Context) { h.ServeHTTP(c.Writer, c.Request) })
+		serve := func(c *gin.Context) { h.ServeHTTP(c.Writer, c.Request) }
+		r.GET("/metrics", serve)
+		r.HEAD("/metrics", serve)
 	}
 }

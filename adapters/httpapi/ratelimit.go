@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -21,20 +20,21 @@ type RateLimitPolicies struct {
 	Auth, User, Analytics, Health, General ports.Policy
 }
 
-// classify picks a path's class. Docs, the document and /metrics are not
-// mounted behind the limiter at all.
-func (p RateLimitPolicies) classify(path string) ports.Policy {
-	switch {
-	case strings.HasPrefix(path, "/api/auth/"), strings.HasPrefix(path, "/api/admin/"):
-		return p.Auth
-	case strings.HasPrefix(path, "/api/users/"):
-		return p.User
-	case strings.HasPrefix(path, "/api/analytics/"):
-		return p.Analytics
-	case path == "/api/health", strings.HasPrefix(path, "/api/health/"):
-		return p.Health
+// of is the policy of a class; ok is false for a class that is not limited.
+func (p RateLimitPolicies) of(class Class) (ports.Policy, bool) {
+	switch class {
+	case ClassAuth:
+		return p.Auth, true
+	case ClassUser:
+		return p.User, true
+	case ClassAnalytics:
+		return p.Analytics, true
+	case ClassHealth:
+		return p.Health, true
+	case ClassGeneral:
+		return p.General, true
 	}
-	return p.General
+	return ports.Policy{}, false
 }
 
 // LimiterObserver counts decisions and store failures (Prometheus in
@@ -49,12 +49,13 @@ type LimiterObserver interface {
 // for scheduling on a busy machine.
 const limiterBudget = 40 * time.Millisecond
 
-// RateLimit is the middleware that asks the limiter about each /api request.
-// The key is the user when Identify found a valid token, else the client IP;
+// RateLimit makes the rate-limit step of each route from the route's class
+// (the router binds one step per route, so the class is the matched route's
+// and never depends on how the path was spelled). The key is the user when Identify found a valid token, else the client IP;
 // the auth class always keys by IP, so that a stolen token cannot buy a
 // second login quota. When the store fails the request goes on (fail-open):
 // limiting is a protection, not a dependency.
-func RateLimit(limiter ports.RateLimiter, policies RateLimitPolicies, obs LimiterObserver, log *zap.Logger) gin.HandlerFunc {
+func RateLimit(limiter ports.RateLimiter, policies RateLimitPolicies, obs LimiterObserver, log *zap.Logger) RouteLimiter {
 	var lastLog atomic.Int64 // unix nanos of the last failure logged
 	// The RateLimit-Policy value of each class never changes; it is built
 	// once rather than formatted on every request.
@@ -62,10 +63,22 @@ func RateLimit(limiter ports.RateLimiter, policies RateLimitPolicies, obs Limite
 	for _, p := range []ports.Policy{policies.Auth, policies.User, policies.Analytics, policies.Health, policies.General} {
 		policyHeader[p] = fmt.Sprintf("%q;q=%d;w=%d", p.Class(), p.Quota(), int(p.Window()/time.Second))
 	}
+	return func(class Class) gin.HandlerFunc {
+		policy, ok := policies.of(class)
+		if !ok {
+			// The router mounts this step only for limited classes.
+			panic(fmt.Sprintf("rate limit: no policy for class %q", class))
+		}
+		return limitStep(limiter, policy, policyHeader[policy], policies.Auth.Class(), obs, log, &lastLog)
+	}
+}
+
+// limitStep asks the limiter about one request under policy.
+func limitStep(limiter ports.RateLimiter, policy ports.Policy, policyHeader, authClass string, obs LimiterObserver,
+	log *zap.Logger, lastLog *atomic.Int64) gin.HandlerFunc {
 	return func(c *gin.Context) {
-		policy := policies.classify(c.Request.URL.Path)
 		key := "ip:" + c.ClientIP()
-		if sub, ok := TokenSubject(c); ok && policy.Class() != policies.Auth.Class() {
+		if sub, ok := TokenSubject(c); ok && policy.Class() != authClass {
 			key = "user:" + sub
 		}
 		ctx, cancel := context.WithTimeout(c.Request.Context(), limiterBudget)
@@ -83,7 +96,7 @@ func RateLimit(limiter ports.RateLimiter, policies RateLimitPolicies, obs Limite
 			c.Next()
 			return
 		}
-		setRateLimitHeaders(c, policy, policyHeader[policy], d)
+		setRateLimitHeaders(c, policy, policyHeader, d)
 		if obs != nil {
 			outcome := "allowed"
 			if !d.Allowed {

@@ -13,14 +13,8 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// Registrar is a feature's set of routes. Each feature's handler provides
-// one to the fx group "routes"; the router calls them all.
-type Registrar interface {
-	Register(api *gin.RouterGroup)
-}
-
-// RouterParams is what the router is built from. The optional middlewares
-// come from features that may be absent (accounts, rate limiting, metrics).
+// RouterParams is what the router is built from. The optional parts come
+// from features that may be absent (accounts, rate limiting, metrics).
 type RouterParams struct {
 	fx.In
 
@@ -31,8 +25,10 @@ type RouterParams struct {
 	// Identify reads a bearer token, when there is one, without I/O, so the
 	// rate limiter can key by user.
 	Identify gin.HandlerFunc `name:"identify" optional:"true"`
-	// RateLimit decides each /api request's quota.
-	RateLimit gin.HandlerFunc `name:"ratelimit" optional:"true"`
+	// Limit makes each route's rate-limit step from its class.
+	Limit RouteLimiter `optional:"true"`
+	// Gate loads the user of the routes that need one.
+	Gate Gate `optional:"true"`
 	// Observe records request metrics by route template.
 	Observe gin.HandlerFunc `name:"observe" optional:"true"`
 	// Extra lets a feature mount routes outside /api (/metrics).
@@ -40,12 +36,19 @@ type RouterParams struct {
 }
 
 // NewRouter builds the Gin engine: the middleware chain of ARCHITECTURE.md
-// ("a request's way") and every feature's routes under /api.
-func NewRouter(p RouterParams) *gin.Engine {
+// ("a request's way") and the route table of every feature under /api.
+//
+// Paths are matched as sent: gin neither cleans them nor redirects a
+// trailing slash or a wrong case, and canonicalPath refuses every alias
+// before any route's steps run.
+func NewRouter(p RouterParams) (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.RemoveExtraSlash = true
+	r.RemoveExtraSlash = false
+	r.RedirectTrailingSlash = false
+	r.RedirectFixedPath = false
+	r.UseRawPath = false
 	// The client IP is the socket's peer unless the peer is a configured
 	// trusted proxy; gin honours X-Forwarded-For only from those.
 	if err := r.SetTrustedProxies(p.Config.HTTP.TrustedProxies); err != nil {
@@ -54,49 +57,53 @@ func NewRouter(p RouterParams) *gin.Engine {
 	r.ForwardedByClientIP = len(p.Config.HTTP.TrustedProxies) > 0
 	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
 
-	chain := []gin.HandlerFunc{requestContext(p.Clock, p.Log), recovery(), accessLog(p.Log, p.Clock)}
+	chain := []gin.HandlerFunc{requestContext(p.Clock, p.Log), recovery(), requestDeadline(p.Config.HTTP.RequestTimeout),
+		accessLog(p.Log, p.Clock)}
 	if p.Observe != nil {
 		chain = append(chain, p.Observe)
 	}
-	chain = append(chain, corsPolicy(p.Config.HTTP.CORSOrigins))
+	chain = append(chain, framingGuard, canonicalPath, corsPolicy(p.Config.HTTP.CORSOrigins))
 	r.Use(chain...)
 	r.NoRoute(notFound)
 	r.NoMethod(methodNotAllowed)
 
-	docs := r.Group("/api")
-	mountDocs(docs)
 	for _, mount := range p.Extra {
 		mount(r)
 	}
-
-	api := r.Group("/api")
-	if p.Identify != nil {
-		api.Use(p.Identify)
+	steps := routeSteps{identify: p.Identify, gate: p.Gate}
+	if p.Config.RateLimit.Enabled {
+		steps.limit = p.Limit
 	}
-	if p.RateLimit != nil && p.Config.RateLimit.Enabled {
-		api.Use(p.RateLimit)
-	}
+	table := docsRoutes()
 	for _, reg := range p.Registrars {
-		reg.Register(api)
+		table = append(table, reg.Routes()...)
 	}
-	return r
+	for _, rt := range table {
+		if err := steps.mount(r, rt); err != nil {
+			return nil, err
+		}
+	}
+	return r, nil
 }
 
-// mountDocs serves the OpenAPI document and the docs page. They are not rate
-// limited and not enveloped (API.md §0).
-func mountDocs(g *gin.RouterGroup) {
-	g.GET("/openapi.json", func(c *gin.Context) {
-		b, err := openapi.JSON()
-		if err != nil {
-			Fail(c, err)
-			return
-		}
-		c.Data(http.StatusOK, "application/json", b)
-	})
-	g.GET("/openapi.yaml", func(c *gin.Context) {
-		c.Data(http.StatusOK, "application/yaml", openapi.YAML())
-	})
+// docsRoutes serve the OpenAPI document and the docs page. They are not
+// rate limited and not enveloped (the OpenAPI document, "Envelope").
+func docsRoutes() []Route {
 	ui := v5emb.New("Lingo API", "/api/openapi.json", "/api/docs/")
-	g.GET("/docs", func(c *gin.Context) { ui.ServeHTTP(c.Writer, c.Request) })
-	g.GET("/docs/*asset", func(c *gin.Context) { ui.ServeHTTP(c.Writer, c.Request) })
+	page := func(c *gin.Context) { ui.ServeHTTP(c.Writer, c.Request) }
+	return []Route{
+		{http.MethodGet, "/openapi.json", Unlimited, Public, func(c *gin.Context) {
+			b, err := openapi.JSON()
+			if err != nil {
+				Fail(c, err)
+				return
+			}
+			c.Data(http.StatusOK, "application/json", b)
+		}},
+		{http.MethodGet, "/openapi.yaml", Unlimited, Public, func(c *gin.Context) {
+			c.Data(http.StatusOK, "application/yaml", openapi.YAML())
+		}},
+		{http.MethodGet, "/docs", Unlimited, Public, page},
+		{http.MethodGet, "/docs/*asset", Unlimited, Public, page},
+	}
 }

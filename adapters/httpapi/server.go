@@ -23,14 +23,27 @@ type Server struct {
 }
 
 // NewServer binds the router to the configured address when the app starts,
-// and on stop drains in-flight requests for up to the shutdown timeout.
+// and on stop drains in-flight requests for up to the shutdown timeout. Its
+// limits (the OpenAPI document, "Limits"): a header within
+// ReadHeaderTimeout, the whole request within BodyTimeout, an idle
+// keep-alive connection closed after IdleTimeout, and no request framed two
+// ways (transportLimits).
 func NewServer(lc fx.Lifecycle, cfg config.Config, router *gin.Engine, log *zap.Logger) *Server {
 	s := &Server{
 		srv: &http.Server{
 			Addr:              cfg.HTTP.Addr,
-			Handler:           router,
+			Handler:           transportLimits(router),
 			ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
-			ErrorLog:          zap.NewStdLog(log.Named("http")),
+			// ReadTimeout bounds header and body together. It cannot cut
+			// off a slow answer: net/http lifts the read deadline once the
+			// body is read, before it watches the connection for a close.
+			ReadTimeout: cfg.HTTP.BodyTimeout,
+			IdleTimeout: cfg.HTTP.IdleTimeout,
+			ConnContext: connContext,
+			// "OPTIONS *" goes to the router (a 404) like any other request,
+			// so that every request of a connection meets transportLimits.
+			DisableGeneralOptionsHandler: true,
+			ErrorLog:                     zap.NewStdLog(log.Named("http")),
 		},
 		log: log,
 	}
@@ -46,7 +59,7 @@ func NewServer(lc fx.Lifecycle, cfg config.Config, router *gin.Engine, log *zap.
 			s.mu.Unlock()
 			log.Info("http server listening", zap.String("addr", ln.Addr().String()))
 			go func() {
-				if err := s.srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				if err := s.srv.Serve(framingListener{ln}); err != nil && !errors.Is(err, http.ErrServerClosed) {
 					log.Error("http server stopped", zap.Error(err))
 				}
 			}()

@@ -91,12 +91,14 @@ func NewPreferencesHandler(svc *apppreferences.Service, authn *Authenticator) *P
 	return &PreferencesHandler{svc: svc, authn: authn}
 }
 
-func (h *PreferencesHandler) Register(api *gin.RouterGroup) {
-	g := api.Group("/users/me/preferences", h.authn.RequireUser)
-	g.GET("", h.get)
-	// PUT and PATCH are one operation: both take any subset (API.md §3).
-	g.PUT("", h.update)
-	g.PATCH("", h.update)
+// Routes lists PUT and PATCH as one operation: both take any subset (the
+// OpenAPI document).
+func (h *PreferencesHandler) Routes() []Route {
+	return []Route{
+		{http.MethodGet, "/users/me/preferences", ClassUser, SignedIn, h.get},
+		{http.MethodPut, "/users/me/preferences", ClassUser, SignedIn, h.update},
+		{http.MethodPatch, "/users/me/preferences", ClassUser, SignedIn, h.update},
+	}
 }
 
 func (h *PreferencesHandler) get(c *gin.Context) {
@@ -170,11 +172,14 @@ func NewAvatarsHandler(svc *avatars.Service, authn *Authenticator, cfg config.Co
 	return &AvatarsHandler{svc: svc, authn: authn, baseURL: cfg.HTTP.PublicBaseURL}
 }
 
-func (h *AvatarsHandler) Register(api *gin.RouterGroup) {
-	api.POST("/users/me/avatar", h.authn.RequireUser, h.upload)
-	api.DELETE("/users/me/avatar", h.authn.RequireUser, h.remove)
-	// No auth: the key is unguessable and avatars are shown to other learners.
-	api.GET("/avatars/:key", h.serve)
+// Routes serves an avatar file with no auth: the key is unguessable and
+// avatars are shown to other learners.
+func (h *AvatarsHandler) Routes() []Route {
+	return []Route{
+		{http.MethodPost, "/users/me/avatar", ClassUser, SignedIn, h.upload},
+		{http.MethodDelete, "/users/me/avatar", ClassUser, SignedIn, h.remove},
+		{http.MethodGet, "/avatars/:key", ClassGeneral, Public, h.serve},
+	}
 }
 
 // upload streams the multipart body: the file part goes straight into the

@@ -70,7 +70,10 @@ func Open(opts Options, log *zap.Logger) (*DB, error) {
 		g, err = gorm.Open(sqlite.Open(opts.DSN), cfg)
 	case "postgres":
 		d = Postgres
-		g, err = gorm.Open(postgres.New(postgres.Config{DSN: withConnectTimeout(opts.DSN)}), cfg)
+		var pool *sql.DB
+		if pool, err = openPostgres(withConnectTimeout(opts.DSN)); err == nil {
+			g, err = gorm.Open(postgres.New(postgres.Config{Conn: pool}), cfg)
+		}
 	default:
 		return nil, fmt.Errorf("unknown database driver %q", opts.Driver)
 	}
@@ -144,6 +147,16 @@ func (db *DB) Ping(ctx context.Context) error {
 	}
 	var one int
 	if err := db.gorm.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error; err != nil {
+		return errs.Wrap(errs.Unavailable, "database_unavailable", err)
+	}
+	return nil
+}
+
+// readUsers reads one row of users within ctx's deadline, the read every
+// authenticated request makes first (see Probe).
+func (db *DB) readUsers(ctx context.Context) error {
+	var n int
+	if err := db.gorm.WithContext(ctx).Raw("SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1) AS one").Scan(&n).Error; err != nil {
 		return errs.Wrap(errs.Unavailable, "database_unavailable", err)
 	}
 	return nil

@@ -55,8 +55,11 @@ func isUnavailable(err error) bool {
 	switch {
 	case errors.As(err, &pg):
 		// Class 08 is connection exceptions, 57P0x the server shutting down,
-		// 53 insufficient resources.
-		return strings.HasPrefix(pg.Code, "08") || strings.HasPrefix(pg.Code, "57P") || strings.HasPrefix(pg.Code, "53")
+		// 53 insufficient resources, 57014 a query cancelled because its
+		// caller's context ended (a request deadline, a client gone; see
+		// openPostgres).
+		return strings.HasPrefix(pg.Code, "08") || strings.HasPrefix(pg.Code, "57P") || strings.HasPrefix(pg.Code, "53") ||
+			pg.Code == "57014"
 	case errors.As(err, &connErr), errors.As(err, &netErr):
 		return true
 	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF),

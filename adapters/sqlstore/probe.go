@@ -10,6 +10,16 @@ import (
 // Probe is the database's health check: a round trip within the deadline,
 // reported with the pool's figures so an operator sees a starved pool next
 // to a slow answer.
+//
+// The round trip reads a row of users, not just SELECT 1: every
+// authenticated request loads its user, so a lock that stalls that read (an
+// ACCESS EXCLUSIVE lock held by a migration or a stuck session on
+// PostgreSQL) stalls the whole service, and readiness must say so rather
+// than report a database that answers "SELECT 1". The read is one row by
+// the primary key's order, cheap at any size, and its result is cached for
+// the health TTL. A lock that only stalls writes (SQLite's write lock, under
+// which reads go on in WAL) leaves the service able to answer, so it is
+// reported by the requests' own 503s, not by readiness.
 type Probe struct {
 	db    *DB
 	clock ports.Clock
@@ -27,6 +37,9 @@ func (p *Probe) Critical() bool    { return true }
 func (p *Probe) Check(ctx context.Context) health.Check {
 	start := p.clock.Now()
 	err := p.db.Ping(ctx)
+	if err == nil {
+		err = p.db.readUsers(ctx)
+	}
 	s := p.db.PoolStats()
 	c := health.Check{Latency: p.clock.Now().Sub(start), Details: map[string]any{
 		"dialect": string(p.db.dialect), "open_connections": s.Open, "in_use": s.InUse, "idle": s.Idle,

@@ -36,6 +36,8 @@ func openSQLite(t *testing.T) *sqlstore.DB {
 	t.Helper()
 	db, err := sqlstore.Open(sqlstore.Options{Driver: "sqlite", DSN: config.SQLiteDSN(filepath.Join(t.TempDir(), "probe.db"))}, zap.NewNop())
 	require.NoError(t, err)
+	_, err = sqlstore.Migrate(context.Background(), db, zap.NewNop())
+	require.NoError(t, err)
 	return db
 }
 

@@ -20,12 +20,13 @@ import (
 
 type slowRoute struct{ entered chan struct{} }
 
-func (s slowRoute) Register(api *gin.RouterGroup) {
-	api.GET("/test/slow", func(c *gin.Context) {
-		close(s.entered)
-		time.Sleep(700 * time.Millisecond)
-		c.String(http.StatusOK, "done")
-	})
+func (s slowRoute) Routes() []httpapi.Route {
+	return []httpapi.Route{{Method: http.MethodGet, Path: "/test/slow", Class: httpapi.ClassGeneral, Access: httpapi.Public,
+		Handler: func(c *gin.Context) {
+			close(s.entered)
+			time.Sleep(700 * time.Millisecond)
+			c.String(http.StatusOK, "done")
+		}}}
 }
 
 func freeAddr(t *testing.T) string {

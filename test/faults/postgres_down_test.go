@@ -21,15 +21,16 @@ import (
 // dbRoute is a test-only route that needs the database, as every real read does.
 type dbRoute struct{ db *sqlstore.DB }
 
-func (r dbRoute) Register(api *gin.RouterGroup) {
-	api.GET("/test/db", func(c *gin.Context) {
-		var n int
-		if err := r.db.Gorm(c.Request.Context()).Raw("SELECT count(*) FROM courses").Scan(&n).Error; err != nil {
-			httpapi.Fail(c, sqlstore.Classify(err))
-			return
-		}
-		httpapi.OK(c, http.StatusOK, map[string]int{"courses": n}, "")
-	})
+func (r dbRoute) Routes() []httpapi.Route {
+	return []httpapi.Route{{Method: http.MethodGet, Path: "/test/db", Class: httpapi.ClassGeneral, Access: httpapi.Public,
+		Handler: func(c *gin.Context) {
+			var n int
+			if err := r.db.Gorm(c.Request.Context()).Raw("SELECT count(*) FROM courses").Scan(&n).Error; err != nil {
+				httpapi.Fail(c, sqlstore.Classify(err))
+				return
+			}
+			httpapi.OK(c, http.StatusOK, map[string]int{"courses": n}, "")
+		}}}
 }
 
 func TestPostgresStoppedAndBack(t *testing.T) {

@@ -64,16 +64,17 @@ type benchRoutes struct {
 	userID *string
 }
 
-func (r benchRoutes) Register(api *gin.RouterGroup) {
-	api.GET("/bench/me", func(c *gin.Context) {
-		u, err := r.repo.ByID(c.Request.Context(), *r.userID)
-		if err != nil {
-			httpapi.Fail(c, err)
-			return
-		}
-		httpapi.SetCurrentUser(c, u)
-		c.Next()
-	}, r.me)
+func (r benchRoutes) Routes() []httpapi.Route {
+	return []httpapi.Route{{Method: http.MethodGet, Path: "/bench/me", Class: httpapi.ClassUser, Access: httpapi.Public,
+		Handler: func(c *gin.Context) {
+			u, err := r.repo.ByID(c.Request.Context(), *r.userID)
+			if err != nil {
+				httpapi.Fail(c, err)
+				return
+			}
+			httpapi.SetCurrentUser(c, u)
+			r.me(c)
+		}}}
 }
 
 // BenchmarkMeAuthOverhead measures, in one run and interleaved so that

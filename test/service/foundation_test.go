@@ -30,18 +30,20 @@ type probeBody struct {
 	} `json:"items" validate:"dive"`
 }
 
-func (probeRoutes) Register(api *gin.RouterGroup) {
-	api.POST("/test/echo", func(c *gin.Context) {
-		var b probeBody
-		if err := httpapi.Bind(c, &b); err != nil {
-			httpapi.Fail(c, err)
-			return
-		}
-		httpapi.Fail(c, errs.E(errs.Conflict, "probe_ok", "bound"))
-	})
-	api.GET("/test/panic", func(c *gin.Context) {
-		panic("secret: SELECT * FROM users WHERE password = 'hunter2' /srv/lingo/main.go:42")
-	})
+func (probeRoutes) Routes() []httpapi.Route {
+	return []httpapi.Route{
+		{Method: http.MethodPost, Path: "/test/echo", Class: httpapi.ClassGeneral, Access: httpapi.Public, Handler: func(c *gin.Context) {
+			var b probeBody
+			if err := httpapi.Bind(c, &b); err != nil {
+				httpapi.Fail(c, err)
+				return
+			}
+			httpapi.Fail(c, errs.E(errs.Conflict, "probe_ok", "bound"))
+		}},
+		{Method: http.MethodGet, Path: "/test/panic", Class: httpapi.ClassGeneral, Access: httpapi.Public, Handler: func(c *gin.Context) {
+			panic("secret: SELECT * FROM users WHERE password = 'hunter2' /srv/lingo/main.go:42")
+		}},
+	}
 }
 
 func startWithProbes(t *testing.T) *harness.App {
