@@ -45,6 +45,8 @@ func holdUsersLock(t *testing.T, app *harness.App) (tx *sql.Tx, release func()) 
 // (not merely abandoned by the client), nothing it meant to write lands,
 // and the server goes on serving.
 func TestRequestDeadlineCancelsDatabaseWork(t *testing.T) {
+	// It stalls the app on a lock held in the SQL database itself.
+	harness.SQLStore(t)
 	// Long enough for a registration (password hashing) under -race on a
 	// busy machine, short enough to wait for once.
 	const deadline = 3 * time.Second
