@@ -99,16 +99,8 @@ func (h *AnalyticsHandler) listEvents(c *gin.Context) {
 		Fail(c, err)
 		return
 	}
-	items := make([]EventDTO, 0, len(page.Items))
-	for _, e := range page.Items {
-		items = append(items, eventDTO(e))
-	}
-	var next *string
-	if page.NextCursor != "" {
-		next = &page.NextCursor
-	}
-	OKWith(c, http.StatusOK, gin.H{"items": items, "next_cursor": next}, "Events retrieved",
-		map[string]any{"pagination": gin.H{"limit": page.Limit, "has_more": next != nil, "next_cursor": next}})
+	data, pagination := eventPageDTO(page)
+	OKWith(c, http.StatusOK, data, "Events retrieved", map[string]any{"pagination": pagination})
 }
 
 func parseBoolQuery(c *gin.Context, name string, problems *queryProblems) bool {
@@ -210,10 +202,5 @@ func (h *AnalyticsHandler) metrics(c *gin.Context) {
 }
 
 func (h *AnalyticsHandler) health(c *gin.Context) {
-	s := h.svc.Health(c.Request.Context(), h.timeout)
-	OK(c, http.StatusOK, gin.H{
-		"status":                 s.Status.String(),
-		"event_store":            gin.H{"status": s.Status.String(), "response_time_ms": Millis(s.Latency)},
-		"last_event_received_at": FormatTimePtr(s.LastReceivedAt),
-	}, "Analytics health retrieved")
+	OK(c, http.StatusOK, analyticsHealthDTO(h.svc.Health(c.Request.Context(), h.timeout)), "Analytics health retrieved")
 }
