@@ -10,9 +10,6 @@ import (
 	"github.com/lingo-labs/lingo/domain/learning"
 )
 
-// MaxBatch is the most events one batch may carry.
-const MaxBatch = 100
-
 // AnalyticsHandler serves the learning-event routes of API.md §5.
 type AnalyticsHandler struct {
 	svc     *analytics.Service

@@ -101,6 +101,12 @@ func (h *AnalyticsHandler) postEvent(c *gin.Context) {
 func (h *AnalyticsHandler) record(c *gin.Context, sub analytics.Submission, msg string) {
 	userID, _ := h.gate.caller(c)
 	res, err := h.svc.Record(c.Request.Context(), userID, sub)
+	h.answer(c, res, err, msg)
+}
+
+// answer writes an ingest's outcome: 201 for a new event, 200 for a replay
+// (marked in metadata) or a course completed before.
+func (h *AnalyticsHandler) answer(c *gin.Context, res analytics.Result, err error, msg string) {
 	if err != nil {
 		Fail(c, err)
 		return
@@ -115,16 +121,18 @@ func (h *AnalyticsHandler) record(c *gin.Context, sub analytics.Submission, msg 
 	OKWith(c, status, ingestDTO(res), msg, meta)
 }
 
+// lessonCompletionDTO is the lesson-completion body; its rules are the
+// application's (analytics.LessonCompletion).
 type lessonCompletionDTO struct {
-	LessonID         string  `json:"lesson_id" validate:"required"`
-	Score            *int    `json:"score" validate:"required"`
-	DurationSeconds  *int    `json:"duration_seconds" validate:"required"`
+	LessonID         string  `json:"lesson_id"`
+	Score            *int    `json:"score"`
+	DurationSeconds  *int    `json:"duration_seconds"`
 	EventID          *string `json:"event_id"`
 	CompletedAt      *string `json:"completed_at"`
-	ExercisesTotal   *int    `json:"exercises_total" validate:"omitempty,gte=0,lte=10000"`
-	ExercisesCorrect *int    `json:"exercises_correct" validate:"omitempty,gte=0,lte=10000"`
-	Mistakes         *int    `json:"mistakes" validate:"omitempty,gte=0,lte=10000"`
-	HintsUsed        *int    `json:"hints_used" validate:"omitempty,gte=0,lte=10000"`
+	ExercisesTotal   *int    `json:"exercises_total"`
+	ExercisesCorrect *int    `json:"exercises_correct"`
+	Mistakes         *int    `json:"mistakes"`
+	HintsUsed        *int    `json:"hints_used"`
 	SessionID        *string `json:"session_id"`
 	DeviceType       *string `json:"device_type"`
 	Platform         *string `json:"platform"`
@@ -143,41 +151,29 @@ func (h *AnalyticsHandler) lessonCompletion(c *gin.Context) {
 		Fail(c, err)
 		return
 	}
-	if in.ExercisesTotal != nil && in.ExercisesCorrect != nil && *in.ExercisesCorrect > *in.ExercisesTotal {
-		Fail(c, errs.Validation(errs.Field("exercises_correct", "must not be more than exercises_total")))
-		return
-	}
 	at, err := parseInstant("completed_at", in.CompletedAt)
 	if err != nil {
 		Fail(c, err)
 		return
 	}
-	// The completion details have no column of their own; they travel in
-	// the event's metadata, where the event list shows them.
-	md := map[string]any{}
-	for k, v := range map[string]*int{"exercises_total": in.ExercisesTotal, "exercises_correct": in.ExercisesCorrect,
-		"mistakes": in.Mistakes, "hints_used": in.HintsUsed} {
-		if v != nil {
-			md[k] = *v
-		}
-	}
-	if len(md) == 0 {
-		md = nil
-	}
-	lesson := in.LessonID
-	h.record(c, analytics.Submission{BodyHash: bodyHash(raw), TimeField: "completed_at", Input: learning.EventInput{
-		EventID: in.EventID, EventType: learning.LessonCompleted.String(), OccurredAt: at, LessonID: &lesson,
-		Score: in.Score, DurationSeconds: in.DurationSeconds, SessionID: in.SessionID, DeviceType: in.DeviceType,
-		Platform: in.Platform, AppVersion: in.AppVersion, Metadata: md, MetadataSize: metadataSize(md),
-	}}, "Lesson completion recorded")
+	userID, _ := h.gate.caller(c)
+	res, err := h.svc.RecordLessonCompletion(c.Request.Context(), userID, analytics.LessonCompletion{
+		LessonID: in.LessonID, Score: in.Score, DurationSeconds: in.DurationSeconds, EventID: in.EventID,
+		CompletedAt: at, ExercisesTotal: in.ExercisesTotal, ExercisesCorrect: in.ExercisesCorrect,
+		Mistakes: in.Mistakes, HintsUsed: in.HintsUsed, SessionID: in.SessionID, DeviceType: in.DeviceType,
+		Platform: in.Platform, AppVersion: in.AppVersion, BodyHash: bodyHash(raw),
+	})
+	h.answer(c, res, err, "Lesson completion recorded")
 }
 
+// courseCompletionDTO is the course-completion body; its rules are the
+// application's (analytics.CourseCompletion).
 type courseCompletionDTO struct {
-	CourseID         string  `json:"course_id" validate:"required"`
+	CourseID         string  `json:"course_id"`
 	EventID          *string `json:"event_id"`
 	CompletedAt      *string `json:"completed_at"`
 	FinalScore       *int    `json:"final_score"`
-	TotalTimeSeconds *int    `json:"total_time_seconds" validate:"omitempty,gte=0"`
+	TotalTimeSeconds *int    `json:"total_time_seconds"`
 }
 
 func (h *AnalyticsHandler) courseCompletion(c *gin.Context) {
@@ -197,46 +193,12 @@ func (h *AnalyticsHandler) courseCompletion(c *gin.Context) {
 		Fail(c, err)
 		return
 	}
-	// total_time_seconds is kept in metadata rather than duration_seconds:
-	// the course's time is its lessons' time, already counted once.
-	var md map[string]any
-	if in.TotalTimeSeconds != nil {
-		md = map[string]any{"total_time_seconds": *in.TotalTimeSeconds}
-	}
-	course := in.CourseID
-	sub := analytics.Submission{BodyHash: bodyHash(raw), TimeField: "completed_at", Input: learning.EventInput{
-		EventID: in.EventID, EventType: learning.CourseCompleted.String(), OccurredAt: at, CourseID: &course,
-		Score: in.FinalScore, Metadata: md, MetadataSize: metadataSize(md),
-	}}
 	userID, _ := h.gate.caller(c)
-	res, err := h.svc.Record(c.Request.Context(), userID, sub)
-	if err != nil {
-		Fail(c, renameField(err, "score", "final_score"))
-		return
-	}
-	status, meta := http.StatusCreated, map[string]any{}
-	switch {
-	case res.Replay:
-		status, meta["idempotent_replay"] = http.StatusOK, true
-	case res.AlreadyCompleted:
-		status = http.StatusOK
-	}
-	OKWith(c, status, ingestDTO(res), "Course completion recorded", meta)
-}
-
-func renameField(err error, from, to string) error {
-	e, ok := errs.As(err)
-	if !ok {
-		return err
-	}
-	out := *e
-	out.Fields = append([]errs.FieldError(nil), e.Fields...)
-	for i := range out.Fields {
-		if out.Fields[i].Field == from {
-			out.Fields[i].Field = to
-		}
-	}
-	return &out
+	res, err := h.svc.RecordCourseCompletion(c.Request.Context(), userID, analytics.CourseCompletion{
+		CourseID: in.CourseID, EventID: in.EventID, CompletedAt: at, FinalScore: in.FinalScore,
+		TotalTimeSeconds: in.TotalTimeSeconds, BodyHash: bodyHash(raw),
+	})
+	h.answer(c, res, err, "Course completion recorded")
 }
 
 func (h *AnalyticsHandler) postBatch(c *gin.Context) {
@@ -248,10 +210,6 @@ func (h *AnalyticsHandler) postBatch(c *gin.Context) {
 	events, err := bindBatchEvents(body)
 	if err != nil {
 		Fail(c, err)
-		return
-	}
-	if len(events) < 1 || len(events) > MaxBatch {
-		Fail(c, errs.Validation(errs.Field("events", "must hold 1 to 100 events")))
 		return
 	}
 	items := make([]analytics.BatchItem, len(events))

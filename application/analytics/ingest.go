@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -203,16 +202,8 @@ func (s *Service) validate(ctx context.Context, userID string, sub Submission, r
 }
 
 func renameTime(err error, field TimeField) error {
-	e, ok := errs.As(err)
-	if !ok || field == "" || field == "occurred_at" {
+	if field == "" || field == "occurred_at" {
 		return err
 	}
-	out := *e
-	out.Fields = slices.Clone(e.Fields)
-	for i := range out.Fields {
-		if out.Fields[i].Field == "occurred_at" {
-			out.Fields[i].Field = string(field)
-		}
-	}
-	return &out
+	return renameField(err, "occurred_at", string(field))
 }

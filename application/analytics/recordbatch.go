@@ -51,6 +51,9 @@ type BatchResult struct {
 // items go in one transaction (applyBatch); when that fails to store, each
 // item is retried in its own transaction.
 func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchItem) (BatchResult, error) {
+	if len(items) < 1 || len(items) > MaxBatch {
+		return BatchResult{}, errs.Validation(errs.Field("events", "must hold 1 to 100 events"))
+	}
 	zone, goal, err := s.settings.Settings(ctx, userID)
 	if err != nil {
 		return BatchResult{}, err
