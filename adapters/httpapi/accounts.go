@@ -192,7 +192,7 @@ func (h *UsersHandler) Register(api *gin.RouterGroup) {
 func (h *UsersHandler) Me(c *gin.Context) {
 	u, ok := CurrentUser(c)
 	if !ok {
-		unauthorized(c, errs.E(errs.Unauthorized, "unauthorized", ""))
+		unauthorized(c, errs.E(errs.Unauthorized, errs.CodeUnauthorized, ""))
 		return
 	}
 	OK(c, http.StatusOK, NewUserDTO(u, h.baseURL), "Current user")
@@ -308,7 +308,7 @@ type adminUserBody struct {
 func (h *AdminUsersHandler) update(c *gin.Context) {
 	id := c.Param("id")
 	if _, err := uuid.Parse(id); err != nil {
-		Fail(c, errs.E(errs.NotFound, "not_found", "No such user."))
+		Fail(c, errs.E(errs.NotFound, errs.CodeNotFound, "No such user."))
 		return
 	}
 	var b adminUserBody

@@ -27,7 +27,7 @@ func (h *AnalyticsHandler) listEvents(c *gin.Context) {
 	)
 	if v, ok := c.GetQuery("user_id"); ok {
 		if !admin {
-			Fail(c, errs.E(errs.Forbidden, "forbidden", "Only an admin may list another user's events."))
+			Fail(c, errs.E(errs.Forbidden, errs.CodeForbidden, "Only an admin may list another user's events."))
 			return
 		}
 		if !learning.IsUUID(v) {

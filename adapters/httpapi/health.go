@@ -84,10 +84,10 @@ type readinessDTO struct {
 func (h *HealthHandler) ready(c *gin.Context) {
 	r := h.svc.Ready(c.Request.Context())
 	if !r.Ready {
-		e := errs.E(errs.Unavailable, "service_unavailable", "A critical component is not answering.")
+		e := errs.E(errs.Unavailable, errs.CodeServiceUnavailable, "A critical component is not answering.")
 		for _, ch := range r.Checks {
 			if ch.Critical && ch.Status == health.Unavailable {
-				e.Fields = append(e.Fields, errs.FieldError{Code: "component_unavailable", Message: ch.Component + " is not answering",
+				e.Fields = append(e.Fields, errs.FieldError{Code: errs.CodeComponentUnavailable, Message: ch.Component + " is not answering",
 					Details: map[string]any{"component": ch.Component, "status": ch.Status.String(), "error": ch.Error,
 						"response_time_ms": Millis(ch.Latency)}})
 			}

@@ -107,7 +107,7 @@ func RateLimit(limiter ports.RateLimiter, policies RateLimitPolicies, obs Limite
 		if d.Locked() {
 			info["locked_until"] = FormatTime(d.LockedUntil)
 		}
-		FailWith(c, errs.E(errs.RateLimited, "rate_limit_exceeded",
+		FailWith(c, errs.E(errs.RateLimited, errs.CodeRateLimitExceeded,
 			fmt.Sprintf("Too many requests. Try again in %d seconds.", retry)),
 			map[string]any{"endpoint_type": policy.Class(), "rate_limit": info})
 	}

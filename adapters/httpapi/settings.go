@@ -143,10 +143,10 @@ const MultipartOverhead = 64 << 10
 const AvatarCacheControl = "public, max-age=31536000, immutable"
 
 var (
-	errNotMultipart = errs.E(errs.UnsupportedMedia, "unsupported_media_type",
+	errNotMultipart = errs.E(errs.UnsupportedMedia, errs.CodeUnsupportedMediaType,
 		`Upload the image as multipart/form-data in the field "avatar".`)
-	errMissingAvatar  = errs.Validation(errs.FieldCode("avatar", "required", `is required: send the image in the field "avatar"`))
-	errUploadTooLarge = errs.E(errs.TooLarge, "payload_too_large", "The image must be at most 5 MiB.")
+	errMissingAvatar  = errs.Validation(errs.FieldCode("avatar", errs.CodeRequired, `is required: send the image in the field "avatar"`))
+	errUploadTooLarge = errs.E(errs.TooLarge, errs.CodePayloadTooLarge, "The image must be at most 5 MiB.")
 )
 
 type avatarDTO struct {
@@ -237,7 +237,7 @@ func multipartError(err error) error {
 	if errors.As(err, &tooBig) {
 		return errUploadTooLarge
 	}
-	return &errs.Error{Kind: errs.BadRequest, Code: "bad_request", Message: "The multipart body could not be read.", Err: err}
+	return &errs.Error{Kind: errs.BadRequest, Code: errs.CodeBadRequest, Message: "The multipart body could not be read.", Err: err}
 }
 
 func (h *AvatarsHandler) remove(c *gin.Context) {

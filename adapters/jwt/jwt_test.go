@@ -172,7 +172,7 @@ func TestVerifyRefuses(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			iss := newIssuer(t, &clock{now: tc.now})
 			_, err := iss.Verify(tc.token)
-			if !errs.Is(err, errs.Unauthorized) || errs.CodeOf(err) != "unauthorized" {
+			if !errs.Is(err, errs.Unauthorized) || errs.CodeOf(err) != errs.CodeUnauthorized {
 				t.Fatalf("got %v, want an unauthorized error", err)
 			}
 			if tc.token != "" && strings.Contains(err.Error(), tc.token) {

@@ -226,7 +226,7 @@ func (l *RateLimiter) Allow(ctx context.Context, policy ports.Policy, key string
 // limiterUnavailable is the error of every store or protocol failure, so
 // that the middleware fails open.
 func limiterUnavailable(policy ports.Policy, err error) error {
-	return errs.Wrap(errs.Unavailable, "rate_limiter_unavailable", fmt.Errorf("rate limit %s: %w", policy.Class(), err))
+	return errs.Wrap(errs.Unavailable, errs.CodeRateLimiterUnavailable, fmt.Errorf("rate limit %s: %w", policy.Class(), err))
 }
 
 func int64At(r []any, i int) (int64, bool) {

@@ -127,7 +127,7 @@ func TestUserRepositoryEmailIsUniqueInAnyCase(t *testing.T) {
 			t.Fatal(err)
 		}
 		err := users.Create(ctx, newUser(t, "ANA@example.com", "Other", t0))
-		if !errs.Is(err, errs.Conflict) || errs.CodeOf(err) != "email_taken" {
+		if !errs.Is(err, errs.Conflict) || errs.CodeOf(err) != errs.CodeEmailTaken {
 			t.Fatalf("got %v, want conflict email_taken", err)
 		}
 	})
@@ -152,7 +152,7 @@ func TestUserRepositoryConcurrentRegistrations(t *testing.T) {
 				switch {
 				case err == nil:
 					wins.Add(1)
-				case errs.CodeOf(err) == "email_taken":
+				case errs.CodeOf(err) == errs.CodeEmailTaken:
 					taken.Add(1)
 				default:
 					t.Errorf("create: %v", err)
@@ -369,7 +369,7 @@ func TestRefreshTokenStore(t *testing.T) {
 				switch {
 				case err == nil:
 					wins.Add(1)
-				case errs.Is(err, errs.Conflict) && errs.CodeOf(err) == "token_spent":
+				case errs.Is(err, errs.Conflict) && errs.CodeOf(err) == errs.CodeTokenSpent:
 					spent.Add(1)
 				default:
 					t.Errorf("rotate: %v", err)
@@ -405,7 +405,7 @@ func TestRefreshTokenStore(t *testing.T) {
 		if !r.RevokedAt().Equal(at) {
 			t.Fatalf("revoked at %v, want %v", r.RevokedAt(), at)
 		}
-		if err := tokens.Rotate(ctx, lone.Hash(), next, at); errs.CodeOf(err) != "token_spent" {
+		if err := tokens.Rotate(ctx, lone.Hash(), next, at); errs.CodeOf(err) != errs.CodeTokenSpent {
 			t.Fatalf("rotating a revoked token: %v", err)
 		}
 

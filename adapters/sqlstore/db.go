@@ -140,11 +140,11 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 // error of kind Unavailable when it does not.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.sql.PingContext(ctx); err != nil {
-		return errs.Wrap(errs.Unavailable, "database_unavailable", err)
+		return errs.Wrap(errs.Unavailable, errs.CodeDatabaseUnavailable, err)
 	}
 	var one int
 	if err := db.gorm.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error; err != nil {
-		return errs.Wrap(errs.Unavailable, "database_unavailable", err)
+		return errs.Wrap(errs.Unavailable, errs.CodeDatabaseUnavailable, err)
 	}
 	return nil
 }

@@ -66,7 +66,7 @@ func (db *DB) InsertEvents(tx *gorm.DB, events []ports.StoredEvent) error {
 		}
 		if err := tx.Exec(b.String(), args...).Error; err != nil {
 			if IsUniqueViolation(err) {
-				return errs.Wrap(errs.Conflict, "event_id_taken", err)
+				return errs.Wrap(errs.Conflict, errs.CodeEventIDTaken, err)
 			}
 			return Classify(err)
 		}
@@ -129,7 +129,7 @@ func (db *DB) appendEvents(tx *gorm.DB, events []ports.StoredEvent) error {
 		durations, scores, correct, devices, platforms, versions, metadata, xp, hashes, answers)
 	if err != nil {
 		if IsUniqueViolation(err) {
-			return errs.Wrap(errs.Conflict, "event_id_taken", err)
+			return errs.Wrap(errs.Conflict, errs.CodeEventIDTaken, err)
 		}
 		return Classify(err)
 	}
@@ -160,7 +160,7 @@ func scanEvent(sc interface{ Scan(...any) error }) (ports.StoredEvent, error) {
 	r.DurationSeconds, r.Score, r.IsCorrect, r.AppVersion = duration.p, score.p, correct.p, appVersion.p
 	if metadata.p != nil {
 		if err := json.Unmarshal([]byte(*metadata.p), &r.Metadata); err != nil {
-			return ports.StoredEvent{}, errs.Wrap(errs.Internal, "corrupt_event", fmt.Errorf("decode metadata of event %s: %w", r.ID, err))
+			return ports.StoredEvent{}, errs.Wrap(errs.Internal, errs.CodeCorruptEvent, fmt.Errorf("decode metadata of event %s: %w", r.ID, err))
 		}
 	}
 	e, err := learning.RestoreEvent(r)
@@ -256,7 +256,7 @@ func (s *EventStore) FindMany(ctx context.Context, userID string, eventIDs []str
 func (s *EventStore) Find(ctx context.Context, userID, eventID string) (ports.StoredEvent, error) {
 	e, ok, err := findEvent(s.db.Gorm(ctx), userID, eventID)
 	if err == nil && !ok {
-		err = errs.E(errs.NotFound, "not_found", "The event was not found.")
+		err = errs.E(errs.NotFound, errs.CodeNotFound, "The event was not found.")
 	}
 	return e, err
 }
@@ -326,7 +326,7 @@ func (s *EventStore) LastReceivedAt(ctx context.Context) (time.Time, bool, error
 func (s *EventStore) Ping(ctx context.Context) error {
 	var n int
 	if err := s.db.Gorm(ctx).Raw(`SELECT 1 FROM learning_events LIMIT 1`).Scan(&n).Error; err != nil {
-		return errs.Wrap(errs.Unavailable, "event_store_unavailable", err)
+		return errs.Wrap(errs.Unavailable, errs.CodeEventStoreUnavailable, err)
 	}
 	return nil
 }

@@ -27,7 +27,7 @@ func (s *Service) apply(ctx context.Context, userID string, ev learning.Event, s
 			res, err = s.applyTx(tx, userID, ev, subj, hash, goal, today, received)
 			return err
 		})
-		if errs.CodeOf(err) != "event_id_taken" {
+		if errs.CodeOf(err) != errs.CodeEventIDTaken {
 			break
 		}
 	}

@@ -150,7 +150,7 @@ func TestProgressCacheNames(t *testing.T) {
 func TestProgressReadsSurviveAFailingCache(t *testing.T) {
 	today := calendar.DateOf(now, time.UTC)
 	f := newFixture(t)
-	down := errs.E(errs.Unavailable, "cache_unavailable", "the cache does not answer")
+	down := errs.E(errs.Unavailable, errs.CodeCacheUnavailable, "the cache does not answer")
 	cache := mocks.NewCache(t)
 	cache.EXPECT().Version(mock.Anything, "progress:u1").Return("", down)
 	f.settings.EXPECT().Settings(mock.Anything, "u1").Return(calendar.Zone{}, 20, nil)

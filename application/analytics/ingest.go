@@ -145,7 +145,7 @@ func (s *Service) lookup(ctx context.Context, userID string, sub Submission) (Re
 
 func replay(stored ports.StoredEvent, hash string) (Result, error) {
 	if stored.BodyHash != hash {
-		return Result{}, errs.E(errs.Conflict, CodeEventIDConflict, "This event_id was already used with another body.").
+		return Result{}, errs.E(errs.Conflict, errs.CodeEventIDConflict, "This event_id was already used with another body.").
 			WithDetails(map[string]any{"event_id": stored.Event.EventID()})
 	}
 	var a Answer
@@ -172,7 +172,7 @@ func (s *Service) validate(ctx context.Context, userID string, sub Submission, r
 		l, err := s.catalog.GetLesson(ctx, id)
 		switch {
 		case errs.Is(err, errs.NotFound):
-			fields = append(fields, errs.FieldCode("lesson_id", CodeNotInCatalog, "is not a lesson of the catalog"))
+			fields = append(fields, errs.FieldCode("lesson_id", errs.CodeNotInCatalog, "is not a lesson of the catalog"))
 		case err != nil:
 			return ev, subj, err
 		default:
@@ -188,7 +188,7 @@ func (s *Service) validate(ctx context.Context, userID string, sub Submission, r
 		c, lessons, err := s.catalog.GetCourse(ctx, id)
 		switch {
 		case errs.Is(err, errs.NotFound):
-			fields = append(fields, errs.FieldCode("course_id", CodeNotInCatalog, "is not a course of the catalog"))
+			fields = append(fields, errs.FieldCode("course_id", errs.CodeNotInCatalog, "is not a course of the catalog"))
 		case err != nil:
 			return ev, subj, err
 		default:

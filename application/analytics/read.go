@@ -50,7 +50,7 @@ func EncodeCursor(c ports.EventCursor) string {
 // DecodeCursor reads a cursor made by EncodeCursor; anything else is Invalid
 // on field "cursor".
 func DecodeCursor(s string) (ports.EventCursor, error) {
-	bad := errs.Validation(errs.FieldCode("cursor", "invalid_cursor", "is not a cursor this server made"))
+	bad := errs.Validation(errs.FieldCode("cursor", errs.CodeInvalidCursor, "is not a cursor this server made"))
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return ports.EventCursor{}, bad

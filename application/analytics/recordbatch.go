@@ -90,7 +90,7 @@ func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchI
 		if r.EventID != "" {
 			if seen[r.EventID] {
 				r.Status = ItemRejected
-				r.Err = errs.Validation(errs.FieldCode("event_id", CodeDuplicateInBatch, "repeats the event_id of an earlier item of the batch"))
+				r.Err = errs.Validation(errs.FieldCode("event_id", errs.CodeDuplicateInBatch, "repeats the event_id of an earlier item of the batch"))
 				continue
 			}
 			seen[r.EventID] = true
@@ -185,7 +185,7 @@ func (s *Service) settle(r *ItemResult, res Result, err error) {
 	case err != nil:
 		r.Status, r.Err = ItemRejected, err
 		if k := errs.KindOf(err); k == errs.Internal || k == errs.Unavailable {
-			r.Err = errs.Wrap(k, CodeStoreFailed, err)
+			r.Err = errs.Wrap(k, errs.CodeStoreFailed, err)
 		}
 	case res.Replay || res.AlreadyCompleted:
 		ev := res.Event

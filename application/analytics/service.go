@@ -10,14 +10,6 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// Codes of ingest problems beyond the domain's.
-const (
-	CodeEventIDConflict  = "event_id_conflict"
-	CodeDuplicateInBatch = "duplicate_in_batch"
-	CodeNotInCatalog     = "not_in_catalog"
-	CodeStoreFailed      = "store_failed"
-)
-
 // Service is the analytics use cases.
 type Service struct {
 	catalog  ports.CatalogRepository

@@ -117,7 +117,7 @@ func TestRegisterTakenEmail(t *testing.T) {
 			e.register(t, "ana@example.com", "correct horse")
 			r, _ := auth.ParseRegistration(c.again, "another pass", "Other")
 			_, err := e.svc.Register(context.Background(), r)
-			wantCode(t, err, errs.Conflict, "email_taken")
+			wantCode(t, err, errs.Conflict, errs.CodeEmailTaken)
 			if e.hasher.Hashes.Load() != 1 {
 				t.Fatal("a duplicate spent a hash")
 			}
@@ -139,7 +139,7 @@ func TestRegisterLosesARace(t *testing.T) {
 	svc := auth.New(auth.Deps{Users: raceUsers{e.users}, Tokens: e.tokens, Hasher: e.hasher, Issuer: e.issuer, Clock: e.clock, IDs: &fakes.IDs{}})
 	r, _ := auth.ParseRegistration("Ana@example.com", "another pass", "Other")
 	_, err := svc.Register(context.Background(), r)
-	wantCode(t, err, errs.Conflict, "email_taken")
+	wantCode(t, err, errs.Conflict, errs.CodeEmailTaken)
 }
 
 func TestLogin(t *testing.T) {
@@ -236,11 +236,11 @@ func TestRefreshReuseRevokesTheFamily(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = e.svc.Refresh(ctx, s.Tokens.RefreshToken)
-	wantCode(t, err, errs.Unauthorized, "token_reused")
+	wantCode(t, err, errs.Unauthorized, errs.CodeTokenReused)
 	_, err = e.svc.Refresh(ctx, child.RefreshToken)
-	wantCode(t, err, errs.Unauthorized, "invalid_refresh_token")
+	wantCode(t, err, errs.Unauthorized, errs.CodeInvalidRefreshToken)
 	_, err = e.svc.Refresh(ctx, s.Tokens.RefreshToken)
-	wantCode(t, err, errs.Unauthorized, "token_reused")
+	wantCode(t, err, errs.Unauthorized, errs.CodeTokenReused)
 	if _, err := e.svc.Refresh(ctx, other.Tokens.RefreshToken); err != nil {
 		t.Fatalf("reuse in one family revoked another: %v", err)
 	}
@@ -263,7 +263,7 @@ func TestRefreshLosingARaceIsReuse(t *testing.T) {
 	s := e.register(t, "ana@example.com", "correct horse")
 	svc := auth.New(auth.Deps{Users: e.users, Tokens: racingTokens{e.tokens}, Hasher: e.hasher, Issuer: e.issuer, Clock: e.clock, IDs: &fakes.IDs{}})
 	_, err := svc.Refresh(context.Background(), s.Tokens.RefreshToken)
-	wantCode(t, err, errs.Unauthorized, "token_reused")
+	wantCode(t, err, errs.Unauthorized, errs.CodeTokenReused)
 	w, _ := e.tokens.ByHash(context.Background(), account.HashRefreshSecret(s.Tokens.RefreshToken))
 	if w.RevokedAt().IsZero() {
 		t.Fatal("the family was not revoked")
@@ -304,7 +304,7 @@ func TestRefreshRefuses(t *testing.T) {
 			e := newEnv(t)
 			s := e.register(t, "ana@example.com", "correct horse")
 			_, err := e.svc.Refresh(context.Background(), c.prepare(t, e, s))
-			wantCode(t, err, errs.Unauthorized, "invalid_refresh_token")
+			wantCode(t, err, errs.Unauthorized, errs.CodeInvalidRefreshToken)
 		})
 	}
 }
@@ -331,7 +331,7 @@ func TestLogout(t *testing.T) {
 		})
 	}
 	_, err := e.svc.Refresh(ctx, ana.Tokens.RefreshToken)
-	wantCode(t, err, errs.Unauthorized, "invalid_refresh_token")
+	wantCode(t, err, errs.Unauthorized, errs.CodeInvalidRefreshToken)
 	if _, err := e.svc.Refresh(ctx, bob.Tokens.RefreshToken); err != nil {
 		t.Fatalf("Bob's token was revoked by Ana's logout: %v", err)
 	}
@@ -380,7 +380,7 @@ func TestPrincipal(t *testing.T) {
 				}
 				return
 			}
-			wantCode(t, err, errs.Unauthorized, "unauthorized")
+			wantCode(t, err, errs.Unauthorized, errs.CodeUnauthorized)
 		})
 	}
 }
@@ -397,5 +397,5 @@ func TestVerifyAccess(t *testing.T) {
 	}
 	e.clock.Advance(15 * time.Minute)
 	_, err := e.svc.VerifyAccess(s.Tokens.AccessToken)
-	wantCode(t, err, errs.Unauthorized, "unauthorized")
+	wantCode(t, err, errs.Unauthorized, errs.CodeUnauthorized)
 }

@@ -57,7 +57,7 @@ func (s *store) Put(_ context.Context, key string, data []byte, _ string) error 
 }
 
 func (s *store) Open(context.Context, string) (io.ReadSeekCloser, ports.AvatarInfo, error) {
-	return nil, ports.AvatarInfo{}, errs.E(errs.NotFound, "not_found", "")
+	return nil, ports.AvatarInfo{}, errs.E(errs.NotFound, errs.CodeNotFound, "")
 }
 
 func (s *store) Delete(_ context.Context, key string) error {
@@ -140,8 +140,8 @@ func TestUploadRefusalsChangeNothing(t *testing.T) {
 		putErr  error
 		kind    errs.Kind
 	}{
-		{"processor refuses", errs.E(errs.UnsupportedMedia, "unsupported_media_type", ""), nil, errs.UnsupportedMedia},
-		{"store is full", nil, errs.Wrap(errs.Unavailable, "storage_full", errors.New("ENOSPC")), errs.Unavailable},
+		{"processor refuses", errs.E(errs.UnsupportedMedia, errs.CodeUnsupportedMediaType, ""), nil, errs.UnsupportedMedia},
+		{"store is full", nil, errs.Wrap(errs.Unavailable, errs.CodeStorageFull, errors.New("ENOSPC")), errs.Unavailable},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -189,7 +189,7 @@ func TestFailedCleanupIsReportedNotFailed(t *testing.T) {
 	ctx := context.Background()
 	a, _, err := f.svc.Upload(ctx, f.userID, strings.NewReader("x"))
 	require.NoError(t, err)
-	f.store.deleteErr = errs.Wrap(errs.Unavailable, "storage_unavailable", errors.New("EIO"))
+	f.store.deleteErr = errs.Wrap(errs.Unavailable, errs.CodeStorageUnavailable, errors.New("EIO"))
 
 	_, err = f.svc.Delete(ctx, f.userID)
 	require.NoError(t, err, "the user no longer has an avatar; the file is only wasted space")

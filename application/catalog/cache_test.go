@@ -109,7 +109,7 @@ func TestCatalogWriteWithAFailingBump(t *testing.T) {
 	repo := mocks.NewCatalogRepository(t)
 	repo.EXPECT().CreateCourse(mock.Anything, mock.Anything).Return(nil).Once()
 	cache := mocks.NewCache(t)
-	cache.EXPECT().Bump(mock.Anything, "catalog").Return(errs.E(errs.Unavailable, "cache_unavailable", "down")).Once()
+	cache.EXPECT().Bump(mock.Anything, "catalog").Return(errs.E(errs.Unavailable, errs.CodeCacheUnavailable, "down")).Once()
 	var reported []string
 	svc := appcatalog.NewService(repo, &fakes.IDs{}, appcatalog.WithCache(cache, func(ns string, err error) {
 		assert.True(t, errs.Is(err, errs.Unavailable))

@@ -47,7 +47,7 @@ func TestProgressBumpOnZoneOrGoalChange(t *testing.T) {
 // stands when its bump fails, and that the failure is reported.
 func TestProgressBumpFailureKeepsTheChange(t *testing.T) {
 	cache := mocks.NewCache(t)
-	cache.EXPECT().Bump(mock.Anything, "progress:u1").Return(errs.E(errs.Unavailable, "cache_unavailable", "down")).Once()
+	cache.EXPECT().Bump(mock.Anything, "progress:u1").Return(errs.E(errs.Unavailable, errs.CodeCacheUnavailable, "down")).Once()
 	var reported []string
 	svc := apppreferences.New(apppreferences.Deps{Prefs: &repo{stored: map[string]preferences.Preferences{}},
 		Clock: fakes.NewClock(t0), Cache: cache, OnBumpError: func(ns string, _ error) { reported = append(reported, ns) }})

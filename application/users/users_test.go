@@ -170,7 +170,7 @@ func TestChangePasswordRace(t *testing.T) {
 	s := e.register(t, "ana@example.com")
 	svc := users.New(users.Deps{Users: changingUsers{e.users}, Hasher: e.hasher, Sessions: e.auth, Clock: e.clock, IDs: &fakes.IDs{}})
 	_, err := svc.ChangePassword(context.Background(), s.User.ID(), "correct horse", password(t, "battery staple"))
-	wantCode(t, err, errs.Conflict, "password_changed")
+	wantCode(t, err, errs.Conflict, errs.CodePasswordChanged)
 }
 
 func TestUpdateUser(t *testing.T) {
@@ -203,7 +203,7 @@ func TestUpdateUser(t *testing.T) {
 			}
 			u, err := e.svc.UpdateUser(ctx, actor.User.ID(), id, c.change)
 			if c.wantRole == 0 {
-				wantCode(t, err, errs.Conflict, "self_lockout")
+				wantCode(t, err, errs.Conflict, errs.CodeSelfLockout)
 				return
 			}
 			if err != nil {

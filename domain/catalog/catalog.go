@@ -133,7 +133,7 @@ func RestoreCourse(r CourseRecord) (Course, error) {
 		Slug: r.Slug, Title: r.Title, Language: r.Language, Level: r.Level, Description: r.Description,
 	})
 	if err != nil {
-		return Course{}, errs.Wrap(errs.Internal, "corrupt_course", fmt.Errorf("restore course %s: %w", r.ID, err))
+		return Course{}, errs.Wrap(errs.Internal, errs.CodeCorruptCourse, fmt.Errorf("restore course %s: %w", r.ID, err))
 	}
 	return c, nil
 }

@@ -69,7 +69,7 @@ func RestoreLesson(r LessonRecord) (Lesson, error) {
 	pos, xp := r.Position, r.XPReward
 	l, err := NewLesson(r.ID, r.CourseID, LessonInput{Slug: r.Slug, Title: r.Title, Position: &pos, XPReward: &xp}, pos)
 	if err != nil {
-		return Lesson{}, errs.Wrap(errs.Internal, "corrupt_lesson", fmt.Errorf("restore lesson %s: %w", r.ID, err))
+		return Lesson{}, errs.Wrap(errs.Internal, errs.CodeCorruptLesson, fmt.Errorf("restore lesson %s: %w", r.ID, err))
 	}
 	return l, nil
 }

@@ -26,12 +26,6 @@ const (
 	CreditWindow = 168 * time.Hour
 )
 
-// Codes of event problems more specific than validation_error.
-const (
-	CodeOccurredAtInFuture  = "occurred_at_in_future"
-	CodeEventTypeNotAllowed = "event_type_not_allowed"
-)
-
 // EventInput is one event as a client sent it, decoded but not validated.
 // A nil pointer is an absent field. Metadata is the decoded JSON object
 // (nested values as encoding/json makes them: map[string]any, []any,
@@ -78,7 +72,7 @@ func ResolveTime(occurred *time.Time, received time.Time, zone calendar.Zone) (T
 		at = occurred.UTC()
 	}
 	if at.Sub(received) > FutureTolerance {
-		return Timing{}, errs.Validation(errs.FieldCode("occurred_at", CodeOccurredAtInFuture,
+		return Timing{}, errs.Validation(errs.FieldCode("occurred_at", errs.CodeOccurredAtInFuture,
 			"must not be more than 5 minutes ahead of the server clock"))
 	}
 	if at.After(received) {
@@ -140,7 +134,7 @@ func NewEvent(id, userID string, in EventInput, received time.Time, zone calenda
 	case err != nil:
 		add(errs.Field("event_type", "must be one of the client event types"))
 	case t.ServerOnly():
-		add(errs.FieldCode("event_type", CodeEventTypeNotAllowed, fmt.Sprintf("%s is recorded by the server only", t)))
+		add(errs.FieldCode("event_type", errs.CodeEventTypeNotAllowed, fmt.Sprintf("%s is recorded by the server only", t)))
 	default:
 		e.typ = t
 	}
@@ -307,7 +301,7 @@ func (e Event) Record() EventRecord {
 // Internal error.
 func RestoreEvent(r EventRecord) (Event, error) {
 	corrupt := func(format string, a ...any) (Event, error) {
-		return Event{}, errs.Wrap(errs.Internal, "corrupt_event", fmt.Errorf("restore event %s: "+format, append([]any{r.ID}, a...)...))
+		return Event{}, errs.Wrap(errs.Internal, errs.CodeCorruptEvent, fmt.Errorf("restore event %s: "+format, append([]any{r.ID}, a...)...))
 	}
 	t, err := ParseEventType(r.EventType)
 	if err != nil {

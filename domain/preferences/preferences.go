@@ -126,7 +126,7 @@ func Restore(s Snapshot) (Preferences, error) {
 	}
 	p, _, err := Apply(Default(s.CreatedAt), patch)
 	if err != nil {
-		return Preferences{}, &errs.Error{Kind: errs.Internal, Code: "corrupt_preferences",
+		return Preferences{}, &errs.Error{Kind: errs.Internal, Code: errs.CodeCorruptPreferences,
 			Err: fmt.Errorf("restore preferences: %w", err)}
 	}
 	p.createdAt = s.CreatedAt.UTC()

@@ -19,10 +19,6 @@ const (
 	PerfectScore     = 100
 )
 
-// CodeCourseIncomplete is the error code of a course_completed sent while
-// lessons of the course remain.
-const CodeCourseIncomplete = "course_incomplete"
-
 // State is what Apply needs to know about the learner. Its size is
 // O(active days + achievements), never O(events). The store loads it inside
 // the transaction that will store the event, holding the learner's progress
@@ -277,7 +273,7 @@ func awardXP(e learning.Event, f Facts) (xp int, lessonDone, courseDone string, 
 			return 0, "", "", nil
 		}
 		if n := len(f.RemainingLessonIDs); n > 0 {
-			return 0, "", "", errs.E(errs.Conflict, CodeCourseIncomplete, "Complete every lesson of the course first.").
+			return 0, "", "", errs.E(errs.Conflict, errs.CodeCourseIncomplete, "Complete every lesson of the course first.").
 				WithDetails(map[string]any{"lessons_remaining": n, "lesson_ids": slices.Clone(f.RemainingLessonIDs)})
 		}
 		courseDone, _ = e.CourseID()

@@ -83,7 +83,7 @@ func TestCourseIncomplete(t *testing.T) {
 	_, err := s.send(courseDone(t0), t0)
 	require.Error(t, err)
 	assert.Equal(t, errs.Conflict, errs.KindOf(err))
-	assert.Equal(t, progress.CodeCourseIncomplete, errs.CodeOf(err))
+	assert.Equal(t, errs.CodeCourseIncomplete, errs.CodeOf(err))
 	e, _ := errs.As(err)
 	assert.Equal(t, map[string]any{"lessons_remaining": 2, "lesson_ids": []string{lesson1, lesson3}}, e.Details)
 	assert.Equal(t, 20, s.total, "a refused completion changes nothing")

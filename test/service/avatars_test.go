@@ -70,7 +70,7 @@ func (s *recordingStore) record(key string) {
 func (s *recordingStore) Put(ctx context.Context, key string, data []byte, contentType string) error {
 	s.record(key)
 	if s.failPut.Load() {
-		return errs.Wrap(errs.Unavailable, "storage_full", fmt.Errorf("write %s: no space left on device", key))
+		return errs.Wrap(errs.Unavailable, errs.CodeStorageFull, fmt.Errorf("write %s: no space left on device", key))
 	}
 	return s.AvatarStore.Put(ctx, key, data, contentType)
 }

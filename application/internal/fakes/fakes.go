@@ -57,7 +57,7 @@ func (r *Users) Create(_ context.Context, u account.User) error {
 	defer r.mu.Unlock()
 	for _, o := range r.byID {
 		if o.Email() == u.Email() {
-			return errs.E(errs.Conflict, "email_taken", "email taken")
+			return errs.E(errs.Conflict, errs.CodeEmailTaken, "email taken")
 		}
 	}
 	if _, ok := r.byID[u.ID()]; ok {
@@ -173,7 +173,7 @@ func (s *RefreshTokens) Rotate(_ context.Context, spentHash string, next account
 		return errs.E(errs.NotFound, "", "no such token")
 	}
 	if !snap.SpentAt.IsZero() || !snap.RevokedAt.IsZero() {
-		return errs.E(errs.Conflict, "token_spent", "token spent")
+		return errs.E(errs.Conflict, errs.CodeTokenSpent, "token spent")
 	}
 	snap.SpentAt = now
 	s.byHash[spentHash] = snap
@@ -266,7 +266,7 @@ func (i *Issuer) Verify(token string) (ports.AccessClaims, error) {
 	defer i.mu.Unlock()
 	c, ok := i.made[token]
 	if !ok || !i.Clock.Now().Before(c.ExpiresAt) {
-		return ports.AccessClaims{}, errs.E(errs.Unauthorized, "unauthorized", "bad token")
+		return ports.AccessClaims{}, errs.E(errs.Unauthorized, errs.CodeUnauthorized, "bad token")
 	}
 	return c, nil
 }
