@@ -20,8 +20,8 @@ import (
 
 // AccountsModule is issue 3: users, refresh tokens, password hashing and
 // access tokens behind their ports, the auth and users use cases, the auth
-// middleware (as the router's "identify" step) and the routes of API.md §2,
-// the user rows of §3 and the admin user rows of §4. At start it makes sure
+// middleware (as the router's "identify" step) and the routes of the OpenAPI document's auth tag,
+// the user routes and the admin user routes. At start it makes sure
 // the configured bootstrap admin exists.
 var AccountsModule = fx.Module("accounts",
 	fx.Provide(

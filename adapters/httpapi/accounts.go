@@ -15,7 +15,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/errs"
 )
 
-// UserDTO is API.md §2's User.
+// UserDTO is the OpenAPI document's User.
 type UserDTO struct {
 	ID          string  `json:"id"`
 	Email       string  `json:"email"`
@@ -46,7 +46,7 @@ func AvatarURL(key, publicBaseURL string) *string {
 	return &s
 }
 
-// TokensDTO is API.md §2's Tokens; lifetimes in whole seconds.
+// TokensDTO is the OpenAPI document's Tokens; lifetimes in whole seconds.
 type TokensDTO struct {
 	AccessToken      string `json:"access_token"`
 	RefreshToken     string `json:"refresh_token"`
@@ -71,7 +71,7 @@ type tokensOnlyDTO struct {
 	Tokens TokensDTO `json:"tokens"`
 }
 
-// AuthHandler serves /api/auth (API.md §2).
+// AuthHandler serves /api/auth (the OpenAPI document's auth tag).
 type AuthHandler struct {
 	svc     *auth.Service
 	authn   *Authenticator
@@ -169,7 +169,7 @@ func (h *AuthHandler) logout(c *gin.Context) {
 	OK(c, http.StatusOK, nil, "Logged out")
 }
 
-// UsersHandler serves the caller's own account rows of API.md §3.
+// UsersHandler serves the caller's own account routes of the OpenAPI document.
 type UsersHandler struct {
 	svc     *users.Service
 	authn   *Authenticator
@@ -247,7 +247,7 @@ func (h *UsersHandler) changePassword(c *gin.Context) {
 	OK(c, http.StatusOK, tokensOnlyDTO{Tokens: newTokensDTO(t)}, "Password changed")
 }
 
-// AdminUsersHandler serves the admin user rows of API.md §4.
+// AdminUsersHandler serves the admin user routes of the OpenAPI document.
 type AdminUsersHandler struct {
 	svc     *users.Service
 	authn   *Authenticator

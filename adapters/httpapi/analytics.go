@@ -10,7 +10,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/learning"
 )
 
-// AnalyticsHandler serves the learning-event routes of API.md §5.
+// AnalyticsHandler serves the learning-event routes (the OpenAPI document's analytics tag).
 type AnalyticsHandler struct {
 	svc     *analytics.Service
 	gate    Gate

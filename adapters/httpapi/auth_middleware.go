@@ -17,7 +17,7 @@ const (
 	ctxUser      = "lingo.user"
 )
 
-// Authenticator is the auth middleware, in the two steps of ARCHITECTURE.md:
+// Authenticator is the auth middleware, in the two steps of docs/architecture.md:
 // Identify checks the bearer token's signature and claims with no I/O (so
 // the rate limiter can key by user), and RequireUser, on the routes that
 // need a user, loads that user and refuses one who is gone, disabled, or

@@ -19,7 +19,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/errs"
 )
 
-// MaxJSONBody is the largest JSON body any endpoint reads (API.md §0).
+// MaxJSONBody is the largest JSON body any endpoint reads (the OpenAPI document: 1 MiB).
 const MaxJSONBody = 1 << 20
 
 // ReadBody reads the whole body, refusing one over limit bytes with TooLarge

@@ -15,7 +15,7 @@ import (
 // APIVersion is the contract version every answer carries.
 const APIVersion = "v1"
 
-// Envelope is the one JSON shape of every /api answer (API.md §1).
+// Envelope is the one JSON shape of every /api answer (the OpenAPI document's SuccessEnvelope and ErrorEnvelope).
 type Envelope struct {
 	Success   bool           `json:"success"`
 	Data      any            `json:"data"`

@@ -16,7 +16,7 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// RateLimitPolicies is one policy per class of API.md §7.
+// RateLimitPolicies is one policy per class of adapters/ratelimittest/SEMANTICS.md.
 type RateLimitPolicies struct {
 	Auth, User, Analytics, Health, General ports.Policy
 }
@@ -45,7 +45,7 @@ type LimiterObserver interface {
 }
 
 // limiterBudget bounds what the limiter may add to a request when its store
-// is ill (API.md §7: a dead Redis adds at most 50 ms). 40 ms leaves room
+// is ill (adapters/ratelimittest/SEMANTICS.md: a dead Redis adds at most 50 ms). 40 ms leaves room
 // for scheduling on a busy machine.
 const limiterBudget = 40 * time.Millisecond
 

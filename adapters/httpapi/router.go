@@ -39,8 +39,8 @@ type RouterParams struct {
 	Extra []func(*gin.Engine) `group:"engine_routes"`
 }
 
-// NewRouter builds the Gin engine: the middleware chain of ARCHITECTURE.md
-// ("a request's way") and every feature's routes under /api.
+// NewRouter builds the Gin engine: the middleware chain of docs/architecture.md
+// ("A request's way") and every feature's routes under /api.
 func NewRouter(p RouterParams) *gin.Engine {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
@@ -83,7 +83,7 @@ func NewRouter(p RouterParams) *gin.Engine {
 }
 
 // mountDocs serves the OpenAPI document and the docs page. They are not rate
-// limited and not enveloped (API.md §0).
+// limited and not enveloped (the OpenAPI document).
 func mountDocs(g *gin.RouterGroup) {
 	g.GET("/openapi.json", func(c *gin.Context) {
 		b, err := openapi.JSON()

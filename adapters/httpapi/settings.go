@@ -18,7 +18,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/preferences"
 )
 
-// PreferencesDTO is API.md §3's Preferences.
+// PreferencesDTO is the OpenAPI document's Preferences.
 type PreferencesDTO struct {
 	Timezone      string                    `json:"timezone"`
 	Learning      LearningPreferencesDTO    `json:"learning"`
@@ -80,7 +80,7 @@ type preferencesUpdateDTO struct {
 	UpdatedFields []string       `json:"updated_fields"`
 }
 
-// PreferencesHandler serves the preferences rows of API.md §3.
+// PreferencesHandler serves the preferences routes of the OpenAPI document.
 type PreferencesHandler struct {
 	svc   *apppreferences.Service
 	authn *Authenticator
@@ -94,7 +94,7 @@ func NewPreferencesHandler(svc *apppreferences.Service, authn *Authenticator) *P
 func (h *PreferencesHandler) Register(api *gin.RouterGroup) {
 	g := api.Group("/users/me/preferences", h.authn.RequireUser)
 	g.GET("", h.get)
-	// PUT and PATCH are one operation: both take any subset (API.md §3).
+	// PUT and PATCH are one operation: both take any subset (the OpenAPI document).
 	g.PUT("", h.update)
 	g.PATCH("", h.update)
 }
@@ -158,7 +158,7 @@ type avatarDTO struct {
 	UploadedAt  string `json:"uploaded_at"`
 }
 
-// AvatarsHandler serves the avatar rows of API.md §3.
+// AvatarsHandler serves the avatar routes of the OpenAPI document.
 type AvatarsHandler struct {
 	svc     *avatars.Service
 	authn   *Authenticator

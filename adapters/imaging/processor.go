@@ -24,7 +24,7 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// Limits of API.md §3.
+// Limits of the avatar upload in the OpenAPI document.
 const (
 	DefaultMaxBytes    = 5 << 20    // the upload limit callers pass to Process
 	DefaultMaxSide     = 10000      // px on either side
@@ -84,7 +84,7 @@ func New(o Options) *Processor {
 	return p
 }
 
-// NewDefault returns a Processor with the limits of API.md §3.
+// NewDefault returns a Processor with the limits of the avatar upload in the OpenAPI document.
 func NewDefault() *Processor { return New(Options{}) }
 
 // Module provides the Processor as the ImageProcessor port.

@@ -7,7 +7,7 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// Default learner settings while none are stored (API.md §3).
+// Default learner settings while none are stored (the OpenAPI document's Preferences).
 const defaultDailyXPGoal = 20
 
 // LearnerSettings reads a learner's zone and daily goal from the

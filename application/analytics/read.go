@@ -15,7 +15,7 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// Limits of the event list (API.md §5).
+// Limits of the event list (the OpenAPI document's listEvents).
 const (
 	DefaultLimit = 50
 	MaxLimit     = 200

@@ -11,7 +11,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/errs"
 )
 
-// Limits of the catalog values (API.md §4).
+// Limits of the catalog values (the OpenAPI document's Course and Lesson).
 const (
 	MaxSlugLen        = 64
 	MaxTitleLen       = 120

@@ -8,7 +8,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/errs"
 )
 
-// Limits and windows of event input (API.md §5).
+// Limits and windows of event input (the OpenAPI document's EventInput).
 const (
 	MaxSessionIDLen  = 64
 	MaxExerciseIDLen = 64

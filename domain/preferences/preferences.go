@@ -12,7 +12,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/errs"
 )
 
-// Default values of a new learner, as API.md §3 lists them.
+// Default values of a new learner, as the OpenAPI document lists them.
 const (
 	DefaultDailyXPGoal = 20
 	MinDailyXPGoal     = 5

@@ -10,7 +10,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/learning"
 )
 
-// XP amounts of the rules of API.md §6.
+// XP amounts of the rules of docs/progress-rules.md.
 const (
 	PerfectBonusXP   = 5  // a score of 100 on a first lesson completion or a practice
 	RepeatLessonXP   = 5  // any later completion of a lesson already completed

@@ -1,4 +1,4 @@
-// Package architecture checks the dependency rule of ARCHITECTURE.md, so a
+// Package architecture checks the dependency rule of docs/architecture.md, so a
 // layer that reaches for something it must not fails the build's tests.
 package architecture_test
 

@@ -11,7 +11,7 @@ import (
 	"github.com/lingo-labs/lingo/test/harness"
 )
 
-// rulesApp is the engine app with the helpers of the §6 rule tests.
+// rulesApp is the engine app with the helpers of the tests of docs/progress-rules.md.
 type rulesApp struct {
 	*engineApp
 }

@@ -20,7 +20,7 @@ import (
 // Decode parses body. Malformed JSON, trailing data, or a body that is not a
 // JSON object is an error of kind BadRequest. A well-formed object with
 // unknown or read-only keys, wrong JSON types, null where it is not allowed
-// or values that break a rule of §3 is an error of kind Invalid with one
+// or values that break a rule of the OpenAPI document's Preferences is an error of kind Invalid with one
 // field error per problem, named by JSON path. A nil error means the patch
 // applies cleanly to any valid Preferences.
 func Decode(body []byte) (preferences.Patch, error) {
