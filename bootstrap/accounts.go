@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/gin-gonic/gin"
 	"go.uber.org/fx"
@@ -40,9 +41,19 @@ var AccountsModule = fx.Module("accounts",
 	fx.Invoke(ensureAdmin),
 )
 
+// newTokenIssuer signs with the configured secret, or on the embedded default
+// (where config.validate allows none) with the one kept in <data dir>/jwt_secret,
+// made on first start.
 func newTokenIssuer(cfg config.Config, clk ports.Clock, ids ports.IDGenerator) (*jwt.Issuer, error) {
+	secret := cfg.Auth.JWTSecret
+	if secret == "" {
+		var err error
+		if secret, err = jwt.SecretFile(filepath.Join(cfg.DataDir, "jwt_secret")); err != nil {
+			return nil, err
+		}
+	}
 	return jwt.New(jwt.Config{
-		Secret: []byte(cfg.Auth.JWTSecret), Algorithm: cfg.Auth.Algorithm,
+		Secret: []byte(secret), Algorithm: cfg.Auth.Algorithm,
 		Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, TTL: cfg.Auth.AccessTTL,
 	}, clk, ids)
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/lingo-labs/lingo/application/auth"
 	"github.com/lingo-labs/lingo/application/users"
-	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/domain/account"
 	"github.com/lingo-labs/lingo/domain/errs"
 )
@@ -79,8 +78,8 @@ type AuthHandler struct {
 }
 
 // NewAuthHandler makes the auth routes.
-func NewAuthHandler(svc *auth.Service, authn *Authenticator, cfg config.Config) *AuthHandler {
-	return &AuthHandler{svc: svc, authn: authn, baseURL: cfg.HTTP.PublicBaseURL}
+func NewAuthHandler(svc *auth.Service, authn *Authenticator, opts Options) *AuthHandler {
+	return &AuthHandler{svc: svc, authn: authn, baseURL: opts.PublicBaseURL}
 }
 
 func (h *AuthHandler) Register(api *gin.RouterGroup) {
@@ -177,8 +176,8 @@ type UsersHandler struct {
 }
 
 // NewUsersHandler makes the /api/users/me routes.
-func NewUsersHandler(svc *users.Service, authn *Authenticator, cfg config.Config) *UsersHandler {
-	return &UsersHandler{svc: svc, authn: authn, baseURL: cfg.HTTP.PublicBaseURL}
+func NewUsersHandler(svc *users.Service, authn *Authenticator, opts Options) *UsersHandler {
+	return &UsersHandler{svc: svc, authn: authn, baseURL: opts.PublicBaseURL}
 }
 
 func (h *UsersHandler) Register(api *gin.RouterGroup) {
@@ -255,8 +254,8 @@ type AdminUsersHandler struct {
 }
 
 // NewAdminUsersHandler makes the /api/admin/users routes.
-func NewAdminUsersHandler(svc *users.Service, authn *Authenticator, cfg config.Config) *AdminUsersHandler {
-	return &AdminUsersHandler{svc: svc, authn: authn, baseURL: cfg.HTTP.PublicBaseURL}
+func NewAdminUsersHandler(svc *users.Service, authn *Authenticator, opts Options) *AdminUsersHandler {
+	return &AdminUsersHandler{svc: svc, authn: authn, baseURL: opts.PublicBaseURL}
 }
 
 func (h *AdminUsersHandler) Register(api *gin.RouterGroup) {

@@ -6,7 +6,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/lingo-labs/lingo/application/analytics"
-	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/domain/learning"
 )
 
@@ -18,8 +17,8 @@ type AnalyticsHandler struct {
 }
 
 // NewAnalyticsHandler makes the analytics routes.
-func NewAnalyticsHandler(svc *analytics.Service, gate Gate, cfg config.Config) *AnalyticsHandler {
-	return &AnalyticsHandler{svc: svc, gate: gate, timeout: cfg.Health.CheckTimeout}
+func NewAnalyticsHandler(svc *analytics.Service, gate Gate, opts Options) *AnalyticsHandler {
+	return &AnalyticsHandler{svc: svc, gate: gate, timeout: opts.HealthCheckTimeout}
 }
 
 func (h *AnalyticsHandler) Register(api *gin.RouterGroup) {

@@ -9,7 +9,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lingo-labs/lingo/adapters/httpapi/openapi"
-	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/ports"
 )
 
@@ -24,7 +23,7 @@ type Registrar interface {
 type RouterParams struct {
 	fx.In
 
-	Config     config.Config
+	Options    Options
 	Log        *zap.Logger
 	Clock      ports.Clock
 	Registrars []Registrar `group:"routes"`
@@ -48,17 +47,17 @@ func NewRouter(p RouterParams) *gin.Engine {
 	r.RemoveExtraSlash = true
 	// The client IP is the socket's peer unless the peer is a configured
 	// trusted proxy; gin honours X-Forwarded-For only from those.
-	if err := r.SetTrustedProxies(p.Config.HTTP.TrustedProxies); err != nil {
+	if err := r.SetTrustedProxies(p.Options.TrustedProxies); err != nil {
 		p.Log.Warn("trusted proxies refused", zap.Error(err))
 	}
-	r.ForwardedByClientIP = len(p.Config.HTTP.TrustedProxies) > 0
+	r.ForwardedByClientIP = len(p.Options.TrustedProxies) > 0
 	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
 
 	chain := []gin.HandlerFunc{requestContext(p.Clock, p.Log), recovery(), accessLog(p.Log, p.Clock)}
 	if p.Observe != nil {
 		chain = append(chain, p.Observe)
 	}
-	chain = append(chain, corsPolicy(p.Config.HTTP.CORSOrigins))
+	chain = append(chain, corsPolicy(p.Options.CORSOrigins))
 	r.Use(chain...)
 	r.NoRoute(notFound)
 	r.NoMethod(methodNotAllowed)
@@ -73,7 +72,7 @@ func NewRouter(p RouterParams) *gin.Engine {
 	if p.Identify != nil {
 		api.Use(p.Identify)
 	}
-	if p.RateLimit != nil && p.Config.RateLimit.Enabled {
+	if p.RateLimit != nil && p.Options.RateLimitEnabled {
 		api.Use(p.RateLimit)
 	}
 	for _, reg := range p.Registrars {

@@ -10,8 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
-
-	"github.com/lingo-labs/lingo/config"
 )
 
 // Server is the HTTP server, started and stopped by the fx lifecycle.
@@ -24,12 +22,12 @@ type Server struct {
 
 // NewServer binds the router to the configured address when the app starts,
 // and on stop drains in-flight requests for up to the shutdown timeout.
-func NewServer(lc fx.Lifecycle, cfg config.Config, router *gin.Engine, log *zap.Logger) *Server {
+func NewServer(lc fx.Lifecycle, opts Options, router *gin.Engine, log *zap.Logger) *Server {
 	s := &Server{
 		srv: &http.Server{
-			Addr:              cfg.HTTP.Addr,
+			Addr:              opts.Addr,
 			Handler:           router,
-			ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+			ReadHeaderTimeout: opts.ReadHeaderTimeout,
 			ErrorLog:          zap.NewStdLog(log.Named("http")),
 		},
 		log: log,
@@ -37,7 +35,7 @@ func NewServer(lc fx.Lifecycle, cfg config.Config, router *gin.Engine, log *zap.
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
 			// Listen here rather than in the goroutine so a taken port fails the start.
-			ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+			ln, err := net.Listen("tcp", opts.Addr)
 			if err != nil {
 				return err
 			}
@@ -54,7 +52,7 @@ func NewServer(lc fx.Lifecycle, cfg config.Config, router *gin.Engine, log *zap.
 		},
 		OnStop: func(ctx context.Context) error {
 			log.Info("http server draining")
-			shutdownCtx, cancel := context.WithTimeout(ctx, cfg.HTTP.ShutdownTimeout)
+			shutdownCtx, cancel := context.WithTimeout(ctx, opts.ShutdownTimeout)
 			defer cancel()
 			return s.srv.Shutdown(shutdownCtx)
 		},

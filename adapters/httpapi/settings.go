@@ -13,7 +13,6 @@ import (
 	"github.com/lingo-labs/lingo/adapters/httpapi/prefsjson"
 	"github.com/lingo-labs/lingo/application/avatars"
 	apppreferences "github.com/lingo-labs/lingo/application/preferences"
-	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/preferences"
 )
@@ -166,8 +165,8 @@ type AvatarsHandler struct {
 }
 
 // NewAvatarsHandler makes the avatar upload, removal and file routes.
-func NewAvatarsHandler(svc *avatars.Service, authn *Authenticator, cfg config.Config) *AvatarsHandler {
-	return &AvatarsHandler{svc: svc, authn: authn, baseURL: cfg.HTTP.PublicBaseURL}
+func NewAvatarsHandler(svc *avatars.Service, authn *Authenticator, opts Options) *AvatarsHandler {
+	return &AvatarsHandler{svc: svc, authn: authn, baseURL: opts.PublicBaseURL}
 }
 
 func (h *AvatarsHandler) Register(api *gin.RouterGroup) {

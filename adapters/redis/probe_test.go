@@ -15,7 +15,6 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/lingo-labs/lingo/adapters/redis"
-	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/domain/health"
 	"github.com/lingo-labs/lingo/test/harness"
 )
@@ -79,7 +78,7 @@ func TestProbeStatuses(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			client := redis.NewClient(config.Redis{Addr: mr.Addr()})
+			client := redis.NewClient(redis.Options{Addr: mr.Addr()})
 			t.Cleanup(func() { client.Close() })
 			if c.info != "" {
 				client.AddHook(fakeInfo{reply: c.info})
@@ -98,7 +97,7 @@ func TestProbeUnreachableIsUnavailable(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close()
-	client := redis.NewClient(config.Redis{Addr: addr})
+	client := redis.NewClient(redis.Options{Addr: addr})
 	t.Cleanup(func() { client.Close() })
 	p := redis.NewProbe(client, &steppingClock{now: time.Unix(0, 0), step: time.Millisecond}, nil)
 
@@ -116,7 +115,7 @@ func TestProbeUnreachableIsUnavailable(t *testing.T) {
 
 func TestProbeInspectParsesInfo(t *testing.T) {
 	mr := miniredis.RunT(t)
-	client := redis.NewClient(config.Redis{Addr: mr.Addr()})
+	client := redis.NewClient(redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { client.Close() })
 	client.AddHook(fakeInfo{reply: memoryInfo(50<<20, 100<<20)})
 	cache := redis.NewCache(client, cacheTestPrefix(), contractTimeout)
@@ -142,7 +141,7 @@ func TestProbeInspectParsesInfo(t *testing.T) {
 
 func TestProbeRealRedis(t *testing.T) {
 	addr := harness.Redis(t)
-	client := redis.NewClient(config.Redis{Addr: addr})
+	client := redis.NewClient(redis.Options{Addr: addr})
 	t.Cleanup(func() { client.Close() })
 	p := redis.NewProbe(client, systemClock{}, nil)
 

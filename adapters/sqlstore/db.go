@@ -35,6 +35,9 @@ type Options struct {
 	MaxOpenConns    int
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
+	// Migrate applies the migrations at start (NewFromOptions); Open
+	// ignores it.
+	Migrate bool
 }
 
 // DB is the shared handle every repository uses.
