@@ -5,9 +5,10 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
+
+	"github.com/lingo-labs/lingo/adapters/clock"
 
 	"github.com/alicebob/miniredis/v2"
 	goredis "github.com/redis/go-redis/v9"
@@ -18,22 +19,6 @@ import (
 	"github.com/lingo-labs/lingo/domain/health"
 	"github.com/lingo-labs/lingo/test/harness"
 )
-
-// steppingClock moves forward by step every time it is read, so a probe that
-// reads it before and after its PING measures exactly step.
-type steppingClock struct {
-	mu   sync.Mutex
-	now  time.Time
-	step time.Duration
-}
-
-func (c *steppingClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := c.now
-	c.now = c.now.Add(c.step)
-	return t
-}
 
 // fakeInfo answers INFO with a crafted reply, so that memory figures a
 // miniredis does not have can be put in front of the probe.
@@ -83,7 +68,7 @@ func TestProbeStatuses(t *testing.T) {
 			if c.info != "" {
 				client.AddHook(fakeInfo{reply: c.info})
 			}
-			p := redis.NewProbe(client, &steppingClock{now: time.Unix(0, 0), step: c.latency}, nil)
+			p := redis.NewProbe(client, clock.NewStepping(time.Unix(0, 0), c.latency), nil)
 			got := p.Check(context.Background())
 			assert.Equal(t, c.want, got.Status, "error: %s", got.Error)
 			assert.Equal(t, c.latency, got.Latency)
@@ -99,7 +84,7 @@ func TestProbeUnreachableIsUnavailable(t *testing.T) {
 	ln.Close()
 	client := redis.NewClient(redis.Options{Addr: addr})
 	t.Cleanup(func() { client.Close() })
-	p := redis.NewProbe(client, &steppingClock{now: time.Unix(0, 0), step: time.Millisecond}, nil)
+	p := redis.NewProbe(client, clock.NewStepping(time.Unix(0, 0), time.Millisecond), nil)
 
 	got := p.Check(context.Background())
 	assert.Equal(t, health.Unavailable, got.Status)
@@ -121,7 +106,7 @@ func TestProbeInspectParsesInfo(t *testing.T) {
 	cache := redis.NewCache(client, cacheTestPrefix(), contractTimeout)
 	_, _, _ = cache.Get(context.Background(), "absent")
 
-	r := redis.NewProbe(client, &steppingClock{now: time.Unix(0, 0), step: 2 * time.Millisecond}, cache).Inspect(context.Background())
+	r := redis.NewProbe(client, clock.NewStepping(time.Unix(0, 0), 2*time.Millisecond), cache).Inspect(context.Background())
 	require.True(t, r.Connected)
 	assert.Equal(t, "redis", r.Mode)
 	assert.Equal(t, 2*time.Millisecond, r.Latency)
@@ -143,7 +128,7 @@ func TestProbeRealRedis(t *testing.T) {
 	addr := harness.Redis(t)
 	client := redis.NewClient(redis.Options{Addr: addr})
 	t.Cleanup(func() { client.Close() })
-	p := redis.NewProbe(client, systemClock{}, nil)
+	p := redis.NewProbe(client, clock.System{}, nil)
 
 	c := p.Check(context.Background())
 	assert.NotEqual(t, health.Unavailable, c.Status)
@@ -159,7 +144,3 @@ func TestProbeRealRedis(t *testing.T) {
 	assert.NotEmpty(t, r.Memory.EvictionPolicy)
 	assert.GreaterOrEqual(t, r.Clients.Connected, int64(1))
 }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }

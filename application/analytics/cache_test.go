@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
@@ -34,11 +36,11 @@ func day(t *testing.T, r progress.DayRecord) progress.Day {
 type fixture struct {
 	settings *mocks.LearnerSettings
 	store    *mocks.ProgressStore
-	clock    *fakes.Clock
+	clock    *clock.Fake
 }
 
 func newFixture(t *testing.T) *fixture {
-	return &fixture{settings: mocks.NewLearnerSettings(t), store: mocks.NewProgressStore(t), clock: fakes.NewClock(now)}
+	return &fixture{settings: mocks.NewLearnerSettings(t), store: mocks.NewProgressStore(t), clock: clock.NewFake(now)}
 }
 
 func (f *fixture) service(cache ports.Cache) *analytics.Service {

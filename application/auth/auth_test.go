@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
+
 	"github.com/lingo-labs/lingo/application/auth"
 	"github.com/lingo-labs/lingo/application/internal/fakes"
 	"github.com/lingo-labs/lingo/domain/account"
@@ -21,12 +23,12 @@ type env struct {
 	tokens *fakes.RefreshTokens
 	hasher *fakes.Hasher
 	issuer *fakes.Issuer
-	clock  *fakes.Clock
+	clock  *clock.Fake
 }
 
 func newEnv(t *testing.T) *env {
 	t.Helper()
-	e := &env{users: fakes.NewUsers(), tokens: fakes.NewRefreshTokens(), hasher: &fakes.Hasher{}, clock: fakes.NewClock(t0)}
+	e := &env{users: fakes.NewUsers(), tokens: fakes.NewRefreshTokens(), hasher: &fakes.Hasher{}, clock: clock.NewFake(t0)}
 	e.issuer = &fakes.Issuer{Clock: e.clock, TTL: 15 * time.Minute}
 	e.svc = auth.New(auth.Deps{Users: e.users, Tokens: e.tokens, Hasher: e.hasher, Issuer: e.issuer, Clock: e.clock, IDs: &fakes.IDs{}})
 	return e

@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
@@ -102,7 +104,7 @@ func setup(t *testing.T) *fixture {
 	require.NoError(t, err)
 	require.NoError(t, f.users.Create(context.Background(), u))
 	f.svc = avatars.New(avatars.Deps{
-		Users: f.users, Processor: f.proc, Store: f.store, Clock: fakes.NewClock(t0.Add(time.Minute)),
+		Users: f.users, Processor: f.proc, Store: f.store, Clock: clock.NewFake(t0.Add(time.Minute)),
 		Orphaned: func(key string, _ error) { f.orphans = append(f.orphans, key) },
 	})
 	return f

@@ -5,6 +5,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
+
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
@@ -81,7 +83,7 @@ func TestCatalogReadsThroughTheCache(t *testing.T) {
 			repo.EXPECT().ListCourses(mock.Anything).Return([]ports.CourseEntry{entry}, nil).Times(2)
 			repo.EXPECT().GetCourse(mock.Anything, courseID).Return(entry, lessons, nil).Times(2 + w.answerLoads)
 			w.setup(repo)
-			svc := appcatalog.NewService(repo, &fakes.IDs{}, appcatalog.WithCache(memory.NewCache(fakes.NewClock(time.Now()), memory.CacheOptions{}), nil))
+			svc := appcatalog.NewService(repo, &fakes.IDs{}, appcatalog.WithCache(memory.NewCache(clock.NewFake(time.Now()), memory.CacheOptions{}), nil))
 			ctx := context.Background()
 			for range 2 {
 				list, err := svc.Courses(ctx)

@@ -22,22 +22,8 @@ var (
 	_ ports.RefreshTokenStore = (*RefreshTokens)(nil)
 	_ ports.PasswordHasher    = (*Hasher)(nil)
 	_ ports.TokenIssuer       = (*Issuer)(nil)
-	_ ports.Clock             = (*Clock)(nil)
 	_ ports.IDGenerator       = (*IDs)(nil)
 )
-
-// Clock is a settable clock.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-// Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
 
 // IDs counts: id-1, id-2, ...
 type IDs struct{ n atomic.Int64 }
@@ -242,7 +228,7 @@ func (h *Hasher) Spent() int64 { return h.Verifies.Load() + h.Dummies.Load() }
 // Issuer issues "access|<user>|<version>|<n>" tokens, checking only that
 // it made them; the real signing is the jwt adapter's, tested there.
 type Issuer struct {
-	Clock *Clock
+	Clock ports.Clock
 	TTL   time.Duration
 	n     atomic.Int64
 	mu    sync.Mutex
