@@ -9,10 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lingo-labs/lingo/adapters/clock"
-
 	gojwt "github.com/golang-jwt/jwt/v5"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/adapters/jwt"
 	"github.com/lingo-labs/lingo/domain/account"
 	"github.com/lingo-labs/lingo/domain/errs"

@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/lingo-labs/lingo/adapters/clock"
-
 	"github.com/lingo-labs/lingo/adapters/memory"
 	"github.com/lingo-labs/lingo/adapters/ratelimittest"
 	"github.com/lingo-labs/lingo/ports"

@@ -8,13 +8,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lingo-labs/lingo/adapters/clock"
-
 	"github.com/alicebob/miniredis/v2"
 	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/adapters/redis"
 	"github.com/lingo-labs/lingo/domain/health"
 	"github.com/lingo-labs/lingo/test/harness"

@@ -5,12 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lingo-labs/lingo/adapters/clock"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/adapters/memory"
 	"github.com/lingo-labs/lingo/application/analytics"
 	"github.com/lingo-labs/lingo/application/internal/fakes"

@@ -7,7 +7,6 @@ import (
 	"time"
 
 	"github.com/lingo-labs/lingo/adapters/clock"
-
 	"github.com/lingo-labs/lingo/application/auth"
 	"github.com/lingo-labs/lingo/application/internal/fakes"
 	"github.com/lingo-labs/lingo/domain/account"

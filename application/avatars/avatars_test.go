@@ -9,11 +9,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lingo-labs/lingo/adapters/clock"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/application/avatars"
 	"github.com/lingo-labs/lingo/application/internal/fakes"
 	"github.com/lingo-labs/lingo/domain/account"

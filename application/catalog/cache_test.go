@@ -5,12 +5,11 @@ import (
 	"testing"
 	"time"
 
-	"github.com/lingo-labs/lingo/adapters/clock"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/adapters/memory"
 	appcatalog "github.com/lingo-labs/lingo/application/catalog"
 	"github.com/lingo-labs/lingo/application/internal/fakes"

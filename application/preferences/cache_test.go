@@ -4,12 +4,11 @@ import (
 	"context"
 	"testing"
 
-	"github.com/lingo-labs/lingo/adapters/clock"
-
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	apppreferences "github.com/lingo-labs/lingo/application/preferences"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/preferences"
