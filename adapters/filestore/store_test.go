@@ -197,12 +197,12 @@ func TestClassify(t *testing.T) {
 		err  error
 		code string
 	}{
-		{"disk full", &fs.PathError{Op: "write", Path: "/x", Err: syscall.ENOSPC}, "storage_full"},
-		{"quota", &fs.PathError{Op: "write", Path: "/x", Err: syscall.EDQUOT}, "storage_full"},
-		{"permission", &fs.PathError{Op: "open", Path: "/x", Err: syscall.EACCES}, "storage_not_writable"},
-		{"not permitted", &fs.PathError{Op: "open", Path: "/x", Err: syscall.EPERM}, "storage_not_writable"},
-		{"read-only file system", &fs.PathError{Op: "open", Path: "/x", Err: syscall.EROFS}, "storage_not_writable"},
-		{"I/O error", &fs.PathError{Op: "read", Path: "/x", Err: syscall.EIO}, "storage_unavailable"},
+		{"disk full", &fs.PathError{Op: "write", Path: "/x", Err: syscall.ENOSPC}, errs.CodeStorageFull},
+		{"quota", &fs.PathError{Op: "write", Path: "/x", Err: syscall.EDQUOT}, errs.CodeStorageFull},
+		{"permission", &fs.PathError{Op: "open", Path: "/x", Err: syscall.EACCES}, errs.CodeStorageNotWritable},
+		{"not permitted", &fs.PathError{Op: "open", Path: "/x", Err: syscall.EPERM}, errs.CodeStorageNotWritable},
+		{"read-only file system", &fs.PathError{Op: "open", Path: "/x", Err: syscall.EROFS}, errs.CodeStorageNotWritable},
+		{"I/O error", &fs.PathError{Op: "read", Path: "/x", Err: syscall.EIO}, errs.CodeStorageUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -155,11 +155,11 @@ func TestLogin(t *testing.T) {
 	}{
 		{"right password", "ana@example.com", "correct horse", false, 0, "", 1, 0},
 		{"email in another case", " ANA@example.com", "correct horse", false, 0, "", 1, 0},
-		{"wrong password", "ana@example.com", "wrong horse", false, errs.Unauthorized, "invalid_credentials", 1, 0},
-		{"unknown email spends one dummy hash", "bob@example.com", "correct horse", false, errs.Unauthorized, "invalid_credentials", 0, 1},
-		{"malformed email spends one dummy hash", "not-an-email", "correct horse", false, errs.Unauthorized, "invalid_credentials", 0, 1},
-		{"disabled, right password", "ana@example.com", "correct horse", true, errs.Forbidden, "account_disabled", 1, 0},
-		{"disabled, wrong password tells nothing", "ana@example.com", "wrong horse", true, errs.Unauthorized, "invalid_credentials", 1, 0},
+		{"wrong password", "ana@example.com", "wrong horse", false, errs.Unauthorized, errs.CodeInvalidCredentials, 1, 0},
+		{"unknown email spends one dummy hash", "bob@example.com", "correct horse", false, errs.Unauthorized, errs.CodeInvalidCredentials, 0, 1},
+		{"malformed email spends one dummy hash", "not-an-email", "correct horse", false, errs.Unauthorized, errs.CodeInvalidCredentials, 0, 1},
+		{"disabled, right password", "ana@example.com", "correct horse", true, errs.Forbidden, errs.CodeAccountDisabled, 1, 0},
+		{"disabled, wrong password tells nothing", "ana@example.com", "wrong horse", true, errs.Unauthorized, errs.CodeInvalidCredentials, 1, 0},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

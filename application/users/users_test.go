@@ -149,7 +149,7 @@ func TestChangePasswordWrongCurrent(t *testing.T) {
 	s := e.register(t, "ana@example.com")
 	_, err := e.svc.ChangePassword(context.Background(), s.User.ID(), "wrong horse", password(t, "battery staple"))
 	e2, ok := errs.As(err)
-	if !ok || e2.Kind != errs.Invalid || len(e2.Fields) != 1 || e2.Fields[0].Field != "current_password" || e2.Fields[0].Code != "invalid_current_password" {
+	if !ok || e2.Kind != errs.Invalid || len(e2.Fields) != 1 || e2.Fields[0].Field != "current_password" || e2.Fields[0].Code != errs.CodeInvalidCurrentPassword {
 		t.Fatalf("got %#v", err)
 	}
 	if err := principal(e, s.Tokens.AccessToken); err != nil {

@@ -314,7 +314,7 @@ func TestFutureEvents(t *testing.T) {
 		e, _ := errs.As(err)
 		require.Len(t, e.Fields, 1)
 		assert.Equal(t, "occurred_at", e.Fields[0].Field)
-		assert.Equal(t, "occurred_at_in_future", e.Fields[0].Code)
+		assert.Equal(t, errs.CodeOccurredAtInFuture, e.Fields[0].Code)
 		assert.Equal(t, 0, s.total)
 		assert.Empty(t, s.days)
 	})

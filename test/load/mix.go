@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/lingo-labs/lingo/domain/errs"
 	vegeta "github.com/tsenart/vegeta/v12/lib"
 )
 
@@ -287,7 +288,7 @@ func (m *mix) observe(scenario string, r *vegeta.Result) (envelope503 bool, deta
 		detail = a.Errors[0].Code
 	}
 	if r.Code == http.StatusServiceUnavailable {
-		return a.Metadata.ErrorCode == "service_unavailable", detail
+		return a.Metadata.ErrorCode == errs.CodeServiceUnavailable, detail
 	}
 	if r.Code != 200 && r.Code != 201 {
 		return false, detail
