@@ -3,6 +3,7 @@ package bootstrap
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"github.com/gin-gonic/gin"
 	"go.uber.org/fx"
@@ -18,9 +19,10 @@ import (
 )
 
 // AccountsModule is issue 3: password hashing and access tokens behind
-// their ports (users and refresh tokens come from the storage module), the auth and users use cases, the auth
-// middleware (as the router's "identify" step) and the routes of API.md §2,
-// the user rows of §3 and the admin user rows of §4. At start it makes sure
+// their ports (users and refresh tokens come from the storage module), the
+// auth and users use cases, the auth middleware (as the router's "identify"
+// step) and the routes of the OpenAPI document's auth tag, the user routes
+// and the admin user routes. At start it makes sure
 // the configured bootstrap admin exists.
 var AccountsModule = fx.Module("accounts",
 	fx.Provide(
@@ -37,9 +39,19 @@ var AccountsModule = fx.Module("accounts",
 	fx.Invoke(ensureAdmin),
 )
 
+// newTokenIssuer signs with the configured secret, or on the embedded default
+// (where config.validate allows none) with the one kept in <data dir>/jwt_secret,
+// made on first start.
 func newTokenIssuer(cfg config.Config, clk ports.Clock, ids ports.IDGenerator) (*jwt.Issuer, error) {
+	secret := cfg.Auth.JWTSecret
+	if secret == "" {
+		var err error
+		if secret, err = jwt.SecretFile(filepath.Join(cfg.DataDir, "jwt_secret")); err != nil {
+			return nil, err
+		}
+	}
 	return jwt.New(jwt.Config{
-		Secret: []byte(cfg.Auth.JWTSecret), Algorithm: cfg.Auth.Algorithm,
+		Secret: []byte(secret), Algorithm: cfg.Auth.Algorithm,
 		Issuer: cfg.Auth.Issuer, Audience: cfg.Auth.Audience, TTL: cfg.Auth.AccessTTL,
 	}, clk, ids)
 }

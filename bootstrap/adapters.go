@@ -31,7 +31,7 @@ func CacheModule(cfg config.Config) fx.Option {
 			// The client is private to this module: the limiter builds its
 			// own with 50 ms timeouts, and neither should get the other's.
 			fx.Provide(fx.Private, func(lc fx.Lifecycle) *goredis.Client {
-				c := redis.NewClient(cfg.Redis)
+				c := redis.NewClient(redis.Options{Addr: cfg.Redis.Addr, Password: cfg.Redis.Password, DB: cfg.Redis.DB})
 				lc.Append(fx.StopHook(func(context.Context) error { return c.Close() }))
 				return c
 			}),

@@ -53,7 +53,7 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 		}),
 		fx.StartTimeout(30 * time.Second),
 		fx.StopTimeout(cfg.HTTP.ShutdownTimeout + 5*time.Second),
-		fx.Supply(cfg, log),
+		fx.Supply(cfg, log, SQLStoreOptions(cfg), HTTPOptions(cfg)),
 		fx.Provide(
 			func() ports.Clock { return clk },
 			func() ports.IDGenerator { return ids.UUIDv7{} },

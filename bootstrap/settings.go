@@ -17,7 +17,7 @@ import (
 
 // SettingsModule is issue 4: preferences (from the storage module), avatars processed
 // by the imaging adapter and kept on local disk under <data dir>/avatars,
-// their use cases, and the preferences and avatar routes of API.md §3.
+// their use cases, and the preferences and avatar routes of the OpenAPI document.
 var SettingsModule = fx.Module("settings",
 	imaging.Module,
 	fx.Provide(

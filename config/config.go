@@ -270,13 +270,6 @@ func Load(getenv Getenv) (Config, error) {
 		// Nothing else survives a restart either: a secret made per start.
 		c.Auth.JWTSecret = randomSecret()
 	}
-	if c.Auth.JWTSecret == "" { // only the embedded default gets here (validate)
-		secret, err := embeddedSecret(c.DataDir)
-		if err != nil {
-			return Config{}, err
-		}
-		c.Auth.JWTSecret = secret
-	}
 	return c, nil
 }
 
@@ -374,23 +367,6 @@ func (c Config) validate() error {
 		return errors.New("invalid configuration: " + strings.Join(problems, "; "))
 	}
 	return nil
-}
-
-// embeddedSecret reads the signing secret kept in the data directory, making
-// it on first start, so tokens survive restarts of the embedded default.
-func embeddedSecret(dir string) (string, error) {
-	path := filepath.Join(dir, "jwt_secret")
-	if b, err := os.ReadFile(path); err == nil && len(strings.TrimSpace(string(b))) >= 32 {
-		return strings.TrimSpace(string(b)), nil
-	}
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return "", fmt.Errorf("create data directory %s (LINGO_DATA_DIR): %w", dir, err)
-	}
-	secret := randomSecret()
-	if err := os.WriteFile(path, []byte(secret+"\n"), 0o600); err != nil {
-		return "", fmt.Errorf("write %s (LINGO_DATA_DIR): %w", path, err)
-	}
-	return secret, nil
 }
 
 // randomSecret is 256 random bits in hex.

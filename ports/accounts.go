@@ -12,7 +12,7 @@ import (
 // registrations cannot both win.
 type UserRepository interface {
 	// Create stores a new user. It returns an error of kind Conflict with code
-	// "email_taken" when another user has the email.
+	// errs.CodeEmailTaken when another user has the email.
 	Create(ctx context.Context, u account.User) error
 	// ByID returns the user, or an error of kind NotFound.
 	ByID(ctx context.Context, id string) (account.User, error)
@@ -58,7 +58,7 @@ type RefreshTokenStore interface {
 	// next, in one transaction, but only if that token is neither spent nor
 	// revoked at that moment. When it is (a concurrent rotation won, or the
 	// family was revoked) it stores nothing and returns an error of kind
-	// Conflict with code "token_spent". NotFound when no token has the hash.
+	// Conflict with code errs.CodeTokenSpent. NotFound when no token has the hash.
 	Rotate(ctx context.Context, spentHash string, next account.RefreshToken, now time.Time) error
 	// Revoke marks the user's token with that hash revoked at now (a token
 	// revoked before keeps its first mark). NotFound when the user has no

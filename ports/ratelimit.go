@@ -50,7 +50,7 @@ type Lockout struct {
 	Memory time.Duration
 }
 
-// DefaultLockout is the auth class lockout of API.md §7: 5 minutes, doubling
+// DefaultLockout is the auth class lockout of adapters/ratelimittest/SEMANTICS.md: 5 minutes, doubling
 // to at most 1 hour, remembered for 24 hours.
 func DefaultLockout() Lockout {
 	return Lockout{Base: 5 * time.Minute, Max: time.Hour, Memory: 24 * time.Hour}

@@ -16,10 +16,13 @@ var _ ports.Clock = System{}
 
 func (System) Now() time.Time { return time.Now().UTC() }
 
-// Fake is a clock that only moves when told to. Safe for concurrent use.
+// Fake is a clock that only moves when told to, or by a fixed step at every
+// reading (NewStepping). Safe for concurrent use. It is the one test clock
+// of the project: every test that needs to hold or move time uses it.
 type Fake struct {
-	mu  sync.Mutex
-	now time.Time
+	mu   sync.Mutex
+	now  time.Time
+	step time.Duration
 }
 
 var _ ports.Clock = (*Fake)(nil)
@@ -27,10 +30,17 @@ var _ ports.Clock = (*Fake)(nil)
 // NewFake starts a fake clock at t.
 func NewFake(t time.Time) *Fake { return &Fake{now: t} }
 
+// NewStepping starts at t a fake clock that moves forward by step after
+// every reading, so that code timing a call by reading the clock before and
+// after it measures exactly step.
+func NewStepping(t time.Time, step time.Duration) *Fake { return &Fake{now: t, step: step} }
+
 func (f *Fake) Now() time.Time {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.now
+	t := f.now
+	f.now = f.now.Add(f.step)
+	return t
 }
 
 // Advance moves the clock forward by d.

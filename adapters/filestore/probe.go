@@ -46,7 +46,7 @@ func (p *Probe) Check(ctx context.Context) health.Check {
 }
 
 // roundTrip returns "" or a short description that names no path: paths
-// are internals (API.md §0).
+// are internals (the OpenAPI document's health answers).
 func (p *Probe) roundTrip(ctx context.Context) string {
 	if err := os.MkdirAll(p.dir, 0o750); err != nil {
 		return "the avatar directory cannot be created"

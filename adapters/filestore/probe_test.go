@@ -4,31 +4,16 @@ import (
 	"context"
 	"os"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/adapters/filestore"
 	"github.com/lingo-labs/lingo/domain/health"
 )
-
-// probeClock moves forward by step every time it is read.
-type probeClock struct {
-	mu   sync.Mutex
-	now  time.Time
-	step time.Duration
-}
-
-func (c *probeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := c.now
-	c.now = c.now.Add(c.step)
-	return t
-}
 
 func TestProbeStatusesByLatency(t *testing.T) {
 	cases := []struct {
@@ -43,7 +28,7 @@ func TestProbeStatusesByLatency(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "avatars")
-			p := filestore.NewProbe(dir, &probeClock{now: time.Unix(0, 0), step: c.latency})
+			p := filestore.NewProbe(dir, clock.NewStepping(time.Unix(0, 0), c.latency))
 			got := p.Check(context.Background())
 			assert.Equal(t, c.want, got.Status, got.Error)
 			assert.Equal(t, c.latency, got.Latency)
@@ -60,7 +45,7 @@ func TestProbeUnwritableIsUnavailable(t *testing.T) {
 	parent := filepath.Join(t.TempDir(), "not-a-dir")
 	require.NoError(t, os.WriteFile(parent, []byte("x"), 0o600))
 	dir := filepath.Join(parent, "avatars")
-	p := filestore.NewProbe(dir, &probeClock{now: time.Unix(0, 0), step: time.Millisecond})
+	p := filestore.NewProbe(dir, clock.NewStepping(time.Unix(0, 0), time.Millisecond))
 
 	got := p.Check(context.Background())
 	assert.Equal(t, health.Unavailable, got.Status)

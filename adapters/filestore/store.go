@@ -68,7 +68,7 @@ func New(root string) (*AvatarStore, error) {
 func (s *AvatarStore) Root() string { return s.root }
 
 func badKey(key string) error {
-	return errs.Wrap(errs.Internal, "invalid_avatar_key", fmt.Errorf("avatar key %q is malformed", key))
+	return errs.Wrap(errs.Internal, errs.CodeInvalidAvatarKey, fmt.Errorf("avatar key %q is malformed", key))
 }
 
 // Put implements ports.AvatarStore.
@@ -77,11 +77,11 @@ func (s *AvatarStore) Put(ctx context.Context, key string, data []byte, contentT
 		return badKey(key)
 	}
 	if contentType != ContentTypeOf(key) {
-		return errs.Wrap(errs.Internal, "invalid_avatar_key",
+		return errs.Wrap(errs.Internal, errs.CodeInvalidAvatarKey,
 			fmt.Errorf("avatar key %q does not match content type %q", key, contentType))
 	}
 	if err := ctx.Err(); err != nil {
-		return errs.Wrap(errs.Unavailable, "storage_unavailable", err)
+		return errs.Wrap(errs.Unavailable, errs.CodeStorageUnavailable, err)
 	}
 	return s.write(key, data)
 }
@@ -125,14 +125,14 @@ func (s *AvatarStore) write(name string, data []byte) (err error) {
 // Open implements ports.AvatarStore.
 func (s *AvatarStore) Open(ctx context.Context, key string) (io.ReadSeekCloser, ports.AvatarInfo, error) {
 	if !ValidKey(key) {
-		return nil, ports.AvatarInfo{}, errs.E(errs.NotFound, "not_found", "No such avatar.")
+		return nil, ports.AvatarInfo{}, errs.E(errs.NotFound, errs.CodeNotFound, "No such avatar.")
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, ports.AvatarInfo{}, errs.Wrap(errs.Unavailable, "storage_unavailable", err)
+		return nil, ports.AvatarInfo{}, errs.Wrap(errs.Unavailable, errs.CodeStorageUnavailable, err)
 	}
 	f, err := os.Open(filepath.Join(s.root, key))
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, ports.AvatarInfo{}, errs.E(errs.NotFound, "not_found", "No such avatar.")
+		return nil, ports.AvatarInfo{}, errs.E(errs.NotFound, errs.CodeNotFound, "No such avatar.")
 	}
 	if err != nil {
 		return nil, ports.AvatarInfo{}, classify("open avatar", err)
@@ -144,7 +144,7 @@ func (s *AvatarStore) Open(ctx context.Context, key string) (io.ReadSeekCloser, 
 	}
 	if !st.Mode().IsRegular() {
 		_ = f.Close()
-		return nil, ports.AvatarInfo{}, errs.E(errs.NotFound, "not_found", "No such avatar.")
+		return nil, ports.AvatarInfo{}, errs.E(errs.NotFound, errs.CodeNotFound, "No such avatar.")
 	}
 	return f, ports.AvatarInfo{Key: key, ContentType: ContentTypeOf(key), Size: st.Size(), ModTime: st.ModTime()}, nil
 }
@@ -155,7 +155,7 @@ func (s *AvatarStore) Delete(ctx context.Context, key string) error {
 		return badKey(key)
 	}
 	if err := ctx.Err(); err != nil {
-		return errs.Wrap(errs.Unavailable, "storage_unavailable", err)
+		return errs.Wrap(errs.Unavailable, errs.CodeStorageUnavailable, err)
 	}
 	err := os.Remove(filepath.Join(s.root, key))
 	if err == nil || errors.Is(err, fs.ErrNotExist) {
@@ -168,7 +168,7 @@ func (s *AvatarStore) Delete(ctx context.Context, key string) error {
 // atomic path as Put, reads it back and removes it.
 func (s *AvatarStore) Check(ctx context.Context) error {
 	if err := ctx.Err(); err != nil {
-		return errs.Wrap(errs.Unavailable, "storage_unavailable", err)
+		return errs.Wrap(errs.Unavailable, errs.CodeStorageUnavailable, err)
 	}
 	var rnd [8]byte
 	_, _ = rand.Read(rnd[:])
@@ -184,7 +184,7 @@ func (s *AvatarStore) Check(ctx context.Context) error {
 		return classify("read probe", err)
 	}
 	if !bytes.Equal(got, want) {
-		return errs.Wrap(errs.Unavailable, "storage_unavailable", errors.New("probe read back differs"))
+		return errs.Wrap(errs.Unavailable, errs.CodeStorageUnavailable, errors.New("probe read back differs"))
 	}
 	if err := os.Remove(path); err != nil {
 		return classify("remove probe", err)
@@ -196,12 +196,12 @@ func (s *AvatarStore) Check(ctx context.Context) error {
 // saying what an operator should look at. The cause (with its path) is kept
 // for the log; clients only ever see the 503 message.
 func classify(op string, err error) error {
-	code := "storage_unavailable"
+	code := errs.CodeStorageUnavailable
 	switch {
 	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
-		code = "storage_full"
+		code = errs.CodeStorageFull
 	case errors.Is(err, fs.ErrPermission), errors.Is(err, syscall.EROFS):
-		code = "storage_not_writable"
+		code = errs.CodeStorageNotWritable
 	}
 	e := errs.Wrap(errs.Unavailable, code, fmt.Errorf("%s: %w", op, err))
 	e.Message = "Avatar storage is temporarily unavailable."

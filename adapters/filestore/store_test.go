@@ -121,7 +121,7 @@ func TestMalformedKeysNeverReachTheDisk(t *testing.T) {
 			assert.False(t, filestore.ValidKey(tt.key))
 			err := s.Put(ctx, tt.key, []byte("x"), "image/jpeg")
 			assert.True(t, errs.Is(err, errs.Internal), "Put: kind %v", errs.KindOf(err))
-			assert.Equal(t, "invalid_avatar_key", errs.CodeOf(err))
+			assert.Equal(t, errs.CodeInvalidAvatarKey, errs.CodeOf(err))
 			_, _, err = s.Open(ctx, tt.key)
 			assert.True(t, errs.Is(err, errs.NotFound), "Open: kind %v", errs.KindOf(err))
 			err = s.Delete(ctx, tt.key)
@@ -137,7 +137,7 @@ func TestMalformedKeysNeverReachTheDisk(t *testing.T) {
 func TestContentTypeMustMatchKey(t *testing.T) {
 	s := newStore(t)
 	err := s.Put(context.Background(), key, []byte("x"), "image/png")
-	assert.Equal(t, "invalid_avatar_key", errs.CodeOf(err))
+	assert.Equal(t, errs.CodeInvalidAvatarKey, errs.CodeOf(err))
 	assert.Empty(t, files(t, s.Root()))
 }
 
@@ -176,7 +176,7 @@ func TestUnwritableDirectoryIsUnavailable(t *testing.T) {
 	err = s.Put(ctx, key, []byte("x"), "image/jpeg")
 	require.Error(t, err)
 	assert.True(t, errs.Is(err, errs.Unavailable), "kind %v: %v", errs.KindOf(err), err)
-	assert.Equal(t, "storage_not_writable", errs.CodeOf(err))
+	assert.Equal(t, errs.CodeStorageNotWritable, errs.CodeOf(err))
 	e, _ := errs.As(err)
 	assert.NotContains(t, e.Message, "/", "the client-facing message names no path")
 
@@ -197,12 +197,12 @@ func TestClassify(t *testing.T) {
 		err  error
 		code string
 	}{
-		{"disk full", &fs.PathError{Op: "write", Path: "/x", Err: syscall.ENOSPC}, "storage_full"},
-		{"quota", &fs.PathError{Op: "write", Path: "/x", Err: syscall.EDQUOT}, "storage_full"},
-		{"permission", &fs.PathError{Op: "open", Path: "/x", Err: syscall.EACCES}, "storage_not_writable"},
-		{"not permitted", &fs.PathError{Op: "open", Path: "/x", Err: syscall.EPERM}, "storage_not_writable"},
-		{"read-only file system", &fs.PathError{Op: "open", Path: "/x", Err: syscall.EROFS}, "storage_not_writable"},
-		{"I/O error", &fs.PathError{Op: "read", Path: "/x", Err: syscall.EIO}, "storage_unavailable"},
+		{"disk full", &fs.PathError{Op: "write", Path: "/x", Err: syscall.ENOSPC}, errs.CodeStorageFull},
+		{"quota", &fs.PathError{Op: "write", Path: "/x", Err: syscall.EDQUOT}, errs.CodeStorageFull},
+		{"permission", &fs.PathError{Op: "open", Path: "/x", Err: syscall.EACCES}, errs.CodeStorageNotWritable},
+		{"not permitted", &fs.PathError{Op: "open", Path: "/x", Err: syscall.EPERM}, errs.CodeStorageNotWritable},
+		{"read-only file system", &fs.PathError{Op: "open", Path: "/x", Err: syscall.EROFS}, errs.CodeStorageNotWritable},
+		{"I/O error", &fs.PathError{Op: "read", Path: "/x", Err: syscall.EIO}, errs.CodeStorageUnavailable},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -10,12 +10,11 @@ import (
 
 	"github.com/lingo-labs/lingo/application/auth"
 	"github.com/lingo-labs/lingo/application/users"
-	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/domain/account"
 	"github.com/lingo-labs/lingo/domain/errs"
 )
 
-// UserDTO is API.md §2's User.
+// UserDTO is the OpenAPI document's User.
 type UserDTO struct {
 	ID          string  `json:"id"`
 	Email       string  `json:"email"`
@@ -46,7 +45,7 @@ func AvatarURL(key, publicBaseURL string) *string {
 	return &s
 }
 
-// TokensDTO is API.md §2's Tokens; lifetimes in whole seconds.
+// TokensDTO is the OpenAPI document's Tokens; lifetimes in whole seconds.
 type TokensDTO struct {
 	AccessToken      string `json:"access_token"`
 	RefreshToken     string `json:"refresh_token"`
@@ -71,7 +70,7 @@ type tokensOnlyDTO struct {
 	Tokens TokensDTO `json:"tokens"`
 }
 
-// AuthHandler serves /api/auth (API.md §2).
+// AuthHandler serves /api/auth (the OpenAPI document's auth tag).
 type AuthHandler struct {
 	svc     *auth.Service
 	authn   *Authenticator
@@ -79,8 +78,8 @@ type AuthHandler struct {
 }
 
 // NewAuthHandler makes the auth routes.
-func NewAuthHandler(svc *auth.Service, authn *Authenticator, cfg config.Config) *AuthHandler {
-	return &AuthHandler{svc: svc, authn: authn, baseURL: cfg.HTTP.PublicBaseURL}
+func NewAuthHandler(svc *auth.Service, authn *Authenticator, opts Options) *AuthHandler {
+	return &AuthHandler{svc: svc, authn: authn, baseURL: opts.PublicBaseURL}
 }
 
 func (h *AuthHandler) Routes() []Route {
@@ -170,7 +169,7 @@ func (h *AuthHandler) logout(c *gin.Context) {
 	OK(c, http.StatusOK, nil, "Logged out")
 }
 
-// UsersHandler serves the caller's own account rows of API.md §3.
+// UsersHandler serves the caller's own account routes of the OpenAPI document.
 type UsersHandler struct {
 	svc     *users.Service
 	authn   *Authenticator
@@ -178,8 +177,8 @@ type UsersHandler struct {
 }
 
 // NewUsersHandler makes the /api/users/me routes.
-func NewUsersHandler(svc *users.Service, authn *Authenticator, cfg config.Config) *UsersHandler {
-	return &UsersHandler{svc: svc, authn: authn, baseURL: cfg.HTTP.PublicBaseURL}
+func NewUsersHandler(svc *users.Service, authn *Authenticator, opts Options) *UsersHandler {
+	return &UsersHandler{svc: svc, authn: authn, baseURL: opts.PublicBaseURL}
 }
 
 func (h *UsersHandler) Routes() []Route {
@@ -194,7 +193,7 @@ func (h *UsersHandler) Routes() []Route {
 func (h *UsersHandler) Me(c *gin.Context) {
 	u, ok := CurrentUser(c)
 	if !ok {
-		unauthorized(c, errs.E(errs.Unauthorized, "unauthorized", ""))
+		unauthorized(c, errs.E(errs.Unauthorized, errs.CodeUnauthorized, ""))
 		return
 	}
 	OK(c, http.StatusOK, NewUserDTO(u, h.baseURL), "Current user")
@@ -249,7 +248,7 @@ func (h *UsersHandler) changePassword(c *gin.Context) {
 	OK(c, http.StatusOK, tokensOnlyDTO{Tokens: newTokensDTO(t)}, "Password changed")
 }
 
-// AdminUsersHandler serves the admin user rows of API.md §4.
+// AdminUsersHandler serves the admin user routes of the OpenAPI document.
 type AdminUsersHandler struct {
 	svc     *users.Service
 	authn   *Authenticator
@@ -257,8 +256,8 @@ type AdminUsersHandler struct {
 }
 
 // NewAdminUsersHandler makes the /api/admin/users routes.
-func NewAdminUsersHandler(svc *users.Service, authn *Authenticator, cfg config.Config) *AdminUsersHandler {
-	return &AdminUsersHandler{svc: svc, authn: authn, baseURL: cfg.HTTP.PublicBaseURL}
+func NewAdminUsersHandler(svc *users.Service, authn *Authenticator, opts Options) *AdminUsersHandler {
+	return &AdminUsersHandler{svc: svc, authn: authn, baseURL: opts.PublicBaseURL}
 }
 
 func (h *AdminUsersHandler) Routes() []Route {
@@ -311,7 +310,7 @@ type adminUserBody struct {
 func (h *AdminUsersHandler) update(c *gin.Context) {
 	id := c.Param("id")
 	if _, err := uuid.Parse(id); err != nil {
-		Fail(c, errs.E(errs.NotFound, "not_found", "No such user."))
+		Fail(c, errs.E(errs.NotFound, errs.CodeNotFound, "No such user."))
 		return
 	}
 	var b adminUserBody

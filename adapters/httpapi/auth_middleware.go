@@ -17,7 +17,7 @@ const (
 	ctxUser      = "lingo.user"
 )
 
-// Authenticator is the auth middleware, in the two steps of ARCHITECTURE.md:
+// Authenticator is the auth middleware, in the two steps of docs/architecture.md:
 // Identify checks the bearer token's signature and claims with no I/O (so
 // the rate limiter can key by user), and RequireUser, on the routes that
 // need a user, loads that user and refuses one who is gone, disabled, or
@@ -49,7 +49,7 @@ func (a *Authenticator) Identify(c *gin.Context) {
 	scheme, token, ok := strings.Cut(h, " ")
 	token = strings.TrimSpace(token)
 	if !ok || !strings.EqualFold(scheme, "Bearer") || token == "" {
-		c.Set(ctxClaimsErr, errs.E(errs.Unauthorized, "unauthorized", "The Authorization header must be \"Bearer <token>\"."))
+		c.Set(ctxClaimsErr, errs.E(errs.Unauthorized, errs.CodeUnauthorized, "The Authorization header must be \"Bearer <token>\"."))
 		c.Next()
 		return
 	}
@@ -79,7 +79,7 @@ func TokenSubject(c *gin.Context) (userID string, ok bool) {
 func (a *Authenticator) RequireUser(c *gin.Context) {
 	v, ok := c.Get(ctxClaims)
 	if !ok {
-		var err error = errs.E(errs.Unauthorized, "unauthorized", "Authentication required. Please log in to continue.")
+		var err error = errs.E(errs.Unauthorized, errs.CodeUnauthorized, "Authentication required. Please log in to continue.")
 		if e, had := c.Get(ctxClaimsErr); had {
 			err = e.(error)
 		}
@@ -105,11 +105,11 @@ func (a *Authenticator) RequireUser(c *gin.Context) {
 func (a *Authenticator) RequireAdmin(c *gin.Context) {
 	u, ok := CurrentUser(c)
 	if !ok {
-		unauthorized(c, errs.E(errs.Unauthorized, "unauthorized", "Authentication required. Please log in to continue."))
+		unauthorized(c, errs.E(errs.Unauthorized, errs.CodeUnauthorized, "Authentication required. Please log in to continue."))
 		return
 	}
 	if !u.IsAdmin() {
-		Fail(c, errs.E(errs.Forbidden, "forbidden", "You don't have permission to access this resource."))
+		Fail(c, errs.E(errs.Forbidden, errs.CodeForbidden, "You don't have permission to access this resource."))
 		return
 	}
 	c.Next()
@@ -139,7 +139,7 @@ func unauthorized(c *gin.Context, cause error) {
 	c.Header("WWW-Authenticate", "Bearer")
 	code := errs.CodeOf(cause)
 	if code == "" {
-		code = "unauthorized"
+		code = errs.CodeUnauthorized
 	}
 	Fail(c, errs.Wrap(errs.Unauthorized, code, cause))
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// CatalogHandler serves the catalog routes of API.md §4.
+// CatalogHandler serves the catalog routes (the OpenAPI document's catalog tag).
 type CatalogHandler struct {
 	svc  *appcatalog.Service
 	gate Gate

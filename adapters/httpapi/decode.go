@@ -19,22 +19,22 @@ import (
 	"github.com/lingo-labs/lingo/domain/errs"
 )
 
-// MaxJSONBody is the largest JSON body any endpoint reads (API.md §0).
+// MaxJSONBody is the largest JSON body any endpoint reads (the OpenAPI document: 1 MiB).
 const MaxJSONBody = 1 << 20
 
 // ReadBody reads the whole body, refusing one over limit bytes with TooLarge
 // after reading at most limit+1 bytes.
 func ReadBody(c *gin.Context, limit int64) ([]byte, error) {
 	if c.Request.ContentLength > limit {
-		return nil, errs.E(errs.TooLarge, "payload_too_large", fmt.Sprintf("The body must be at most %d bytes.", limit))
+		return nil, errs.E(errs.TooLarge, errs.CodePayloadTooLarge, fmt.Sprintf("The body must be at most %d bytes.", limit))
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(c.Writer, c.Request.Body, limit))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
-		return nil, errs.E(errs.TooLarge, "payload_too_large", fmt.Sprintf("The body must be at most %d bytes.", limit))
+		return nil, errs.E(errs.TooLarge, errs.CodePayloadTooLarge, fmt.Sprintf("The body must be at most %d bytes.", limit))
 	}
 	if err != nil {
-		return nil, errs.Wrap(errs.BadRequest, "bad_request", err)
+		return nil, errs.Wrap(errs.BadRequest, errs.CodeBadRequest, err)
 	}
 	return body, nil
 }
@@ -78,16 +78,16 @@ func BindRaw(body []byte, dst any) (any, error) {
 // an empty body or anything after the value.
 func ParseJSON(body []byte) (any, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
-		return nil, errs.E(errs.BadRequest, "bad_request", "The request body must be a JSON value.")
+		return nil, errs.E(errs.BadRequest, errs.CodeBadRequest, "The request body must be a JSON value.")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
 	var raw any
 	if err := dec.Decode(&raw); err != nil {
-		return nil, errs.E(errs.BadRequest, "malformed_json", "The request body is not valid JSON.")
+		return nil, errs.E(errs.BadRequest, errs.CodeMalformedJSON, "The request body is not valid JSON.")
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return nil, errs.E(errs.BadRequest, "malformed_json", "The request body has data after the JSON value.")
+		return nil, errs.E(errs.BadRequest, errs.CodeMalformedJSON, "The request body has data after the JSON value.")
 	}
 	return raw, nil
 }
@@ -125,7 +125,7 @@ func checkShape(raw any, t reflect.Type, path string) []errs.FieldError {
 		for _, key := range sortedKeys(obj) {
 			f, ok := fields[key]
 			if !ok {
-				out = append(out, errs.FieldCode(join(path, key), "unknown_field", "is not a known field"))
+				out = append(out, errs.FieldCode(join(path, key), errs.CodeUnknownField, "is not a known field"))
 				continue
 			}
 			out = append(out, checkShape(obj[key], f.Type, join(path, key))...)

@@ -15,7 +15,7 @@ import (
 // APIVersion is the contract version every answer carries.
 const APIVersion = "v1"
 
-// Envelope is the one JSON shape of every /api answer (API.md §1).
+// Envelope is the one JSON shape of every /api answer (the OpenAPI document's SuccessEnvelope and ErrorEnvelope).
 type Envelope struct {
 	Success   bool           `json:"success"`
 	Data      any            `json:"data"`
@@ -54,18 +54,18 @@ type statusText struct{ code, message string }
 
 // defaults are the contract's error_code and user-facing message per status.
 var defaults = map[int]statusText{
-	400: {"bad_request", "The request was invalid. Please check your input and try again."},
-	401: {"unauthorized", "Authentication required. Please log in to continue."},
-	403: {"forbidden", "You don't have permission to access this resource."},
-	404: {"not_found", "The requested resource was not found."},
-	405: {"method_not_allowed", "This method is not allowed for this resource."},
-	409: {"conflict", "This resource already exists or conflicts with existing data."},
-	413: {"payload_too_large", "The request is too large."},
-	415: {"unsupported_media_type", "This file type is not supported."},
-	422: {"validation_error", "The provided data is invalid. Please check the required fields."},
-	429: {"rate_limit_exceeded", "Too many requests. Please wait before trying again."},
-	500: {"internal_server_error", "An unexpected error occurred. Please try again later."},
-	503: {"service_unavailable", "Service temporarily unavailable. Please try again later."},
+	400: {errs.CodeBadRequest, "The request was invalid. Please check your input and try again."},
+	401: {errs.CodeUnauthorized, "Authentication required. Please log in to continue."},
+	403: {errs.CodeForbidden, "You don't have permission to access this resource."},
+	404: {errs.CodeNotFound, "The requested resource was not found."},
+	405: {errs.CodeMethodNotAllowed, "This method is not allowed for this resource."},
+	409: {errs.CodeConflict, "This resource already exists or conflicts with existing data."},
+	413: {errs.CodePayloadTooLarge, "The request is too large."},
+	415: {errs.CodeUnsupportedMediaType, "This file type is not supported."},
+	422: {errs.CodeValidation, "The provided data is invalid. Please check the required fields."},
+	429: {errs.CodeRateLimitExceeded, "Too many requests. Please wait before trying again."},
+	500: {errs.CodeInternal, "An unexpected error occurred. Please try again later."},
+	503: {errs.CodeServiceUnavailable, "Service temporarily unavailable. Please try again later."},
 }
 
 // StatusOf maps an error to its HTTP status.
@@ -99,7 +99,7 @@ func FailWith(c *gin.Context, err error, meta map[string]any) {
 	if status >= 500 && pastDeadline(c) {
 		// Whatever failed, it failed because the deadline cancelled it (or
 		// after it): the answer is the deadline's.
-		timeout := errs.Wrap(errs.Unavailable, "request_timeout", err)
+		timeout := errs.Wrap(errs.Unavailable, errs.CodeRequestTimeout, err)
 		timeout.Message = "The request did not finish within its deadline. Please try again later."
 		err, status = timeout, http.StatusServiceUnavailable
 	}

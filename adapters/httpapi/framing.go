@@ -88,7 +88,7 @@ func framingGuard(c *gin.Context) {
 		return
 	}
 	c.Header("Connection", "close")
-	Fail(c, errs.E(errs.BadRequest, "ambiguous_framing",
+	Fail(c, errs.E(errs.BadRequest, errs.CodeAmbiguousFraming,
 		"A request must not carry both Content-Length and Transfer-Encoding."))
 }
 

@@ -11,7 +11,6 @@ import (
 	"github.com/gin-gonic/gin"
 
 	apphealth "github.com/lingo-labs/lingo/application/health"
-	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/health"
 	"github.com/lingo-labs/lingo/ports"
@@ -19,8 +18,8 @@ import (
 
 // HealthHandler serves /api/health and its sub-routes.
 type HealthHandler struct {
-	svc *apphealth.Service
-	cfg config.Config
+	svc  *apphealth.Service
+	opts Options
 
 	// readyMu guards the encoded readiness data of the last probe run.
 	// A load balancer asks thousands of times a second while the checks
@@ -32,8 +31,8 @@ type HealthHandler struct {
 }
 
 // NewHealthHandler makes the health routes.
-func NewHealthHandler(svc *apphealth.Service, cfg config.Config) *HealthHandler {
-	return &HealthHandler{svc: svc, cfg: cfg}
+func NewHealthHandler(svc *apphealth.Service, opts Options) *HealthHandler {
+	return &HealthHandler{svc: svc, opts: opts}
 }
 
 func (h *HealthHandler) Routes() []Route {
@@ -86,10 +85,10 @@ type readinessDTO struct {
 func (h *HealthHandler) ready(c *gin.Context) {
 	r := h.svc.Ready(c.Request.Context())
 	if !r.Ready {
-		e := errs.E(errs.Unavailable, "service_unavailable", "A critical component is not answering.")
+		e := errs.E(errs.Unavailable, errs.CodeServiceUnavailable, "A critical component is not answering.")
 		for _, ch := range r.Checks {
 			if ch.Critical && ch.Status == health.Unavailable {
-				e.Fields = append(e.Fields, errs.FieldError{Code: "component_unavailable", Message: ch.Component + " is not answering",
+				e.Fields = append(e.Fields, errs.FieldError{Code: errs.CodeComponentUnavailable, Message: ch.Component + " is not answering",
 					Details: map[string]any{"component": ch.Component, "status": ch.Status.String(), "error": ch.Error,
 						"response_time_ms": Millis(ch.Latency)}})
 			}
@@ -185,15 +184,11 @@ type detailedDTO struct {
 // whose status code a load balancer acts on.
 func (h *HealthHandler) detailed(c *gin.Context) {
 	d := h.svc.Detailed(c.Request.Context())
-	backend := "memory"
-	if h.cfg.Redis.Addr != "" {
-		backend = "redis"
-	}
 	OK(c, http.StatusOK, detailedDTO{
 		Status: d.Status.String(), Components: components(d.Checks), System: systemOf(d.System),
 		Services: servicesDTO{
 			Cache:       cacheServiceDTO{Mode: d.Cache.Mode, Application: appCacheOf(d.Cache.Stats)},
-			RateLimiter: limiterServiceDTO{Enabled: h.cfg.RateLimit.Enabled, Backend: backend},
+			RateLimiter: limiterServiceDTO{Enabled: h.opts.RateLimitEnabled, Backend: h.opts.LimiterBackend},
 		},
 	}, "Detailed health report")
 }

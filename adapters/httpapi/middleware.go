@@ -167,7 +167,7 @@ func corsPolicy(origins []string) gin.HandlerFunc {
 		case allowed[origin]:
 			policy(c)
 		case c.Request.Method == http.MethodOptions && c.GetHeader("Access-Control-Request-Method") != "":
-			Fail(c, errs.E(errs.Forbidden, "origin_not_allowed", "This origin may not call the API."))
+			Fail(c, errs.E(errs.Forbidden, errs.CodeOriginNotAllowed, "This origin may not call the API."))
 		default:
 			c.Next()
 		}
@@ -175,9 +175,9 @@ func corsPolicy(origins []string) gin.HandlerFunc {
 }
 
 func notFound(c *gin.Context) {
-	Fail(c, errs.E(errs.NotFound, "not_found", "No route matches this path."))
+	Fail(c, errs.E(errs.NotFound, errs.CodeNotFound, "No route matches this path."))
 }
 
 func methodNotAllowed(c *gin.Context) {
-	Fail(c, errs.E(errs.MethodNotAllowed, "method_not_allowed", c.Request.Method+" is not allowed here."))
+	Fail(c, errs.E(errs.MethodNotAllowed, errs.CodeMethodNotAllowed, c.Request.Method+" is not allowed here."))
 }

@@ -20,7 +20,7 @@ func NewObserve(m *metrics.Metrics, clock ports.Clock) gin.HandlerFunc {
 }
 
 // MetricsRoute mounts GET /metrics, outside /api: Prometheus text, no
-// envelope, not rate limited (API.md §0, §7).
+// envelope, not rate limited (the OpenAPI document).
 func MetricsRoute(m *metrics.Metrics) func(*gin.Engine) {
 	h := m.Handler()
 	return func(r *gin.Engine) {

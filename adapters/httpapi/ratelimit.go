@@ -15,7 +15,7 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// RateLimitPolicies is one policy per class of API.md §7.
+// RateLimitPolicies is one policy per class of adapters/ratelimittest/SEMANTICS.md.
 type RateLimitPolicies struct {
 	Auth, User, Analytics, Health, General ports.Policy
 }
@@ -45,7 +45,7 @@ type LimiterObserver interface {
 }
 
 // limiterBudget bounds what the limiter may add to a request when its store
-// is ill (API.md §7: a dead Redis adds at most 50 ms). 40 ms leaves room
+// is ill (adapters/ratelimittest/SEMANTICS.md: a dead Redis adds at most 50 ms). 40 ms leaves room
 // for scheduling on a busy machine.
 const limiterBudget = 40 * time.Millisecond
 
@@ -120,7 +120,7 @@ func limitStep(limiter ports.RateLimiter, policy ports.Policy, policyHeader, aut
 		if d.Locked() {
 			info["locked_until"] = FormatTime(d.LockedUntil)
 		}
-		FailWith(c, errs.E(errs.RateLimited, "rate_limit_exceeded",
+		FailWith(c, errs.E(errs.RateLimited, errs.CodeRateLimitExceeded,
 			fmt.Sprintf("Too many requests. Try again in %d seconds.", retry)),
 			map[string]any{"endpoint_type": policy.Class(), "rate_limit": info})
 	}

@@ -9,7 +9,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lingo-labs/lingo/adapters/httpapi/openapi"
-	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/ports"
 )
 
@@ -18,7 +17,7 @@ import (
 type RouterParams struct {
 	fx.In
 
-	Config     config.Config
+	Options    Options
 	Log        *zap.Logger
 	Clock      ports.Clock
 	Registrars []Registrar `group:"routes"`
@@ -35,8 +34,8 @@ type RouterParams struct {
 	Extra []func(*gin.Engine) `group:"engine_routes"`
 }
 
-// NewRouter builds the Gin engine: the middleware chain of ARCHITECTURE.md
-// ("a request's way") and the route table of every feature under /api.
+// NewRouter builds the Gin engine: the middleware chain of docs/architecture.md
+// ("A request's way") and the route table of every feature under /api.
 //
 // Paths are matched as sent: gin neither cleans them nor redirects a
 // trailing slash or a wrong case, and canonicalPath refuses every alias
@@ -51,18 +50,18 @@ func NewRouter(p RouterParams) (*gin.Engine, error) {
 	r.UseRawPath = false
 	// The client IP is the socket's peer unless the peer is a configured
 	// trusted proxy; gin honours X-Forwarded-For only from those.
-	if err := r.SetTrustedProxies(p.Config.HTTP.TrustedProxies); err != nil {
+	if err := r.SetTrustedProxies(p.Options.TrustedProxies); err != nil {
 		p.Log.Warn("trusted proxies refused", zap.Error(err))
 	}
-	r.ForwardedByClientIP = len(p.Config.HTTP.TrustedProxies) > 0
+	r.ForwardedByClientIP = len(p.Options.TrustedProxies) > 0
 	r.RemoteIPHeaders = []string{"X-Forwarded-For"}
 
-	chain := []gin.HandlerFunc{requestContext(p.Clock, p.Log), recovery(), requestDeadline(p.Config.HTTP.RequestTimeout),
+	chain := []gin.HandlerFunc{requestContext(p.Clock, p.Log), recovery(), requestDeadline(p.Options.RequestTimeout),
 		accessLog(p.Log, p.Clock)}
 	if p.Observe != nil {
 		chain = append(chain, p.Observe)
 	}
-	chain = append(chain, framingGuard, canonicalPath, corsPolicy(p.Config.HTTP.CORSOrigins))
+	chain = append(chain, framingGuard, canonicalPath, corsPolicy(p.Options.CORSOrigins))
 	r.Use(chain...)
 	r.NoRoute(notFound)
 	r.NoMethod(methodNotAllowed)
@@ -71,7 +70,7 @@ func NewRouter(p RouterParams) (*gin.Engine, error) {
 		mount(r)
 	}
 	steps := routeSteps{identify: p.Identify, gate: p.Gate}
-	if p.Config.RateLimit.Enabled {
+	if p.Options.RateLimitEnabled {
 		steps.limit = p.Limit
 	}
 	table := docsRoutes()

@@ -10,8 +10,6 @@ import (
 	"github.com/gin-gonic/gin"
 	"go.uber.org/fx"
 	"go.uber.org/zap"
-
-	"github.com/lingo-labs/lingo/config"
 )
 
 // Server is the HTTP server, started and stopped by the fx lifecycle.
@@ -28,17 +26,17 @@ type Server struct {
 // ReadHeaderTimeout, the whole request within BodyTimeout, an idle
 // keep-alive connection closed after IdleTimeout, and no request framed two
 // ways (transportLimits).
-func NewServer(lc fx.Lifecycle, cfg config.Config, router *gin.Engine, log *zap.Logger) *Server {
+func NewServer(lc fx.Lifecycle, opts Options, router *gin.Engine, log *zap.Logger) *Server {
 	s := &Server{
 		srv: &http.Server{
-			Addr:              cfg.HTTP.Addr,
+			Addr:              opts.Addr,
 			Handler:           transportLimits(router),
-			ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout,
+			ReadHeaderTimeout: opts.ReadHeaderTimeout,
 			// ReadTimeout bounds header and body together. It cannot cut
 			// off a slow answer: net/http lifts the read deadline once the
 			// body is read, before it watches the connection for a close.
-			ReadTimeout: cfg.HTTP.BodyTimeout,
-			IdleTimeout: cfg.HTTP.IdleTimeout,
+			ReadTimeout: opts.BodyTimeout,
+			IdleTimeout: opts.IdleTimeout,
 			ConnContext: connContext,
 			// "OPTIONS *" goes to the router (a 404) like any other request,
 			// so that every request of a connection meets transportLimits.
@@ -50,7 +48,7 @@ func NewServer(lc fx.Lifecycle, cfg config.Config, router *gin.Engine, log *zap.
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
 			// Listen here rather than in the goroutine so a taken port fails the start.
-			ln, err := net.Listen("tcp", cfg.HTTP.Addr)
+			ln, err := net.Listen("tcp", opts.Addr)
 			if err != nil {
 				return err
 			}
@@ -67,7 +65,7 @@ func NewServer(lc fx.Lifecycle, cfg config.Config, router *gin.Engine, log *zap.
 		},
 		OnStop: func(ctx context.Context) error {
 			log.Info("http server draining")
-			shutdownCtx, cancel := context.WithTimeout(ctx, cfg.HTTP.ShutdownTimeout)
+			shutdownCtx, cancel := context.WithTimeout(ctx, opts.ShutdownTimeout)
 			defer cancel()
 			return s.srv.Shutdown(shutdownCtx)
 		},

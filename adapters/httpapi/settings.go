@@ -13,12 +13,11 @@ import (
 	"github.com/lingo-labs/lingo/adapters/httpapi/prefsjson"
 	"github.com/lingo-labs/lingo/application/avatars"
 	apppreferences "github.com/lingo-labs/lingo/application/preferences"
-	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/preferences"
 )
 
-// PreferencesDTO is API.md §3's Preferences.
+// PreferencesDTO is the OpenAPI document's Preferences.
 type PreferencesDTO struct {
 	Timezone      string                    `json:"timezone"`
 	Learning      LearningPreferencesDTO    `json:"learning"`
@@ -80,7 +79,7 @@ type preferencesUpdateDTO struct {
 	UpdatedFields []string       `json:"updated_fields"`
 }
 
-// PreferencesHandler serves the preferences rows of API.md §3.
+// PreferencesHandler serves the preferences routes of the OpenAPI document.
 type PreferencesHandler struct {
 	svc   *apppreferences.Service
 	authn *Authenticator
@@ -145,10 +144,10 @@ const MultipartOverhead = 64 << 10
 const AvatarCacheControl = "public, max-age=31536000, immutable"
 
 var (
-	errNotMultipart = errs.E(errs.UnsupportedMedia, "unsupported_media_type",
+	errNotMultipart = errs.E(errs.UnsupportedMedia, errs.CodeUnsupportedMediaType,
 		`Upload the image as multipart/form-data in the field "avatar".`)
-	errMissingAvatar  = errs.Validation(errs.FieldCode("avatar", "required", `is required: send the image in the field "avatar"`))
-	errUploadTooLarge = errs.E(errs.TooLarge, "payload_too_large", "The image must be at most 5 MiB.")
+	errMissingAvatar  = errs.Validation(errs.FieldCode("avatar", errs.CodeRequired, `is required: send the image in the field "avatar"`))
+	errUploadTooLarge = errs.E(errs.TooLarge, errs.CodePayloadTooLarge, "The image must be at most 5 MiB.")
 )
 
 type avatarDTO struct {
@@ -160,7 +159,7 @@ type avatarDTO struct {
 	UploadedAt  string `json:"uploaded_at"`
 }
 
-// AvatarsHandler serves the avatar rows of API.md §3.
+// AvatarsHandler serves the avatar routes of the OpenAPI document.
 type AvatarsHandler struct {
 	svc     *avatars.Service
 	authn   *Authenticator
@@ -168,8 +167,8 @@ type AvatarsHandler struct {
 }
 
 // NewAvatarsHandler makes the avatar upload, removal and file routes.
-func NewAvatarsHandler(svc *avatars.Service, authn *Authenticator, cfg config.Config) *AvatarsHandler {
-	return &AvatarsHandler{svc: svc, authn: authn, baseURL: cfg.HTTP.PublicBaseURL}
+func NewAvatarsHandler(svc *avatars.Service, authn *Authenticator, opts Options) *AvatarsHandler {
+	return &AvatarsHandler{svc: svc, authn: authn, baseURL: opts.PublicBaseURL}
 }
 
 // Routes serves an avatar file with no auth: the key is unguessable and
@@ -242,7 +241,7 @@ func multipartError(err error) error {
 	if errors.As(err, &tooBig) {
 		return errUploadTooLarge
 	}
-	return &errs.Error{Kind: errs.BadRequest, Code: "bad_request", Message: "The multipart body could not be read.", Err: err}
+	return &errs.Error{Kind: errs.BadRequest, Code: errs.CodeBadRequest, Message: "The multipart body could not be read.", Err: err}
 }
 
 func (h *AvatarsHandler) remove(c *gin.Context) {

@@ -43,9 +43,9 @@ func FuzzProcess(f *testing.F) {
 				t.Fatalf("unclassified error: %v", err)
 			}
 			switch {
-			case e.Kind == errs.UnsupportedMedia && e.Code == "unsupported_media_type":
+			case e.Kind == errs.UnsupportedMedia && e.Code == errs.CodeUnsupportedMediaType:
 			case e.Kind == errs.TooLarge && len(data) > maxLen:
-			case e.Kind == errs.Invalid && (e.Code == "invalid_image" || e.Code == "image_too_large"):
+			case e.Kind == errs.Invalid && (e.Code == errs.CodeInvalidImage || e.Code == errs.CodeImageTooLarge):
 				if len(e.Fields) != 1 || e.Fields[0].Field != "avatar" {
 					t.Fatalf("image error without the avatar field: %v", err)
 				}

@@ -24,7 +24,7 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// Limits of API.md §3.
+// Limits of the avatar upload in the OpenAPI document.
 const (
 	DefaultMaxBytes    = 5 << 20    // the upload limit callers pass to Process
 	DefaultMaxSide     = 10000      // px on either side
@@ -84,7 +84,7 @@ func New(o Options) *Processor {
 	return p
 }
 
-// NewDefault returns a Processor with the limits of API.md §3.
+// NewDefault returns a Processor with the limits of the avatar upload in the OpenAPI document.
 func NewDefault() *Processor { return New(Options{}) }
 
 // Module provides the Processor as the ImageProcessor port.
@@ -102,14 +102,14 @@ const (
 )
 
 func invalidImage(msg string, cause error) error {
-	e := errs.Wrap(errs.Invalid, "invalid_image", cause)
+	e := errs.Wrap(errs.Invalid, errs.CodeInvalidImage, cause)
 	e.Message = "The file is not a readable image."
-	e.Fields = []errs.FieldError{errs.FieldCode(FieldAvatar, "invalid_image", msg)}
+	e.Fields = []errs.FieldError{errs.FieldCode(FieldAvatar, errs.CodeInvalidImage, msg)}
 	return e
 }
 
 func unsupported() error {
-	return errs.E(errs.UnsupportedMedia, "unsupported_media_type", "Only PNG, JPEG and WebP images are accepted.")
+	return errs.E(errs.UnsupportedMedia, errs.CodeUnsupportedMediaType, "Only PNG, JPEG and WebP images are accepted.")
 }
 
 // Process implements ports.ImageProcessor.
@@ -168,7 +168,7 @@ func (p *Processor) Process(r io.Reader, limit int64) (ports.ProcessedImage, err
 		contentType = "image/png"
 	}
 	if err != nil {
-		return ports.ProcessedImage{}, errs.Wrap(errs.Internal, "encode_failed", fmt.Errorf("encode avatar: %w", err))
+		return ports.ProcessedImage{}, errs.Wrap(errs.Internal, errs.CodeEncodeFailed, fmt.Errorf("encode avatar: %w", err))
 	}
 	return ports.ProcessedImage{
 		Bytes:       buf.Bytes(),
@@ -193,7 +193,7 @@ func readLimited(r io.Reader, limit int64) ([]byte, error) {
 		case errs.KindOf(err) != errs.Internal:
 			return nil, err
 		}
-		return nil, &errs.Error{Kind: errs.BadRequest, Code: "bad_request",
+		return nil, &errs.Error{Kind: errs.BadRequest, Code: errs.CodeBadRequest,
 			Message: "The upload could not be read.", Err: fmt.Errorf("read upload: %w", err)}
 	}
 	if int64(len(data)) > limit {
@@ -236,7 +236,7 @@ func readAll(r io.Reader, capacity int64) ([]byte, error) {
 }
 
 func tooLarge(limit int64) error {
-	return errs.E(errs.TooLarge, "payload_too_large",
+	return errs.E(errs.TooLarge, errs.CodePayloadTooLarge,
 		fmt.Sprintf("The image must be at most %d bytes.", limit)).
 		WithDetails(map[string]any{"max_bytes": limit})
 }
@@ -295,8 +295,8 @@ func (p *Processor) checkSize(w, h int) error {
 		return invalidImage("the image has no pixels", fmt.Errorf("declared %dx%d", w, h))
 	}
 	if w > p.maxSide || h > p.maxSide || int64(w)*int64(h) > p.maxPixels {
-		e := errs.E(errs.Invalid, "image_too_large", "The image is too large.")
-		e.Fields = []errs.FieldError{errs.FieldCode(FieldAvatar, "image_too_large",
+		e := errs.E(errs.Invalid, errs.CodeImageTooLarge, "The image is too large.")
+		e.Fields = []errs.FieldError{errs.FieldCode(FieldAvatar, errs.CodeImageTooLarge,
 			fmt.Sprintf("must be at most %d px on a side and %d pixels in all", p.maxSide, p.maxPixels))}
 		e.Details = map[string]any{"width": w, "height": h}
 		return e

@@ -206,5 +206,5 @@ func (i *Issuer) verify(token string) (ports.AccessClaims, error) {
 // check (expired, signature invalid) but never quote the token, so the cause
 // is safe for logs.
 func unauthorized(cause error) error {
-	return errs.Wrap(errs.Unauthorized, "unauthorized", cause)
+	return errs.Wrap(errs.Unauthorized, errs.CodeUnauthorized, cause)
 }

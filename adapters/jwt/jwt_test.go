@@ -6,12 +6,12 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	gojwt "github.com/golang-jwt/jwt/v5"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/adapters/jwt"
 	"github.com/lingo-labs/lingo/domain/account"
 	"github.com/lingo-labs/lingo/domain/errs"
@@ -19,21 +19,13 @@ import (
 
 var t0 = time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time  { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Set(t time.Time) { c.mu.Lock(); defer c.mu.Unlock(); c.now = t }
-
 type ids struct{}
 
 func (ids) NewID() string { return "0b8f6c9e-1c1e-4c8a-9a43-4c1f2f5d8e11" }
 
 var secret = []byte("0123456789abcdef0123456789abcdef")
 
-func newIssuer(t *testing.T, c *clock) *jwt.Issuer {
+func newIssuer(t *testing.T, c *clock.Fake) *jwt.Issuer {
 	t.Helper()
 	iss, err := jwt.New(jwt.Config{Secret: secret}, c, ids{})
 	if err != nil {
@@ -78,7 +70,7 @@ func with(change func(gojwt.MapClaims)) gojwt.MapClaims {
 }
 
 func TestIssueThenVerify(t *testing.T) {
-	c := &clock{now: t0}
+	c := clock.NewFake(t0)
 	iss := newIssuer(t, c)
 	tok, err := iss.Issue(learner(t))
 	if err != nil {
@@ -116,7 +108,7 @@ func TestVerifyAccepts(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			iss := newIssuer(t, &clock{now: tc.now})
+			iss := newIssuer(t, clock.NewFake(tc.now))
 			if _, err := iss.Verify(sign(t, gojwt.SigningMethodHS256, secret, tc.claims)); err != nil {
 				t.Fatalf("refused: %v", err)
 			}
@@ -170,9 +162,9 @@ func TestVerifyRefuses(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			iss := newIssuer(t, &clock{now: tc.now})
+			iss := newIssuer(t, clock.NewFake(tc.now))
 			_, err := iss.Verify(tc.token)
-			if !errs.Is(err, errs.Unauthorized) || errs.CodeOf(err) != "unauthorized" {
+			if !errs.Is(err, errs.Unauthorized) || errs.CodeOf(err) != errs.CodeUnauthorized {
 				t.Fatalf("got %v, want an unauthorized error", err)
 			}
 			if tc.token != "" && strings.Contains(err.Error(), tc.token) {
@@ -186,7 +178,7 @@ func TestVerifyRefuses(t *testing.T) {
 // is checked against the clock again, so a token verified once does not
 // outlive its expiry.
 func TestVerifiedTokensStillExpire(t *testing.T) {
-	c := &clock{now: t0}
+	c := clock.NewFake(t0)
 	iss := newIssuer(t, c)
 	tok, err := iss.Issue(learner(t))
 	if err != nil {
@@ -220,7 +212,7 @@ func TestVerifiedTokensStillExpire(t *testing.T) {
 // TestRefusalsAreNotCached checks that a token refused once (here: not yet
 // valid) is checked afresh later instead of being remembered either way.
 func TestRefusalsAreNotCached(t *testing.T) {
-	c := &clock{now: t0.Add(-time.Minute)}
+	c := clock.NewFake(t0.Add(-time.Minute))
 	iss := newIssuer(t, c)
 	tok := sign(t, gojwt.SigningMethodHS256, secret, good())
 	if _, err := iss.Verify(tok); err == nil {
@@ -233,7 +225,7 @@ func TestRefusalsAreNotCached(t *testing.T) {
 }
 
 func TestOnlyTheConfiguredAlgorithm(t *testing.T) {
-	iss, err := jwt.New(jwt.Config{Secret: secret, Algorithm: "HS512"}, &clock{now: t0}, ids{})
+	iss, err := jwt.New(jwt.Config{Secret: secret, Algorithm: "HS512"}, clock.NewFake(t0), ids{})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -257,7 +249,7 @@ func TestNewRefuses(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			if _, err := jwt.New(tc.cfg, &clock{now: t0}, ids{}); err == nil {
+			if _, err := jwt.New(tc.cfg, clock.NewFake(t0), ids{}); err == nil {
 				t.Fatal("accepted")
 			}
 		})
@@ -265,7 +257,7 @@ func TestNewRefuses(t *testing.T) {
 }
 
 func BenchmarkVerify(b *testing.B) {
-	iss, _ := jwt.New(jwt.Config{Secret: secret}, &clock{now: t0}, ids{})
+	iss, _ := jwt.New(jwt.Config{Secret: secret}, clock.NewFake(t0), ids{})
 	email, _ := account.ParseEmail("ana@example.com")
 	name, _ := account.ParseDisplayName("Ana")
 	u, _ := account.NewUser("user-1", email, name, "$argon2id$x", account.RoleLearner, t0)

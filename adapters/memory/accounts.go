@@ -20,7 +20,7 @@ type Users struct{ s *Store }
 func NewUsers(s *Store) Users { return Users{s} }
 
 func emailTaken() error {
-	return errs.E(errs.Conflict, "email_taken", "An account with this email already exists.")
+	return errs.E(errs.Conflict, errs.CodeEmailTaken, "An account with this email already exists.")
 }
 
 func noSuchUser() error { return notFound("The requested resource was not found.") }
@@ -45,7 +45,7 @@ func (r Users) Create(_ context.Context, u account.User) error {
 		return emailTaken()
 	}
 	if _, ok := r.s.users[u.ID()]; ok {
-		return errs.E(errs.Conflict, "conflict", "A user with this id exists.")
+		return errs.E(errs.Conflict, errs.CodeConflict, "A user with this id exists.")
 	}
 	r.s.users[u.ID()] = u
 	return nil
@@ -194,7 +194,7 @@ func (r RefreshTokens) Rotate(_ context.Context, spentHash string, next account.
 		return noSuchToken()
 	}
 	if !t.SpentAt().IsZero() || !t.RevokedAt().IsZero() {
-		return errs.E(errs.Conflict, "token_spent", "refresh token already spent or revoked")
+		return errs.E(errs.Conflict, errs.CodeTokenSpent, "refresh token already spent or revoked")
 	}
 	if err := r.save(next); err != nil {
 		return err

@@ -21,11 +21,11 @@ func noSuchCourse() error { return notFound("The course was not found.") }
 func noSuchLesson() error { return notFound("The lesson was not found.") }
 
 func courseSlugTaken() error {
-	return errs.E(errs.Conflict, "slug_taken", "A course with this slug already exists.")
+	return errs.E(errs.Conflict, errs.CodeSlugTaken, "A course with this slug already exists.")
 }
 
 func lessonSlugTaken() error {
-	return errs.E(errs.Conflict, "slug_taken", "A lesson with this slug already exists in the course.")
+	return errs.E(errs.Conflict, errs.CodeSlugTaken, "A lesson with this slug already exists in the course.")
 }
 
 // courseLessons are the course's lessons in position order, ties by id. The
@@ -111,7 +111,7 @@ func (r Catalog) CreateCourse(_ context.Context, c catalog.Course) error {
 		return courseSlugTaken()
 	}
 	if _, ok := r.s.courses[c.ID()]; ok {
-		return errs.E(errs.Conflict, "conflict", "A course with this id exists.")
+		return errs.E(errs.Conflict, errs.CodeConflict, "A course with this id exists.")
 	}
 	r.s.courses[c.ID()] = c
 	return nil
@@ -166,7 +166,7 @@ func (r Catalog) AddLesson(ctx context.Context, courseID string, fn func(int) (c
 		return catalog.Lesson{}, lessonSlugTaken()
 	}
 	if _, ok := r.s.lessons[l.ID()]; ok {
-		return catalog.Lesson{}, errs.E(errs.Conflict, "conflict", "A lesson with this id exists.")
+		return catalog.Lesson{}, errs.E(errs.Conflict, errs.CodeConflict, "A lesson with this id exists.")
 	}
 	r.s.lessons[l.ID()] = l
 	return l, nil

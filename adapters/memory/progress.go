@@ -160,7 +160,7 @@ func (t *learnerTx) CompletedLessons(courseID string) ([]string, error) {
 func (t *learnerTx) Append(a ports.Append) error { return t.AppendAll([]ports.Append{a}) }
 
 func conflict(what string) error {
-	return errs.E(errs.Conflict, "conflict", what+" is stored already")
+	return errs.E(errs.Conflict, errs.CodeConflict, what+" is stored already")
 }
 
 // AppendAll applies every append to a copy and keeps it only when all of
@@ -183,10 +183,10 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 			}
 			id := e.Event.EventID()
 			if _, ok := added[id]; ok {
-				return errs.E(errs.Conflict, "event_id_taken", "This event_id is taken.")
+				return errs.E(errs.Conflict, errs.CodeEventIDTaken, "This event_id is taken.")
 			}
 			if ok, _ := t.committed(id); ok {
-				return errs.E(errs.Conflict, "event_id_taken", "This event_id is taken.")
+				return errs.E(errs.Conflict, errs.CodeEventIDTaken, "This event_id is taken.")
 			}
 			added[id] = e
 			order = append(order, e)

@@ -78,7 +78,7 @@ func (l *RateLimiter) Allow(ctx context.Context, policy ports.Policy, key string
 		return ports.Decision{}, errs.Validation(errs.Field("key", "must be 1 to 256 bytes"))
 	}
 	if err := ctx.Err(); err != nil {
-		return ports.Decision{}, errs.Wrap(errs.Unavailable, "rate_limiter_unavailable", err)
+		return ports.Decision{}, errs.Wrap(errs.Unavailable, errs.CodeRateLimiterUnavailable, err)
 	}
 
 	k := rateLimitKey{class: policy.Class(), key: key}

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/adapters/memory"
 	"github.com/lingo-labs/lingo/ports"
 )
@@ -13,7 +14,7 @@ import (
 // BenchmarkRateLimiterParallel measures in-process decisions from every
 // core over many clients, the embedded default's share of a request.
 func BenchmarkRateLimiterParallel(b *testing.B) {
-	clock := &fakeClock{now: time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)}
+	clock := clock.NewFake(time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC))
 	l := memory.NewRateLimiter(clock)
 	policy, err := ports.NewPolicy("general", 120, time.Minute)
 	if err != nil {

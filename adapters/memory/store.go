@@ -96,11 +96,11 @@ func (r *rowLocks) lock(ctx context.Context, key string) (func(), error) {
 	case ch <- struct{}{}:
 		return func() { <-ch }, nil
 	case <-ctx.Done():
-		return nil, errs.Wrap(errs.Unavailable, "database_unavailable", ctx.Err())
+		return nil, errs.Wrap(errs.Unavailable, errs.CodeDatabaseUnavailable, ctx.Err())
 	}
 }
 
-func notFound(msg string) error { return errs.E(errs.NotFound, "not_found", msg) }
+func notFound(msg string) error { return errs.E(errs.NotFound, errs.CodeNotFound, msg) }
 
 // PoolStats implements ports.DatabasePool: there is no pool, so every figure
 // is zero.

@@ -44,7 +44,7 @@ const (
 var latencyBuckets = []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, latencyBucketsEndpoint}
 
 // LimiterClasses and LimiterOutcomes are the label values the limiter uses
-// (API.md §7): "allowed" went on, "refused" answered 429 (a lockout too).
+// (adapters/ratelimittest/SEMANTICS.md): "allowed" went on, "refused" answered 429 (a lockout too).
 var (
 	LimiterClasses  = []string{"auth", "user", "analytics", "health", "general"}
 	LimiterOutcomes = []string{"allowed", "refused"}

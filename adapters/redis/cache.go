@@ -72,7 +72,7 @@ func (c *Cache) boundedInvalidate(ctx context.Context) (context.Context, context
 }
 
 func unavailable(op string, err error) error {
-	return errs.Wrap(errs.Unavailable, "cache_unavailable", errors.New("redis cache "+op+": "+err.Error()))
+	return errs.Wrap(errs.Unavailable, errs.CodeCacheUnavailable, errors.New("redis cache "+op+": "+err.Error()))
 }
 
 // Get implements ports.Cache; a failed GET counts as a miss.

@@ -14,7 +14,6 @@ import (
 
 	"github.com/lingo-labs/lingo/adapters/cachetest"
 	"github.com/lingo-labs/lingo/adapters/redis"
-	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/ports"
 	"github.com/lingo-labs/lingo/test/harness"
@@ -27,7 +26,7 @@ func cacheTestPrefix() string { return "lingo:cachetest:" + uuid.NewString() + "
 func TestCacheContractMiniredis(t *testing.T) {
 	cachetest.Run(t, func(t *testing.T) cachetest.Subject {
 		mr := miniredis.RunT(t)
-		client := redis.NewClient(config.Redis{Addr: mr.Addr()})
+		client := redis.NewClient(redis.Options{Addr: mr.Addr()})
 		t.Cleanup(func() { client.Close() })
 		return cachetest.Subject{Cache: redis.NewCache(client, cacheTestPrefix(), contractTimeout), Advance: mr.FastForward}
 	})
@@ -35,7 +34,7 @@ func TestCacheContractMiniredis(t *testing.T) {
 
 func TestCacheContractRealRedis(t *testing.T) {
 	addr := harness.Redis(t)
-	client := redis.NewClient(config.Redis{Addr: addr})
+	client := redis.NewClient(redis.Options{Addr: addr})
 	t.Cleanup(func() { client.Close() })
 	cachetest.Run(t, func(t *testing.T) cachetest.Subject {
 		prefix := cacheTestPrefix()
@@ -46,7 +45,7 @@ func TestCacheContractRealRedis(t *testing.T) {
 
 func TestCacheKeysHaveTTLs(t *testing.T) {
 	mr := miniredis.RunT(t)
-	client := redis.NewClient(config.Redis{Addr: mr.Addr()})
+	client := redis.NewClient(redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { client.Close() })
 	c := redis.NewCache(client, "p:", contractTimeout)
 	ctx := context.Background()
@@ -64,7 +63,7 @@ func TestCacheDeadRedis(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens here now
-	client := redis.NewClient(config.Redis{Addr: addr})
+	client := redis.NewClient(redis.Options{Addr: addr})
 	t.Cleanup(func() { client.Close() })
 	c := redis.NewCache(client, "", contractTimeout)
 	ctx := context.Background()

@@ -4,8 +4,6 @@ import (
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
-
-	"github.com/lingo-labs/lingo/config"
 )
 
 // Timeouts of the application's client (cache and health). They are longer
@@ -19,10 +17,18 @@ const (
 	clientPoolTimeout = 1 * time.Second
 )
 
+// Options is where the Redis server is and how to log in to it; bootstrap
+// maps the configuration into it.
+type Options struct {
+	Addr     string
+	Password string
+	DB       int
+}
+
 // NewClient makes the Redis client for the cache and the health probe. It
 // does not connect; the first command does, so a Redis that is down at start
 // makes the health report degraded instead of failing the start.
-func NewClient(cfg config.Redis) *goredis.Client {
+func NewClient(cfg Options) *goredis.Client {
 	return goredis.NewClient(&goredis.Options{
 		Addr:                  cfg.Addr,
 		Password:              cfg.Password,

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,27 +13,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/adapters/redis"
-	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/domain/health"
 	"github.com/lingo-labs/lingo/test/harness"
 )
-
-// steppingClock moves forward by step every time it is read, so a probe that
-// reads it before and after its PING measures exactly step.
-type steppingClock struct {
-	mu   sync.Mutex
-	now  time.Time
-	step time.Duration
-}
-
-func (c *steppingClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := c.now
-	c.now = c.now.Add(c.step)
-	return t
-}
 
 // fakeInfo answers INFO with a crafted reply, so that memory figures a
 // miniredis does not have can be put in front of the probe.
@@ -79,12 +62,12 @@ func TestProbeStatuses(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			client := redis.NewClient(config.Redis{Addr: mr.Addr()})
+			client := redis.NewClient(redis.Options{Addr: mr.Addr()})
 			t.Cleanup(func() { client.Close() })
 			if c.info != "" {
 				client.AddHook(fakeInfo{reply: c.info})
 			}
-			p := redis.NewProbe(client, &steppingClock{now: time.Unix(0, 0), step: c.latency}, nil)
+			p := redis.NewProbe(client, clock.NewStepping(time.Unix(0, 0), c.latency), nil)
 			got := p.Check(context.Background())
 			assert.Equal(t, c.want, got.Status, "error: %s", got.Error)
 			assert.Equal(t, c.latency, got.Latency)
@@ -98,9 +81,9 @@ func TestProbeUnreachableIsUnavailable(t *testing.T) {
 	require.NoError(t, err)
 	addr := ln.Addr().String()
 	ln.Close()
-	client := redis.NewClient(config.Redis{Addr: addr})
+	client := redis.NewClient(redis.Options{Addr: addr})
 	t.Cleanup(func() { client.Close() })
-	p := redis.NewProbe(client, &steppingClock{now: time.Unix(0, 0), step: time.Millisecond}, nil)
+	p := redis.NewProbe(client, clock.NewStepping(time.Unix(0, 0), time.Millisecond), nil)
 
 	got := p.Check(context.Background())
 	assert.Equal(t, health.Unavailable, got.Status)
@@ -116,13 +99,13 @@ func TestProbeUnreachableIsUnavailable(t *testing.T) {
 
 func TestProbeInspectParsesInfo(t *testing.T) {
 	mr := miniredis.RunT(t)
-	client := redis.NewClient(config.Redis{Addr: mr.Addr()})
+	client := redis.NewClient(redis.Options{Addr: mr.Addr()})
 	t.Cleanup(func() { client.Close() })
 	client.AddHook(fakeInfo{reply: memoryInfo(50<<20, 100<<20)})
 	cache := redis.NewCache(client, cacheTestPrefix(), contractTimeout)
 	_, _, _ = cache.Get(context.Background(), "absent")
 
-	r := redis.NewProbe(client, &steppingClock{now: time.Unix(0, 0), step: 2 * time.Millisecond}, cache).Inspect(context.Background())
+	r := redis.NewProbe(client, clock.NewStepping(time.Unix(0, 0), 2*time.Millisecond), cache).Inspect(context.Background())
 	require.True(t, r.Connected)
 	assert.Equal(t, "redis", r.Mode)
 	assert.Equal(t, 2*time.Millisecond, r.Latency)
@@ -142,9 +125,9 @@ func TestProbeInspectParsesInfo(t *testing.T) {
 
 func TestProbeRealRedis(t *testing.T) {
 	addr := harness.Redis(t)
-	client := redis.NewClient(config.Redis{Addr: addr})
+	client := redis.NewClient(redis.Options{Addr: addr})
 	t.Cleanup(func() { client.Close() })
-	p := redis.NewProbe(client, systemClock{}, nil)
+	p := redis.NewProbe(client, clock.System{}, nil)
 
 	c := p.Check(context.Background())
 	assert.NotEqual(t, health.Unavailable, c.Status)
@@ -160,7 +143,3 @@ func TestProbeRealRedis(t *testing.T) {
 	assert.NotEmpty(t, r.Memory.EvictionPolicy)
 	assert.GreaterOrEqual(t, r.Clients.Connected, int64(1))
 }
-
-type systemClock struct{}
-
-func (systemClock) Now() time.Time { return time.Now() }

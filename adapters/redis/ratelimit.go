@@ -18,8 +18,8 @@ import (
 const DefaultRateLimitPrefix = "lingo:rl:"
 
 // limiterTimeout is the dial, read, write and pool timeout of the limiter's
-// client: the limiter fails open, and API.md §7 allows a dead Redis to cost a
-// request at most 50 ms.
+// client: the limiter fails open, and adapters/ratelimittest/SEMANTICS.md allows
+// a dead Redis to cost a request at most 50 ms.
 const limiterTimeout = 40 * time.Millisecond
 
 // rateLimitScript is one GCRA decision with the optional lockout, in one
@@ -132,7 +132,7 @@ func NewLimiterClient(addr string) *goredis.Client {
 // LimiterClientOptions returns the options of the limiter's client, for a
 // caller that must add a password or a database number: 40 ms dial, read,
 // write and pool timeouts and no retries, so that a dead or stalled Redis
-// costs a request about 40 ms, inside the 50 ms API.md allows. DialerRetries is 1 because
+// costs a request about 40 ms, inside the 50 ms SEMANTICS.md allows. DialerRetries is 1 because
 // go-redis otherwise dials five times with 100 ms pauses (400 ms on a closed
 // port); once every pool slot has failed to dial, go-redis answers the last
 // dial error at once and probes in the background, which is how limiting
@@ -226,7 +226,7 @@ func (l *RateLimiter) Allow(ctx context.Context, policy ports.Policy, key string
 // limiterUnavailable is the error of every store or protocol failure, so
 // that the middleware fails open.
 func limiterUnavailable(policy ports.Policy, err error) error {
-	return errs.Wrap(errs.Unavailable, "rate_limiter_unavailable", fmt.Errorf("rate limit %s: %w", policy.Class(), err))
+	return errs.Wrap(errs.Unavailable, errs.CodeRateLimiterUnavailable, fmt.Errorf("rate limit %s: %w", policy.Class(), err))
 }
 
 func int64At(r []any, i int) (int64, bool) {

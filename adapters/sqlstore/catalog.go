@@ -97,7 +97,7 @@ func getCourse(tx *gorm.DB, id string) (ports.CourseEntry, error) {
 	row := tx.Raw(`SELECT `+courseColumns+` FROM courses c WHERE c.id = ?`, id).Row()
 	e, err := scanCourse(row)
 	if errors.Is(err, errNoRows) {
-		return e, errs.E(errs.NotFound, "not_found", "The course was not found.")
+		return e, errs.E(errs.NotFound, errs.CodeNotFound, "The course was not found.")
 	}
 	return e, Classify(err)
 }
@@ -126,14 +126,14 @@ func (r *CatalogRepository) GetLesson(ctx context.Context, id string) (catalog.L
 func getLesson(tx *gorm.DB, id string) (catalog.Lesson, error) {
 	l, err := scanLesson(tx.Raw(`SELECT `+lessonColumns+` FROM lessons WHERE id = ?`, id).Row())
 	if errors.Is(err, errNoRows) {
-		return l, errs.E(errs.NotFound, "not_found", "The lesson was not found.")
+		return l, errs.E(errs.NotFound, errs.CodeNotFound, "The lesson was not found.")
 	}
 	return l, Classify(err)
 }
 
 func slugTaken(err error) error {
 	if err != nil && IsUniqueViolation(err) {
-		return errs.Wrap(errs.Conflict, "slug_taken", err)
+		return errs.Wrap(errs.Conflict, errs.CodeSlugTaken, err)
 	}
 	return Classify(err)
 }
@@ -196,7 +196,7 @@ func (r *CatalogRepository) AddLesson(ctx context.Context, courseID string, fn f
 			return Classify(err)
 		}
 		if len(found) == 0 {
-			return errs.E(errs.NotFound, "not_found", "The course was not found.")
+			return errs.E(errs.NotFound, errs.CodeNotFound, "The course was not found.")
 		}
 		var last int
 		if err := tx.Raw(`SELECT COALESCE(MAX(position), 0) FROM lessons WHERE course_id = ?`, courseID).Row().Scan(&last); err != nil {

@@ -35,6 +35,9 @@ type Options struct {
 	MaxOpenConns    int
 	MaxIdleConns    int
 	ConnMaxLifetime time.Duration
+	// Migrate applies the migrations at start (NewFromOptions); Open
+	// ignores it.
+	Migrate bool
 }
 
 // DB is the shared handle every repository uses.
@@ -143,11 +146,11 @@ func (db *DB) Dialect() Dialect { return db.dialect }
 // error of kind Unavailable when it does not.
 func (db *DB) Ping(ctx context.Context) error {
 	if err := db.sql.PingContext(ctx); err != nil {
-		return errs.Wrap(errs.Unavailable, "database_unavailable", err)
+		return errs.Wrap(errs.Unavailable, errs.CodeDatabaseUnavailable, err)
 	}
 	var one int
 	if err := db.gorm.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error; err != nil {
-		return errs.Wrap(errs.Unavailable, "database_unavailable", err)
+		return errs.Wrap(errs.Unavailable, errs.CodeDatabaseUnavailable, err)
 	}
 	return nil
 }
@@ -157,7 +160,7 @@ func (db *DB) Ping(ctx context.Context) error {
 func (db *DB) readUsers(ctx context.Context) error {
 	var n int
 	if err := db.gorm.WithContext(ctx).Raw("SELECT count(*) FROM (SELECT 1 FROM users LIMIT 1) AS one").Scan(&n).Error; err != nil {
-		return errs.Wrap(errs.Unavailable, "database_unavailable", err)
+		return errs.Wrap(errs.Unavailable, errs.CodeDatabaseUnavailable, err)
 	}
 	return nil
 }

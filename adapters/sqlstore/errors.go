@@ -28,11 +28,11 @@ func Classify(err error) error {
 	}
 	switch {
 	case errors.Is(err, gorm.ErrRecordNotFound):
-		return errs.Wrap(errs.NotFound, "not_found", err)
+		return errs.Wrap(errs.NotFound, errs.CodeNotFound, err)
 	case IsUniqueViolation(err):
-		return errs.Wrap(errs.Conflict, "conflict", err)
+		return errs.Wrap(errs.Conflict, errs.CodeConflict, err)
 	case isUnavailable(err):
-		return errs.Wrap(errs.Unavailable, "database_unavailable", err)
+		return errs.Wrap(errs.Unavailable, errs.CodeDatabaseUnavailable, err)
 	}
 	return errs.Wrap(errs.Internal, "", err)
 }

@@ -66,7 +66,7 @@ func (db *DB) InsertEvents(tx *gorm.DB, events []ports.StoredEvent) error {
 		}
 		if err := tx.Exec(b.String(), args...).Error; err != nil {
 			if IsUniqueViolation(err) {
-				return errs.Wrap(errs.Conflict, "event_id_taken", err)
+				return errs.Wrap(errs.Conflict, errs.CodeEventIDTaken, err)
 			}
 			return Classify(err)
 		}
@@ -129,7 +129,7 @@ func (db *DB) appendEvents(tx *gorm.DB, events []ports.StoredEvent) error {
 		durations, scores, correct, devices, platforms, versions, metadata, xp, hashes, answers)
 	if err != nil {
 		if IsUniqueViolation(err) {
-			return errs.Wrap(errs.Conflict, "event_id_taken", err)
+			return errs.Wrap(errs.Conflict, errs.CodeEventIDTaken, err)
 		}
 		return Classify(err)
 	}
@@ -160,7 +160,7 @@ func scanEvent(sc interface{ Scan(...any) error }) (ports.StoredEvent, error) {
 	r.DurationSeconds, r.Score, r.IsCorrect, r.AppVersion = duration.p, score.p, correct.p, appVersion.p
 	if metadata.p != nil {
 		if err := json.Unmarshal([]byte(*metadata.p), &r.Metadata); err != nil {
-			return ports.StoredEvent{}, errs.Wrap(errs.Internal, "corrupt_event", fmt.Errorf("decode metadata of event %s: %w", r.ID, err))
+			return ports.StoredEvent{}, errs.Wrap(errs.Internal, errs.CodeCorruptEvent, fmt.Errorf("decode metadata of event %s: %w", r.ID, err))
 		}
 	}
 	e, err := learning.RestoreEvent(r)
@@ -256,7 +256,7 @@ func (s *EventStore) FindMany(ctx context.Context, userID string, eventIDs []str
 func (s *EventStore) Find(ctx context.Context, userID, eventID string) (ports.StoredEvent, error) {
 	e, ok, err := findEvent(s.db.Gorm(ctx), userID, eventID)
 	if err == nil && !ok {
-		err = errs.E(errs.NotFound, "not_found", "The event was not found.")
+		err = errs.E(errs.NotFound, errs.CodeNotFound, "The event was not found.")
 	}
 	return e, err
 }
@@ -326,89 +326,7 @@ func (s *EventStore) LastReceivedAt(ctx context.Context) (time.Time, bool, error
 func (s *EventStore) Ping(ctx context.Context) error {
 	var n int
 	if err := s.db.Gorm(ctx).Raw(`SELECT 1 FROM learning_events LIMIT 1`).Scan(&n).Error; err != nil {
-		return errs.Wrap(errs.Unavailable, "event_store_unavailable", err)
+		return errs.Wrap(errs.Unavailable, errs.CodeEventStoreUnavailable, err)
 	}
 	return nil
-}
-
-// utcDay is the SQL expression of occurred_at's UTC date.
-func (db *DB) utcDay() string {
-	if db.dialect == Postgres {
-		return `to_char(occurred_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')`
-	}
-	return `substr(occurred_at, 1, 10)`
-}
-
-func (s *EventStore) Metrics(ctx context.Context, from, to time.Time) (ports.Metrics, error) {
-	m := ports.Metrics{ByType: map[string]int{}, Timeline: []ports.TimelineDay{}}
-	g := s.db.Gorm(ctx)
-	f, t := s.db.at(from), s.db.at(to)
-
-	// users.created_at is written by the accounts repository as a time.Time,
-	// so it is compared with time.Time arguments (not this store's text layout).
-	if err := g.Raw(`SELECT COUNT(*) FROM users`).Row().Scan(&m.UsersTotal); err != nil {
-		return m, Classify(err)
-	}
-	if err := g.Raw(`SELECT COUNT(*) FROM users WHERE created_at >= ? AND created_at < ?`, from.UTC(), to.UTC()).
-		Row().Scan(&m.UsersNew); err != nil {
-		return m, Classify(err)
-	}
-
-	for _, w := range []struct {
-		dst  *int
-		back time.Duration
-	}{{&m.ActiveDaily, 24 * time.Hour}, {&m.ActiveWeekly, 7 * 24 * time.Hour}, {&m.ActiveMonth, 30 * 24 * time.Hour}} {
-		if err := g.Raw(`SELECT COUNT(DISTINCT user_id) FROM learning_events WHERE occurred_at >= ? AND occurred_at < ? AND category <> 'progress'`,
-			s.db.at(to.Add(-w.back)), t).Row().Scan(w.dst); err != nil {
-			return m, Classify(err)
-		}
-	}
-
-	rows, err := g.Raw(`SELECT event_type, COUNT(*), COALESCE(SUM(xp_awarded), 0) FROM learning_events
-		WHERE occurred_at >= ? AND occurred_at < ? GROUP BY event_type`, f, t).Rows()
-	if err != nil {
-		return m, Classify(err)
-	}
-	for rows.Next() {
-		var (
-			typ   string
-			n, xp int
-		)
-		if err := rows.Scan(&typ, &n, &xp); err != nil {
-			rows.Close()
-			return m, Classify(err)
-		}
-		m.ByType[typ] = n
-		m.EventsTotal += n
-		m.XPAwarded += xp
-	}
-	rows.Close()
-	m.LessonsCompleted = m.ByType["lesson_completed"]
-	m.CoursesCompleted = m.ByType["course_completed"]
-
-	var avg *float64
-	if err := g.Raw(`SELECT AVG(score) FROM learning_events WHERE occurred_at >= ? AND occurred_at < ?
-		AND event_type = 'lesson_completed' AND score IS NOT NULL`, f, t).Row().Scan(&avg); err != nil {
-		return m, Classify(err)
-	}
-	m.AverageScore = avg
-
-	rows, err = g.Raw(`SELECT `+s.db.utcDay()+` AS day, COUNT(DISTINCT user_id), COUNT(*), COALESCE(SUM(xp_awarded), 0)
-		FROM learning_events WHERE occurred_at >= ? AND occurred_at < ? GROUP BY day ORDER BY day`, f, t).Rows()
-	if err != nil {
-		return m, Classify(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			d  sqlDate
-			td ports.TimelineDay
-		)
-		if err := rows.Scan(&d, &td.ActiveUsers, &td.Events, &td.XP); err != nil {
-			return m, Classify(err)
-		}
-		td.Date = d.Date
-		m.Timeline = append(m.Timeline, td)
-	}
-	return m, Classify(rows.Err())
 }

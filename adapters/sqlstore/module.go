@@ -6,24 +6,19 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
-	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// NewFromConfig opens the configured database, migrates it at start when
-// configured to, and closes it on stop.
-func NewFromConfig(lc fx.Lifecycle, cfg config.Config, log *zap.Logger) (*DB, error) {
-	db, err := Open(Options{
-		Driver: cfg.Database.Driver, DSN: cfg.Database.DSN,
-		MaxOpenConns: cfg.Database.MaxOpenConns, MaxIdleConns: cfg.Database.MaxIdleConns,
-		ConnMaxLifetime: cfg.Database.ConnMaxLifetime,
-	}, log)
+// NewFromOptions opens the database, migrates it at start when opts.Migrate
+// says so, and closes it on stop.
+func NewFromOptions(lc fx.Lifecycle, opts Options, log *zap.Logger) (*DB, error) {
+	db, err := Open(opts, log)
 	if err != nil {
 		return nil, err
 	}
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
-			if !cfg.Database.Migrate {
+			if !opts.Migrate {
 				return nil
 			}
 			_, err := Migrate(ctx, db, log)
@@ -39,7 +34,7 @@ func NewFromConfig(lc fx.Lifecycle, cfg config.Config, log *zap.Logger) (*DB, er
 // LINGO_DATABASE_DRIVER.
 var Module = fx.Module("sqlstore",
 	fx.Provide(
-		NewFromConfig,
+		NewFromOptions,
 		fx.Annotate(NewProbe, fx.As(new(ports.HealthProbe)), fx.ResultTags(`group:"probes"`)),
 		fx.Annotate(func(db *DB) *DB { return db }, fx.As(new(ports.DatabasePool))),
 		fx.Annotate(NewUserRepository, fx.As(new(ports.UserRepository))),

@@ -71,7 +71,7 @@ type PreferencesRepository struct{ db *DB }
 func NewPreferencesRepository(db *DB) *PreferencesRepository { return &PreferencesRepository{db: db} }
 
 func noSuchUser() error {
-	return errs.E(errs.NotFound, "not_found", "The requested resource was not found.")
+	return errs.E(errs.NotFound, errs.CodeNotFound, "The requested resource was not found.")
 }
 
 // Get implements ports.PreferencesRepository.

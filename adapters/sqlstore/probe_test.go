@@ -3,7 +3,6 @@ package sqlstore_test
 import (
 	"context"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -11,26 +10,11 @@ import (
 	"github.com/stretchr/testify/require"
 	"go.uber.org/zap"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/adapters/sqlstore"
 	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/domain/health"
 )
-
-// probeClock moves forward by step every time it is read, so a probe that
-// reads it around its round trip measures exactly step.
-type probeClock struct {
-	mu   sync.Mutex
-	now  time.Time
-	step time.Duration
-}
-
-func (c *probeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	t := c.now
-	c.now = c.now.Add(c.step)
-	return t
-}
 
 func openSQLite(t *testing.T) *sqlstore.DB {
 	t.Helper()
@@ -61,7 +45,7 @@ func TestProbeStatuses(t *testing.T) {
 			} else {
 				t.Cleanup(func() { db.Close() })
 			}
-			p := sqlstore.NewProbe(db, &probeClock{now: time.Unix(0, 0), step: c.latency})
+			p := sqlstore.NewProbe(db, clock.NewStepping(time.Unix(0, 0), c.latency))
 			got := p.Check(context.Background())
 			assert.Equal(t, c.want, got.Status, got.Error)
 			assert.Equal(t, "sqlite", got.Details["dialect"])

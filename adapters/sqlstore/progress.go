@@ -178,7 +178,7 @@ func achievements(tx *gorm.DB, userID string) ([]progress.Unlock, error) {
 		}
 		a, err := progress.ParseAchievement(code)
 		if err != nil {
-			return nil, errs.Wrap(errs.Internal, "corrupt_achievement", err)
+			return nil, errs.Wrap(errs.Internal, errs.CodeCorruptAchievement, err)
 		}
 		out = append(out, progress.Unlock{Achievement: a, UnlockedAt: at.Time})
 	}

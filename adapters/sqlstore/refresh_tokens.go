@@ -104,7 +104,7 @@ func (s *RefreshTokenStore) Rotate(ctx context.Context, spentHash string, next a
 			if n == 0 {
 				return errs.E(errs.NotFound, "", "no such refresh token")
 			}
-			return errs.E(errs.Conflict, "token_spent", "refresh token already spent or revoked")
+			return errs.E(errs.Conflict, errs.CodeTokenSpent, "refresh token already spent or revoked")
 		}
 		row := toRefreshRow(next)
 		if err := tx.Create(&row).Error; err != nil {

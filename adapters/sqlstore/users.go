@@ -71,7 +71,7 @@ func (r *UserRepository) Create(ctx context.Context, u account.User) error {
 	row := toUserRow(u)
 	if err := r.db.Gorm(ctx).Create(&row).Error; err != nil {
 		if IsUniqueViolation(err) {
-			return errs.E(errs.Conflict, "email_taken", "An account with this email already exists.")
+			return errs.E(errs.Conflict, errs.CodeEmailTaken, "An account with this email already exists.")
 		}
 		return dbError("create user", err)
 	}
@@ -81,7 +81,7 @@ func (r *UserRepository) Create(ctx context.Context, u account.User) error {
 // ByID loads a user.
 func (r *UserRepository) ByID(ctx context.Context, id string) (account.User, error) {
 	if !isUUID(id) { // PostgreSQL would refuse the comparison with a uuid column as an error
-		return account.User{}, errs.E(errs.NotFound, "not_found", "The requested resource was not found.")
+		return account.User{}, errs.E(errs.NotFound, errs.CodeNotFound, "The requested resource was not found.")
 	}
 	return r.first(ctx, "load user", "id = ?", id)
 }
@@ -98,7 +98,7 @@ func (r *UserRepository) first(ctx context.Context, what, where string, arg any)
 		return account.User{}, dbError(what, err)
 	}
 	if row.ID == "" {
-		return account.User{}, errs.E(errs.NotFound, "not_found", "The requested resource was not found.")
+		return account.User{}, errs.E(errs.NotFound, errs.CodeNotFound, "The requested resource was not found.")
 	}
 	return row.user()
 }
@@ -108,7 +108,7 @@ func (r *UserRepository) first(ctx context.Context, what, where string, arg any)
 // result in the same transaction.
 func (r *UserRepository) Update(ctx context.Context, id string, fn func(*account.User) error) error {
 	if !isUUID(id) {
-		return errs.E(errs.NotFound, "not_found", "The requested resource was not found.")
+		return errs.E(errs.NotFound, errs.CodeNotFound, "The requested resource was not found.")
 	}
 	return r.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
 		var row userRow
@@ -116,7 +116,7 @@ func (r *UserRepository) Update(ctx context.Context, id string, fn func(*account
 			return dbError("lock user", err)
 		}
 		if row.ID == "" {
-			return errs.E(errs.NotFound, "not_found", "The requested resource was not found.")
+			return errs.E(errs.NotFound, errs.CodeNotFound, "The requested resource was not found.")
 		}
 		u, err := row.user()
 		if err != nil {
@@ -139,7 +139,7 @@ func (r *UserRepository) Update(ctx context.Context, id string, fn func(*account
 		}).Error
 		if err != nil {
 			if IsUniqueViolation(err) {
-				return errs.E(errs.Conflict, "email_taken", "An account with this email already exists.")
+				return errs.E(errs.Conflict, errs.CodeEmailTaken, "An account with this email already exists.")
 			}
 			return dbError("update user", err)
 		}

@@ -57,7 +57,7 @@ func RunUsers(t *testing.T, fresh func(t *testing.T) ports.UserRepository) {
 		require.NoError(t, users.Create(ctx, NewUser(t, "ana@example.com", "Ana", T0)))
 		err := users.Create(ctx, NewUser(t, "ANA@example.com", "Other", T0))
 		assert.True(t, errs.Is(err, errs.Conflict), "%v", err)
-		assert.Equal(t, "email_taken", errs.CodeOf(err))
+		assert.Equal(t, errs.CodeEmailTaken, errs.CodeOf(err))
 	})
 
 	t.Run("of 20 concurrent registrations of one address exactly one wins", func(t *testing.T) {
@@ -74,7 +74,7 @@ func RunUsers(t *testing.T, fresh func(t *testing.T) ports.UserRepository) {
 				switch {
 				case err == nil:
 					wins.Add(1)
-				case errs.CodeOf(err) == "email_taken":
+				case errs.CodeOf(err) == errs.CodeEmailTaken:
 					taken.Add(1)
 				default:
 					t.Errorf("create: %v", err)
@@ -104,7 +104,7 @@ func RunUsers(t *testing.T, fresh func(t *testing.T) ports.UserRepository) {
 		assert.Equal(t, 2, got.TokenVersion())
 		assert.True(t, got.UpdatedAt().Equal(later))
 
-		refusal := errs.E(errs.Conflict, "nope", "no")
+		refusal := errs.E(errs.Conflict, errs.CodeConflict, "no")
 		err = users.Update(ctx, u.ID(), func(u *account.User) error {
 			u.SetActive(true, later.Add(time.Minute))
 			return refusal

@@ -111,13 +111,13 @@ func RunCatalog(t *testing.T, fresh func(t *testing.T) ports.CatalogRepository) 
 		require.NoError(t, repo.CreateCourse(ctx, a))
 		require.NoError(t, repo.CreateCourse(ctx, b))
 		err := repo.CreateCourse(ctx, NewCourse(t, "a", "Other"))
-		assert.Equal(t, "slug_taken", errs.CodeOf(err), "%v", err)
+		assert.Equal(t, errs.CodeSlugTaken, errs.CodeOf(err), "%v", err)
 		assert.True(t, errs.Is(err, errs.Conflict))
 		_, err = repo.UpdateCourse(ctx, b.ID(), func(c catalog.Course) (catalog.Course, error) {
 			next, _, err := c.Apply(catalog.CoursePatch{Slug: ptr("a")})
 			return next, err
 		})
-		assert.Equal(t, "slug_taken", errs.CodeOf(err), "%v", err)
+		assert.Equal(t, errs.CodeSlugTaken, errs.CodeOf(err), "%v", err)
 		got, _, _ := repo.GetCourse(ctx, b.ID())
 		assert.Equal(t, "b", got.Course.Slug(), "a refused update stored nothing")
 
@@ -126,13 +126,13 @@ func RunCatalog(t *testing.T, fresh func(t *testing.T) ports.CatalogRepository) 
 		_, err = repo.AddLesson(ctx, a.ID(), func(next int) (catalog.Lesson, error) {
 			return catalog.NewLesson(uuid.NewString(), a.ID(), catalog.LessonInput{Slug: "intro", Title: "Again", XPReward: ptr(5)}, next)
 		})
-		assert.Equal(t, "slug_taken", errs.CodeOf(err), "%v", err)
+		assert.Equal(t, errs.CodeSlugTaken, errs.CodeOf(err), "%v", err)
 		second := AddLesson(t, repo, a.ID(), "second", 10)
 		_, err = repo.UpdateLesson(ctx, second.ID(), func(l catalog.Lesson) (catalog.Lesson, error) {
 			next, _, err := l.Apply(catalog.LessonPatch{Slug: ptr("intro")})
 			return next, err
 		})
-		assert.Equal(t, "slug_taken", errs.CodeOf(err), "%v", err)
+		assert.Equal(t, errs.CodeSlugTaken, errs.CodeOf(err), "%v", err)
 	})
 
 	t.Run("fn's error is returned as is and stores nothing", func(t *testing.T) {

@@ -150,7 +150,7 @@ func RunProgress(t *testing.T, fresh func(t *testing.T) Learning) {
 			return tx.Append(a)
 		})
 		assert.True(t, errs.Is(err, errs.Conflict), "%v", err)
-		assert.Equal(t, "event_id_taken", errs.CodeOf(err))
+		assert.Equal(t, errs.CodeEventIDTaken, errs.CodeOf(err))
 		snap, _ := s.Progress.Snapshot(ctx, u.ID(), today)
 		assert.Equal(t, 10, snap.TotalXP, "the refused event changed nothing")
 

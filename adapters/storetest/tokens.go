@@ -56,7 +56,7 @@ func RunRefreshTokens(t *testing.T, fresh func(t *testing.T) Accounts) {
 				switch {
 				case err == nil:
 					wins.Add(1)
-				case errs.Is(err, errs.Conflict) && errs.CodeOf(err) == "token_spent":
+				case errs.Is(err, errs.Conflict) && errs.CodeOf(err) == errs.CodeTokenSpent:
 					spent.Add(1)
 				default:
 					t.Errorf("rotate: %v", err)
@@ -92,7 +92,7 @@ func RunRefreshTokens(t *testing.T, fresh func(t *testing.T) Accounts) {
 		r, _ := s.Tokens.ByHash(ctx, lone.Hash())
 		assert.True(t, r.RevokedAt().Equal(at), "revoked at %v, want the first mark %v", r.RevokedAt(), at)
 		err := s.Tokens.Rotate(ctx, lone.Hash(), token(t, u.ID(), lone.FamilyID(), lone.ID()), at)
-		assert.Equal(t, "token_spent", errs.CodeOf(err), "rotating a revoked token: %v", err)
+		assert.Equal(t, errs.CodeTokenSpent, errs.CodeOf(err), "rotating a revoked token: %v", err)
 	})
 
 	t.Run("RevokeFamily reaches every member; RevokeUser every token of that user only", func(t *testing.T) {

@@ -43,12 +43,12 @@ func TestRecordBatchSettlesEachItem(t *testing.T) {
 	assert.Equal(t, analytics.ItemCreated, status(0))
 	assert.Equal(t, analytics.ItemCreated, status(1))
 	assert.Equal(t, analytics.ItemRejected, status(2))
-	assert.Equal(t, analytics.CodeDuplicateInBatch, fieldCode(r.Results[2].Err))
+	assert.Equal(t, errs.CodeDuplicateInBatch, fieldCode(r.Results[2].Err))
 	assert.Equal(t, analytics.ItemDuplicate, status(3))
 	assert.Equal(t, analytics.ItemRejected, status(4))
-	assert.Equal(t, analytics.CodeDuplicateInBatch, fieldCode(r.Results[4].Err), "an event_id seen earlier in the batch")
+	assert.Equal(t, errs.CodeDuplicateInBatch, fieldCode(r.Results[4].Err), "an event_id seen earlier in the batch")
 	assert.Equal(t, analytics.ItemRejected, status(5))
-	assert.Equal(t, analytics.CodeNotInCatalog, fieldCode(r.Results[5].Err))
+	assert.Equal(t, errs.CodeNotInCatalog, fieldCode(r.Results[5].Err))
 	assert.Equal(t, analytics.ItemRejected, status(6))
 	assert.Equal(t, "", r.Results[6].EventID, "an item sent without an event_id")
 	for i, res := range r.Results {
@@ -74,7 +74,7 @@ func TestRecordBatchConflictOfAStoredEvent(t *testing.T) {
 	r, err := w.svc.RecordBatch(context.Background(), w.user, []analytics.BatchItem{{Submission: sub}})
 	require.NoError(t, err)
 	assert.Equal(t, analytics.ItemRejected, r.Results[0].Status)
-	assert.Equal(t, analytics.CodeEventIDConflict, errs.CodeOf(r.Results[0].Err))
+	assert.Equal(t, errs.CodeEventIDConflict, errs.CodeOf(r.Results[0].Err))
 	assert.Equal(t, 10, r.Effects.TotalXP, "the state, read once when nothing was applied")
 }
 
@@ -95,7 +95,7 @@ type flakyTx struct {
 	fail map[string]bool
 }
 
-var storeDown = errs.E(errs.Unavailable, "database_unavailable", "the database does not answer")
+var storeDown = errs.E(errs.Unavailable, errs.CodeDatabaseUnavailable, "the database does not answer")
 
 func (t flakyTx) AppendAll([]ports.Append) error { return storeDown }
 
@@ -115,7 +115,7 @@ func TestRecordBatchFallsBackToOneTransactionPerItem(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, analytics.ItemCreated, r.Results[0].Status)
 	assert.Equal(t, analytics.ItemRejected, r.Results[1].Status)
-	assert.Equal(t, analytics.CodeStoreFailed, errs.CodeOf(r.Results[1].Err))
+	assert.Equal(t, errs.CodeStoreFailed, errs.CodeOf(r.Results[1].Err))
 	assert.Equal(t, errs.Unavailable, errs.KindOf(r.Results[1].Err))
 	assert.Equal(t, analytics.ItemCreated, r.Results[2].Status)
 	assert.Equal(t, analytics.BatchSummary{Received: 3, Created: 2, Rejected: 1}, r.Summary)

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/adapters/memory"
 	"github.com/lingo-labs/lingo/application/analytics"
 	"github.com/lingo-labs/lingo/application/internal/fakes"
@@ -34,11 +35,11 @@ func day(t *testing.T, r progress.DayRecord) progress.Day {
 type fixture struct {
 	settings *mocks.LearnerSettings
 	store    *mocks.ProgressStore
-	clock    *fakes.Clock
+	clock    *clock.Fake
 }
 
 func newFixture(t *testing.T) *fixture {
-	return &fixture{settings: mocks.NewLearnerSettings(t), store: mocks.NewProgressStore(t), clock: fakes.NewClock(now)}
+	return &fixture{settings: mocks.NewLearnerSettings(t), store: mocks.NewProgressStore(t), clock: clock.NewFake(now)}
 }
 
 func (f *fixture) service(cache ports.Cache) *analytics.Service {
@@ -150,7 +151,7 @@ func TestProgressCacheNames(t *testing.T) {
 func TestProgressReadsSurviveAFailingCache(t *testing.T) {
 	today := calendar.DateOf(now, time.UTC)
 	f := newFixture(t)
-	down := errs.E(errs.Unavailable, "cache_unavailable", "the cache does not answer")
+	down := errs.E(errs.Unavailable, errs.CodeCacheUnavailable, "the cache does not answer")
 	cache := mocks.NewCache(t)
 	cache.EXPECT().Version(mock.Anything, "progress:u1").Return("", down)
 	f.settings.EXPECT().Settings(mock.Anything, "u1").Return(calendar.Zone{}, 20, nil)

@@ -59,7 +59,7 @@ func TestRecordReplaysARetryAndRefusesAnotherBody(t *testing.T) {
 	other.BodyHash = "another body"
 	_, err := w.record(other)
 	assert.True(t, errs.Is(err, errs.Conflict), "%v", err)
-	assert.Equal(t, analytics.CodeEventIDConflict, errs.CodeOf(err))
+	assert.Equal(t, errs.CodeEventIDConflict, errs.CodeOf(err))
 	e, _ := errs.As(err)
 	assert.Equal(t, *sub.Input.EventID, e.Details["event_id"])
 }
@@ -81,7 +81,7 @@ func TestRecordRefusesWhatTheCatalogDoesNotHave(t *testing.T) {
 			e, _ := errs.As(err)
 			require.Len(t, e.Fields, 1)
 			assert.Equal(t, c.field, e.Fields[0].Field)
-			assert.Equal(t, analytics.CodeNotInCatalog, e.Fields[0].Code)
+			assert.Equal(t, errs.CodeNotInCatalog, e.Fields[0].Code)
 			assert.Zero(t, w.snapshot().TotalXP, "a refused event stores nothing")
 		})
 	}
@@ -104,7 +104,7 @@ func TestRecordRefusesAFutureTimeByTheRequestsName(t *testing.T) {
 			}
 			require.Len(t, e.Fields, 1)
 			assert.Equal(t, want, e.Fields[0].Field)
-			assert.Equal(t, learning.CodeOccurredAtInFuture, e.Fields[0].Code)
+			assert.Equal(t, errs.CodeOccurredAtInFuture, e.Fields[0].Code)
 		})
 	}
 }
@@ -112,7 +112,7 @@ func TestRecordRefusesAFutureTimeByTheRequestsName(t *testing.T) {
 func TestCourseCompletion(t *testing.T) {
 	w := newWorld(t)
 	_, err := w.record(submission(courseDone(w.course.ID()), "early"))
-	assert.Equal(t, "course_incomplete", errs.CodeOf(err), "%v", err)
+	assert.Equal(t, errs.CodeCourseIncomplete, errs.CodeOf(err), "%v", err)
 	e, _ := errs.As(err)
 	assert.Equal(t, 2, e.Details["lessons_remaining"])
 
@@ -164,7 +164,7 @@ func (blindTx) FindEvent(string) (ports.StoredEvent, bool, error) {
 type blindEvents struct{ ports.EventStore }
 
 func (blindEvents) Find(context.Context, string, string) (ports.StoredEvent, error) {
-	return ports.StoredEvent{}, errs.E(errs.NotFound, "not_found", "not yet")
+	return ports.StoredEvent{}, errs.E(errs.NotFound, errs.CodeNotFound, "not yet")
 }
 
 func TestRecordRetriesOnATakenEventID(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// Limits of the event list (API.md §5).
+// Limits of the event list (the OpenAPI document's listEvents).
 const (
 	DefaultLimit = 50
 	MaxLimit     = 200
@@ -50,7 +50,7 @@ func EncodeCursor(c ports.EventCursor) string {
 // DecodeCursor reads a cursor made by EncodeCursor; anything else is Invalid
 // on field "cursor".
 func DecodeCursor(s string) (ports.EventCursor, error) {
-	bad := errs.Validation(errs.FieldCode("cursor", "invalid_cursor", "is not a cursor this server made"))
+	bad := errs.Validation(errs.FieldCode("cursor", errs.CodeInvalidCursor, "is not a cursor this server made"))
 	b, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return ports.EventCursor{}, bad

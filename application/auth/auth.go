@@ -22,12 +22,12 @@ const DefaultRefreshTTL = 30 * 24 * time.Hour
 // The errors a client sees. Login answers one error for an unknown email
 // and a wrong password, so the answer does not tell which.
 var (
-	ErrInvalidCredentials = errs.E(errs.Unauthorized, "invalid_credentials", "Invalid email or password.")
-	ErrAccountDisabled    = errs.E(errs.Forbidden, "account_disabled", "This account has been disabled.")
-	ErrInvalidRefresh     = errs.E(errs.Unauthorized, "invalid_refresh_token", "The refresh token is invalid or expired.")
-	ErrTokenReused        = errs.E(errs.Unauthorized, "token_reused", "The refresh token was already used; please log in again.")
-	ErrUnauthorized       = errs.E(errs.Unauthorized, "unauthorized", "Authentication required. Please log in to continue.")
-	ErrEmailTaken         = errs.E(errs.Conflict, "email_taken", "An account with this email already exists.")
+	ErrInvalidCredentials = errs.E(errs.Unauthorized, errs.CodeInvalidCredentials, "Invalid email or password.")
+	ErrAccountDisabled    = errs.E(errs.Forbidden, errs.CodeAccountDisabled, "This account has been disabled.")
+	ErrInvalidRefresh     = errs.E(errs.Unauthorized, errs.CodeInvalidRefreshToken, "The refresh token is invalid or expired.")
+	ErrTokenReused        = errs.E(errs.Unauthorized, errs.CodeTokenReused, "The refresh token was already used; please log in again.")
+	ErrUnauthorized       = errs.E(errs.Unauthorized, errs.CodeUnauthorized, "Authentication required. Please log in to continue.")
+	ErrEmailTaken         = errs.E(errs.Conflict, errs.CodeEmailTaken, "An account with this email already exists.")
 )
 
 // Deps are the ports the service uses.
@@ -286,7 +286,7 @@ func (s *Service) VerifyAccess(token string) (ports.AccessClaims, error) {
 		if errs.Is(err, errs.Unauthorized) {
 			return ports.AccessClaims{}, err
 		}
-		return ports.AccessClaims{}, errs.Wrap(errs.Unauthorized, "unauthorized", err)
+		return ports.AccessClaims{}, errs.Wrap(errs.Unauthorized, errs.CodeUnauthorized, err)
 	}
 	return c, nil
 }

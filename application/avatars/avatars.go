@@ -14,7 +14,7 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// MaxBytes is the largest upload API.md §3 takes (5 MiB).
+// MaxBytes is the largest upload the OpenAPI document allows (5 MiB).
 const MaxBytes = 5 << 20
 
 // Deps are the ports the service uses.

@@ -12,6 +12,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/application/avatars"
 	"github.com/lingo-labs/lingo/application/internal/fakes"
 	"github.com/lingo-labs/lingo/domain/account"
@@ -57,7 +58,7 @@ func (s *store) Put(_ context.Context, key string, data []byte, _ string) error 
 }
 
 func (s *store) Open(context.Context, string) (io.ReadSeekCloser, ports.AvatarInfo, error) {
-	return nil, ports.AvatarInfo{}, errs.E(errs.NotFound, "not_found", "")
+	return nil, ports.AvatarInfo{}, errs.E(errs.NotFound, errs.CodeNotFound, "")
 }
 
 func (s *store) Delete(_ context.Context, key string) error {
@@ -102,7 +103,7 @@ func setup(t *testing.T) *fixture {
 	require.NoError(t, err)
 	require.NoError(t, f.users.Create(context.Background(), u))
 	f.svc = avatars.New(avatars.Deps{
-		Users: f.users, Processor: f.proc, Store: f.store, Clock: fakes.NewClock(t0.Add(time.Minute)),
+		Users: f.users, Processor: f.proc, Store: f.store, Clock: clock.NewFake(t0.Add(time.Minute)),
 		Orphaned: func(key string, _ error) { f.orphans = append(f.orphans, key) },
 	})
 	return f
@@ -140,8 +141,8 @@ func TestUploadRefusalsChangeNothing(t *testing.T) {
 		putErr  error
 		kind    errs.Kind
 	}{
-		{"processor refuses", errs.E(errs.UnsupportedMedia, "unsupported_media_type", ""), nil, errs.UnsupportedMedia},
-		{"store is full", nil, errs.Wrap(errs.Unavailable, "storage_full", errors.New("ENOSPC")), errs.Unavailable},
+		{"processor refuses", errs.E(errs.UnsupportedMedia, errs.CodeUnsupportedMediaType, ""), nil, errs.UnsupportedMedia},
+		{"store is full", nil, errs.Wrap(errs.Unavailable, errs.CodeStorageFull, errors.New("ENOSPC")), errs.Unavailable},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -189,7 +190,7 @@ func TestFailedCleanupIsReportedNotFailed(t *testing.T) {
 	ctx := context.Background()
 	a, _, err := f.svc.Upload(ctx, f.userID, strings.NewReader("x"))
 	require.NoError(t, err)
-	f.store.deleteErr = errs.Wrap(errs.Unavailable, "storage_unavailable", errors.New("EIO"))
+	f.store.deleteErr = errs.Wrap(errs.Unavailable, errs.CodeStorageUnavailable, errors.New("EIO"))
 
 	_, err = f.svc.Delete(ctx, f.userID)
 	require.NoError(t, err, "the user no longer has an avatar; the file is only wasted space")

@@ -9,6 +9,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/adapters/memory"
 	appcatalog "github.com/lingo-labs/lingo/application/catalog"
 	"github.com/lingo-labs/lingo/application/internal/fakes"
@@ -81,7 +82,7 @@ func TestCatalogReadsThroughTheCache(t *testing.T) {
 			repo.EXPECT().ListCourses(mock.Anything).Return([]ports.CourseEntry{entry}, nil).Times(2)
 			repo.EXPECT().GetCourse(mock.Anything, courseID).Return(entry, lessons, nil).Times(2 + w.answerLoads)
 			w.setup(repo)
-			svc := appcatalog.NewService(repo, &fakes.IDs{}, appcatalog.WithCache(memory.NewCache(fakes.NewClock(time.Now()), memory.CacheOptions{}), nil))
+			svc := appcatalog.NewService(repo, &fakes.IDs{}, appcatalog.WithCache(memory.NewCache(clock.NewFake(time.Now()), memory.CacheOptions{}), nil))
 			ctx := context.Background()
 			for range 2 {
 				list, err := svc.Courses(ctx)
@@ -109,7 +110,7 @@ func TestCatalogWriteWithAFailingBump(t *testing.T) {
 	repo := mocks.NewCatalogRepository(t)
 	repo.EXPECT().CreateCourse(mock.Anything, mock.Anything).Return(nil).Once()
 	cache := mocks.NewCache(t)
-	cache.EXPECT().Bump(mock.Anything, "catalog").Return(errs.E(errs.Unavailable, "cache_unavailable", "down")).Once()
+	cache.EXPECT().Bump(mock.Anything, "catalog").Return(errs.E(errs.Unavailable, errs.CodeCacheUnavailable, "down")).Once()
 	var reported []string
 	svc := appcatalog.NewService(repo, &fakes.IDs{}, appcatalog.WithCache(cache, func(ns string, err error) {
 		assert.True(t, errs.Is(err, errs.Unavailable))

@@ -38,7 +38,7 @@ func (s *Service) Courses(ctx context.Context) ([]ports.CourseEntry, error) {
 }
 
 func notFound(what string) error {
-	return errs.E(errs.NotFound, "not_found", fmt.Sprintf("The %s was not found.", what))
+	return errs.E(errs.NotFound, errs.CodeNotFound, fmt.Sprintf("The %s was not found.", what))
 }
 
 // Course returns a course and its lessons in position order. An id that is

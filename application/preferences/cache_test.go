@@ -8,7 +8,7 @@ import (
 	"github.com/stretchr/testify/mock"
 	"github.com/stretchr/testify/require"
 
-	"github.com/lingo-labs/lingo/application/internal/fakes"
+	"github.com/lingo-labs/lingo/adapters/clock"
 	apppreferences "github.com/lingo-labs/lingo/application/preferences"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/preferences"
@@ -37,7 +37,7 @@ func TestProgressBumpOnZoneOrGoalChange(t *testing.T) {
 				cache.EXPECT().Bump(mock.Anything, "progress:u1").Return(nil).Times(c.bumps)
 			}
 			svc := apppreferences.New(apppreferences.Deps{Prefs: &repo{stored: map[string]preferences.Preferences{}},
-				Clock: fakes.NewClock(t0), Cache: cache})
+				Clock: clock.NewFake(t0), Cache: cache})
 			_, _, _ = svc.Update(context.Background(), "u1", c.patch)
 		})
 	}
@@ -47,10 +47,10 @@ func TestProgressBumpOnZoneOrGoalChange(t *testing.T) {
 // stands when its bump fails, and that the failure is reported.
 func TestProgressBumpFailureKeepsTheChange(t *testing.T) {
 	cache := mocks.NewCache(t)
-	cache.EXPECT().Bump(mock.Anything, "progress:u1").Return(errs.E(errs.Unavailable, "cache_unavailable", "down")).Once()
+	cache.EXPECT().Bump(mock.Anything, "progress:u1").Return(errs.E(errs.Unavailable, errs.CodeCacheUnavailable, "down")).Once()
 	var reported []string
 	svc := apppreferences.New(apppreferences.Deps{Prefs: &repo{stored: map[string]preferences.Preferences{}},
-		Clock: fakes.NewClock(t0), Cache: cache, OnBumpError: func(ns string, _ error) { reported = append(reported, ns) }})
+		Clock: clock.NewFake(t0), Cache: cache, OnBumpError: func(ns string, _ error) { reported = append(reported, ns) }})
 	p, changed, err := svc.Update(context.Background(), "u1", preferences.Patch{Timezone: preferences.Set("Europe/Paris")})
 	require.NoError(t, err)
 	assert.Equal(t, []string{preferences.PathTimezone}, changed)

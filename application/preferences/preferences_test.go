@@ -9,7 +9,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
-	"github.com/lingo-labs/lingo/application/internal/fakes"
+	"github.com/lingo-labs/lingo/adapters/clock"
 	apppreferences "github.com/lingo-labs/lingo/application/preferences"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/preferences"
@@ -56,9 +56,9 @@ func (r *repo) Update(_ context.Context, id string, fn func(*preferences.Prefere
 	return nil
 }
 
-func setup() (*apppreferences.Service, *repo, *fakes.Clock) {
+func setup() (*apppreferences.Service, *repo, *clock.Fake) {
 	r := &repo{stored: map[string]preferences.Preferences{}}
-	clk := fakes.NewClock(t0.Add(time.Hour))
+	clk := clock.NewFake(t0.Add(time.Hour))
 	return apppreferences.New(apppreferences.Deps{Prefs: r, Clock: clk}), r, clk
 }
 

@@ -54,7 +54,7 @@ func (s *Service) now() time.Time { return s.d.Clock.Now().UTC().Truncate(time.M
 
 // ErrSelfLockout refuses an admin demoting or deactivating themselves, which
 // could leave the service with no admin at all.
-var ErrSelfLockout = errs.E(errs.Conflict, "self_lockout", "You cannot remove your own admin role or deactivate yourself.")
+var ErrSelfLockout = errs.E(errs.Conflict, errs.CodeSelfLockout, "You cannot remove your own admin role or deactivate yourself.")
 
 // Me returns the user.
 func (s *Service) Me(ctx context.Context, userID string) (account.User, error) {
@@ -81,7 +81,7 @@ func (s *Service) UpdateProfile(ctx context.Context, userID string, name account
 
 // ErrPasswordChanged reports that the password changed between the check of
 // the current one and the update; the client may simply retry.
-var ErrPasswordChanged = errs.E(errs.Conflict, "password_changed", "The password was changed by another request; please try again.")
+var ErrPasswordChanged = errs.E(errs.Conflict, errs.CodePasswordChanged, "The password was changed by another request; please try again.")
 
 // ChangePassword checks the current password, stores a hash of the new one
 // and ends every session: the token version moves on, so older access
@@ -99,8 +99,8 @@ func (s *Service) ChangePassword(ctx context.Context, userID, current string, ne
 	}
 	if !ok {
 		return auth.Tokens{}, &errs.Error{
-			Kind: errs.Invalid, Code: "invalid_current_password",
-			Fields: []errs.FieldError{errs.FieldCode("current_password", "invalid_current_password", "is not the current password")},
+			Kind: errs.Invalid, Code: errs.CodeInvalidCurrentPassword,
+			Fields: []errs.FieldError{errs.FieldCode("current_password", errs.CodeInvalidCurrentPassword, "is not the current password")},
 		}
 	}
 	// Hashing runs outside the row lock: it takes tens of milliseconds, and
@@ -168,7 +168,7 @@ func (s *Service) ListUsers(ctx context.Context, q ListQuery) (Page, error) {
 	if q.Cursor != "" {
 		c, err := decodeCursor(q.Cursor)
 		if err != nil {
-			return Page{}, errs.Validation(errs.FieldCode("cursor", "invalid_cursor", "is not a cursor this server issued"))
+			return Page{}, errs.Validation(errs.FieldCode("cursor", errs.CodeInvalidCursor, "is not a cursor this server issued"))
 		}
 		query.After = &c
 	}

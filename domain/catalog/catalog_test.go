@@ -66,22 +66,22 @@ func TestNewCourseRefuses(t *testing.T) {
 		mutate func(*catalog.CourseInput)
 		want   map[string]string
 	}{
-		{"empty slug", func(in *catalog.CourseInput) { in.Slug = "" }, map[string]string{"slug": "validation_error"}},
-		{"slug of 65", func(in *catalog.CourseInput) { in.Slug = strings.Repeat("a", 65) }, map[string]string{"slug": "validation_error"}},
-		{"upper-case slug", func(in *catalog.CourseInput) { in.Slug = "Spanish" }, map[string]string{"slug": "validation_error"}},
-		{"slug with space", func(in *catalog.CourseInput) { in.Slug = "a b" }, map[string]string{"slug": "validation_error"}},
-		{"slug with underscore", func(in *catalog.CourseInput) { in.Slug = "a_b" }, map[string]string{"slug": "validation_error"}},
-		{"blank title", func(in *catalog.CourseInput) { in.Title = "   " }, map[string]string{"title": "validation_error"}},
-		{"title of 121 runes", func(in *catalog.CourseInput) { in.Title = strings.Repeat("é", 121) }, map[string]string{"title": "validation_error"}},
-		{"title with a newline", func(in *catalog.CourseInput) { in.Title = "a\nb" }, map[string]string{"title": "validation_error"}},
-		{"unknown language", func(in *catalog.CourseInput) { in.Language = "xx" }, map[string]string{"language": "validation_error"}},
-		{"upper-case language", func(in *catalog.CourseInput) { in.Language = "ES" }, map[string]string{"language": "validation_error"}},
-		{"empty language", func(in *catalog.CourseInput) { in.Language = "" }, map[string]string{"language": "validation_error"}},
-		{"unknown level", func(in *catalog.CourseInput) { in.Level = "expert" }, map[string]string{"level": "validation_error"}},
-		{"capitalised level", func(in *catalog.CourseInput) { in.Level = "Beginner" }, map[string]string{"level": "validation_error"}},
-		{"description of 2001 runes", func(in *catalog.CourseInput) { in.Description = strings.Repeat("ü", 2001) }, map[string]string{"description": "validation_error"}},
+		{"empty slug", func(in *catalog.CourseInput) { in.Slug = "" }, map[string]string{"slug": errs.CodeValidation}},
+		{"slug of 65", func(in *catalog.CourseInput) { in.Slug = strings.Repeat("a", 65) }, map[string]string{"slug": errs.CodeValidation}},
+		{"upper-case slug", func(in *catalog.CourseInput) { in.Slug = "Spanish" }, map[string]string{"slug": errs.CodeValidation}},
+		{"slug with space", func(in *catalog.CourseInput) { in.Slug = "a b" }, map[string]string{"slug": errs.CodeValidation}},
+		{"slug with underscore", func(in *catalog.CourseInput) { in.Slug = "a_b" }, map[string]string{"slug": errs.CodeValidation}},
+		{"blank title", func(in *catalog.CourseInput) { in.Title = "   " }, map[string]string{"title": errs.CodeValidation}},
+		{"title of 121 runes", func(in *catalog.CourseInput) { in.Title = strings.Repeat("é", 121) }, map[string]string{"title": errs.CodeValidation}},
+		{"title with a newline", func(in *catalog.CourseInput) { in.Title = "a\nb" }, map[string]string{"title": errs.CodeValidation}},
+		{"unknown language", func(in *catalog.CourseInput) { in.Language = "xx" }, map[string]string{"language": errs.CodeValidation}},
+		{"upper-case language", func(in *catalog.CourseInput) { in.Language = "ES" }, map[string]string{"language": errs.CodeValidation}},
+		{"empty language", func(in *catalog.CourseInput) { in.Language = "" }, map[string]string{"language": errs.CodeValidation}},
+		{"unknown level", func(in *catalog.CourseInput) { in.Level = "expert" }, map[string]string{"level": errs.CodeValidation}},
+		{"capitalised level", func(in *catalog.CourseInput) { in.Level = "Beginner" }, map[string]string{"level": errs.CodeValidation}},
+		{"description of 2001 runes", func(in *catalog.CourseInput) { in.Description = strings.Repeat("ü", 2001) }, map[string]string{"description": errs.CodeValidation}},
 		{"every field at once", func(in *catalog.CourseInput) { *in = catalog.CourseInput{Description: strings.Repeat("x", 2001)} },
-			map[string]string{"slug": "validation_error", "title": "validation_error", "language": "validation_error", "level": "validation_error", "description": "validation_error"}},
+			map[string]string{"slug": errs.CodeValidation, "title": errs.CodeValidation, "language": errs.CodeValidation, "level": errs.CodeValidation, "description": errs.CodeValidation}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -141,7 +141,7 @@ func TestCourseApply(t *testing.T) {
 
 	t.Run("invalid patch changes nothing", func(t *testing.T) {
 		got, changed, err := base.Apply(catalog.CoursePatch{Title: ptr("Fine"), Level: ptr("expert")})
-		assert.Equal(t, map[string]string{"level": "validation_error"}, fieldsOf(t, err))
+		assert.Equal(t, map[string]string{"level": errs.CodeValidation}, fieldsOf(t, err))
 		assert.Nil(t, changed)
 		assert.Equal(t, base, got)
 	})
@@ -183,11 +183,11 @@ func TestNewLessonRefuses(t *testing.T) {
 		next int
 		want map[string]string
 	}{
-		{"xp 0", catalog.LessonInput{Slug: "a", Title: "A", XPReward: ptr(0)}, 1, map[string]string{"xp_reward": "validation_error"}},
-		{"xp 101", catalog.LessonInput{Slug: "a", Title: "A", XPReward: ptr(101)}, 1, map[string]string{"xp_reward": "validation_error"}},
-		{"position 0", catalog.LessonInput{Slug: "a", Title: "A", Position: ptr(0)}, 1, map[string]string{"position": "validation_error"}},
-		{"negative position", catalog.LessonInput{Slug: "a", Title: "A", Position: ptr(-3)}, 1, map[string]string{"position": "validation_error"}},
-		{"bad slug and title", catalog.LessonInput{Slug: "A!", Title: ""}, 1, map[string]string{"slug": "validation_error", "title": "validation_error"}},
+		{"xp 0", catalog.LessonInput{Slug: "a", Title: "A", XPReward: ptr(0)}, 1, map[string]string{"xp_reward": errs.CodeValidation}},
+		{"xp 101", catalog.LessonInput{Slug: "a", Title: "A", XPReward: ptr(101)}, 1, map[string]string{"xp_reward": errs.CodeValidation}},
+		{"position 0", catalog.LessonInput{Slug: "a", Title: "A", Position: ptr(0)}, 1, map[string]string{"position": errs.CodeValidation}},
+		{"negative position", catalog.LessonInput{Slug: "a", Title: "A", Position: ptr(-3)}, 1, map[string]string{"position": errs.CodeValidation}},
+		{"bad slug and title", catalog.LessonInput{Slug: "A!", Title: ""}, 1, map[string]string{"slug": errs.CodeValidation, "title": errs.CodeValidation}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -209,7 +209,7 @@ func TestLessonApplyAndRestore(t *testing.T) {
 	assert.Equal(t, "greetings", got.Slug())
 
 	same, changed, err := base.Apply(catalog.LessonPatch{XPReward: ptr(0), Slug: ptr("ok")})
-	assert.Equal(t, map[string]string{"xp_reward": "validation_error"}, fieldsOf(t, err))
+	assert.Equal(t, map[string]string{"xp_reward": errs.CodeValidation}, fieldsOf(t, err))
 	assert.Nil(t, changed)
 	assert.Equal(t, base, same)
 

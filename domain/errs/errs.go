@@ -94,7 +94,7 @@ func (e *Error) WithDetails(d map[string]any) *Error {
 
 // Field is one field problem with the default code validation_error.
 func Field(field, message string) FieldError {
-	return FieldError{Field: field, Code: "validation_error", Message: message}
+	return FieldError{Field: field, Code: CodeValidation, Message: message}
 }
 
 // FieldCode is one field problem with a specific code.
@@ -108,7 +108,7 @@ func Validation(fields ...FieldError) error {
 	if len(fields) == 0 {
 		return nil
 	}
-	return &Error{Kind: Invalid, Code: "validation_error", Fields: fields}
+	return &Error{Kind: Invalid, Code: CodeValidation, Fields: fields}
 }
 
 // KindOf reports the kind of err; an unclassified error is Internal.

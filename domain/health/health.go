@@ -29,7 +29,7 @@ func (s Status) String() string {
 	return "unknown"
 }
 
-// Thresholds for how long a check may take (API.md §8).
+// Thresholds for how long a check may take (the OpenAPI document's getHealthDetailed).
 const (
 	SlowAfter      = 500 * time.Millisecond
 	UnhealthyAfter = 1000 * time.Millisecond
@@ -47,7 +47,7 @@ func FromLatency(d time.Duration) Status {
 	return Healthy
 }
 
-// Memory thresholds of a store with a memory limit (API.md §8), as fractions
+// Memory thresholds of a store with a memory limit (the OpenAPI document's getHealthDetailed), as fractions
 // of the limit.
 const (
 	MemoryDegradedAt  = 0.90

@@ -2,15 +2,13 @@ package learning
 
 import (
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/lingo-labs/lingo/domain/calendar"
 	"github.com/lingo-labs/lingo/domain/errs"
 )
 
-// Limits and windows of event input (API.md §5).
+// Limits and windows of event input (the OpenAPI document's EventInput).
 const (
 	MaxSessionIDLen  = 64
 	MaxExerciseIDLen = 64
@@ -26,12 +24,6 @@ const (
 	// daily-goal credit. It is a span of instants, not of calendar days, as
 	// the contract defines "older than 7 days" as received_at minus 168 hours.
 	CreditWindow = 168 * time.Hour
-)
-
-// Codes of event problems more specific than validation_error.
-const (
-	CodeOccurredAtInFuture  = "occurred_at_in_future"
-	CodeEventTypeNotAllowed = "event_type_not_allowed"
 )
 
 // EventInput is one event as a client sent it, decoded but not validated.
@@ -80,7 +72,7 @@ func ResolveTime(occurred *time.Time, received time.Time, zone calendar.Zone) (T
 		at = occurred.UTC()
 	}
 	if at.Sub(received) > FutureTolerance {
-		return Timing{}, errs.Validation(errs.FieldCode("occurred_at", CodeOccurredAtInFuture,
+		return Timing{}, errs.Validation(errs.FieldCode("occurred_at", errs.CodeOccurredAtInFuture,
 			"must not be more than 5 minutes ahead of the server clock"))
 	}
 	if at.After(received) {
@@ -142,7 +134,7 @@ func NewEvent(id, userID string, in EventInput, received time.Time, zone calenda
 	case err != nil:
 		add(errs.Field("event_type", "must be one of the client event types"))
 	case t.ServerOnly():
-		add(errs.FieldCode("event_type", CodeEventTypeNotAllowed, fmt.Sprintf("%s is recorded by the server only", t)))
+		add(errs.FieldCode("event_type", errs.CodeEventTypeNotAllowed, fmt.Sprintf("%s is recorded by the server only", t)))
 	default:
 		e.typ = t
 	}
@@ -309,7 +301,7 @@ func (e Event) Record() EventRecord {
 // Internal error.
 func RestoreEvent(r EventRecord) (Event, error) {
 	corrupt := func(format string, a ...any) (Event, error) {
-		return Event{}, errs.Wrap(errs.Internal, "corrupt_event", fmt.Errorf("restore event %s: "+format, append([]any{r.ID}, a...)...))
+		return Event{}, errs.Wrap(errs.Internal, errs.CodeCorruptEvent, fmt.Errorf("restore event %s: "+format, append([]any{r.ID}, a...)...))
 	}
 	t, err := ParseEventType(r.EventType)
 	if err != nil {
@@ -337,92 +329,4 @@ func RestoreEvent(r EventRecord) (Event, error) {
 		return corrupt("missing id, event_id or local_date")
 	}
 	return e, nil
-}
-
-// IsUUID reports whether s is a UUID in its 8-4-4-4-12 hex text form, the
-// syntax the contract requires of every id.
-func IsUUID(s string) bool {
-	_, ok := normUUID(s)
-	return ok
-}
-
-// normUUID checks UUID syntax and lower-cases it, so that an id in upper
-// case finds the same catalog row and the same idempotency key.
-func normUUID(s string) (string, bool) {
-	if len(s) != 36 {
-		return "", false
-	}
-	for i, r := range s {
-		switch i {
-		case 8, 13, 18, 23:
-			if r != '-' {
-				return "", false
-			}
-		default:
-			if !(r >= '0' && r <= '9' || r >= 'a' && r <= 'f' || r >= 'A' && r <= 'F') {
-				return "", false
-			}
-		}
-	}
-	return strings.ToLower(s), true
-}
-
-func checkLen(field string, v *string, max int, add func(errs.FieldError)) *string {
-	if v == nil {
-		return nil
-	}
-	if utf8.RuneCountInString(*v) > max {
-		add(errs.Field(field, fmt.Sprintf("must be at most %d characters", max)))
-	}
-	return v
-}
-
-func checkUUID(field string, v *string, add func(errs.FieldError)) *string {
-	if v == nil {
-		return nil
-	}
-	u, ok := normUUID(*v)
-	if !ok {
-		add(errs.Field(field, "must be a UUID"))
-		return nil
-	}
-	return &u
-}
-
-func checkRange(field string, v *int, max int, add func(errs.FieldError)) *int {
-	if v == nil {
-		return nil
-	}
-	if *v < 0 || *v > max {
-		add(errs.Field(field, fmt.Sprintf("must be between 0 and %d", max)))
-	}
-	return v
-}
-
-// depth is the nesting depth of a decoded JSON value: an object or an array
-// is one level more than its deepest member, a scalar is zero. Arrays count
-// as levels because they nest like objects in storage and in clients.
-func depth(v any) int {
-	deepest := 0
-	switch x := v.(type) {
-	case map[string]any:
-		for _, m := range x {
-			deepest = max(deepest, depth(m))
-		}
-	case []any:
-		for _, m := range x {
-			deepest = max(deepest, depth(m))
-		}
-	default:
-		return 0
-	}
-	return deepest + 1
-}
-
-func deref[T any](p *T) (T, bool) {
-	if p == nil {
-		var zero T
-		return zero, false
-	}
-	return *p, true
 }

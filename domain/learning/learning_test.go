@@ -194,17 +194,17 @@ func TestNewEventRequiredFieldsPerType(t *testing.T) {
 		want map[string]string
 	}{
 		{"lesson_completed without lesson and score", learning.EventInput{EventType: "lesson_completed"},
-			map[string]string{"lesson_id": "validation_error", "score": "validation_error"}},
+			map[string]string{"lesson_id": errs.CodeValidation, "score": errs.CodeValidation}},
 		{"lesson_completed without score", learning.EventInput{EventType: "lesson_completed", LessonID: ptr(lessonID)},
-			map[string]string{"score": "validation_error"}},
+			map[string]string{"score": errs.CodeValidation}},
 		{"practice_completed without score", learning.EventInput{EventType: "practice_completed"},
-			map[string]string{"score": "validation_error"}},
+			map[string]string{"score": errs.CodeValidation}},
 		{"course_completed without course", learning.EventInput{EventType: "course_completed"},
-			map[string]string{"course_id": "validation_error"}},
+			map[string]string{"course_id": errs.CodeValidation}},
 		{"exercise_attempted without is_correct", learning.EventInput{EventType: "exercise_attempted"},
-			map[string]string{"is_correct": "validation_error"}},
+			map[string]string{"is_correct": errs.CodeValidation}},
 		{"invalid lesson id is one problem, not two", learning.EventInput{EventType: "lesson_completed", LessonID: ptr("nope"), Score: ptr(5)},
-			map[string]string{"lesson_id": "validation_error"}},
+			map[string]string{"lesson_id": errs.CodeValidation}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -245,40 +245,40 @@ func TestNewEventRefuses(t *testing.T) {
 		mutate func(*learning.EventInput)
 		want   map[string]string
 	}{
-		{"missing event type", func(in *learning.EventInput) { in.EventType = "" }, map[string]string{"event_type": "validation_error"}},
-		{"unknown event type", func(in *learning.EventInput) { in.EventType = "lesson_done" }, map[string]string{"event_type": "validation_error"}},
-		{"level_up is server only", func(in *learning.EventInput) { in.EventType = "level_up" }, map[string]string{"event_type": "event_type_not_allowed"}},
-		{"streak_extended is server only", func(in *learning.EventInput) { in.EventType = "streak_extended" }, map[string]string{"event_type": "event_type_not_allowed"}},
-		{"daily_goal_met is server only", func(in *learning.EventInput) { in.EventType = "daily_goal_met" }, map[string]string{"event_type": "event_type_not_allowed"}},
-		{"achievement_unlocked is server only", func(in *learning.EventInput) { in.EventType = "achievement_unlocked" }, map[string]string{"event_type": "event_type_not_allowed"}},
-		{"event id not a uuid", func(in *learning.EventInput) { in.EventID = ptr("abc") }, map[string]string{"event_id": "validation_error"}},
-		{"event id without hyphens", func(in *learning.EventInput) { in.EventID = ptr("a1b2c3d400004000800000000000000100ff") }, map[string]string{"event_id": "validation_error"}},
-		{"score -1", func(in *learning.EventInput) { in.Score = ptr(-1) }, map[string]string{"score": "validation_error"}},
-		{"score 101", func(in *learning.EventInput) { in.Score = ptr(101) }, map[string]string{"score": "validation_error"}},
-		{"duration -1", func(in *learning.EventInput) { in.DurationSeconds = ptr(-1) }, map[string]string{"duration_seconds": "validation_error"}},
-		{"duration 86401", func(in *learning.EventInput) { in.DurationSeconds = ptr(86401) }, map[string]string{"duration_seconds": "validation_error"}},
-		{"session id of 65", func(in *learning.EventInput) { in.SessionID = ptr(strings.Repeat("s", 65)) }, map[string]string{"session_id": "validation_error"}},
-		{"exercise id of 65", func(in *learning.EventInput) { in.ExerciseID = ptr(strings.Repeat("x", 65)) }, map[string]string{"exercise_id": "validation_error"}},
-		{"app version of 33", func(in *learning.EventInput) { in.AppVersion = ptr(strings.Repeat("1", 33)) }, map[string]string{"app_version": "validation_error"}},
-		{"course id not a uuid", func(in *learning.EventInput) { in.CourseID = ptr("spanish-101") }, map[string]string{"course_id": "validation_error"}},
-		{"lesson id with a non-hex digit", func(in *learning.EventInput) { in.LessonID = ptr("6f1c2b3a-0d4e-4f5a-9b8c-7d6e5f4a3b2g") }, map[string]string{"lesson_id": "validation_error"}},
-		{"unknown device", func(in *learning.EventInput) { in.DeviceType = ptr("watch") }, map[string]string{"device_type": "validation_error"}},
-		{"unknown platform", func(in *learning.EventInput) { in.Platform = ptr("beos") }, map[string]string{"platform": "validation_error"}},
-		{"metadata of 4097 bytes", func(in *learning.EventInput) { in.MetadataSize = 4097 }, map[string]string{"metadata": "validation_error"}},
+		{"missing event type", func(in *learning.EventInput) { in.EventType = "" }, map[string]string{"event_type": errs.CodeValidation}},
+		{"unknown event type", func(in *learning.EventInput) { in.EventType = "lesson_done" }, map[string]string{"event_type": errs.CodeValidation}},
+		{"level_up is server only", func(in *learning.EventInput) { in.EventType = "level_up" }, map[string]string{"event_type": errs.CodeEventTypeNotAllowed}},
+		{"streak_extended is server only", func(in *learning.EventInput) { in.EventType = "streak_extended" }, map[string]string{"event_type": errs.CodeEventTypeNotAllowed}},
+		{"daily_goal_met is server only", func(in *learning.EventInput) { in.EventType = "daily_goal_met" }, map[string]string{"event_type": errs.CodeEventTypeNotAllowed}},
+		{"achievement_unlocked is server only", func(in *learning.EventInput) { in.EventType = "achievement_unlocked" }, map[string]string{"event_type": errs.CodeEventTypeNotAllowed}},
+		{"event id not a uuid", func(in *learning.EventInput) { in.EventID = ptr("abc") }, map[string]string{"event_id": errs.CodeValidation}},
+		{"event id without hyphens", func(in *learning.EventInput) { in.EventID = ptr("a1b2c3d400004000800000000000000100ff") }, map[string]string{"event_id": errs.CodeValidation}},
+		{"score -1", func(in *learning.EventInput) { in.Score = ptr(-1) }, map[string]string{"score": errs.CodeValidation}},
+		{"score 101", func(in *learning.EventInput) { in.Score = ptr(101) }, map[string]string{"score": errs.CodeValidation}},
+		{"duration -1", func(in *learning.EventInput) { in.DurationSeconds = ptr(-1) }, map[string]string{"duration_seconds": errs.CodeValidation}},
+		{"duration 86401", func(in *learning.EventInput) { in.DurationSeconds = ptr(86401) }, map[string]string{"duration_seconds": errs.CodeValidation}},
+		{"session id of 65", func(in *learning.EventInput) { in.SessionID = ptr(strings.Repeat("s", 65)) }, map[string]string{"session_id": errs.CodeValidation}},
+		{"exercise id of 65", func(in *learning.EventInput) { in.ExerciseID = ptr(strings.Repeat("x", 65)) }, map[string]string{"exercise_id": errs.CodeValidation}},
+		{"app version of 33", func(in *learning.EventInput) { in.AppVersion = ptr(strings.Repeat("1", 33)) }, map[string]string{"app_version": errs.CodeValidation}},
+		{"course id not a uuid", func(in *learning.EventInput) { in.CourseID = ptr("spanish-101") }, map[string]string{"course_id": errs.CodeValidation}},
+		{"lesson id with a non-hex digit", func(in *learning.EventInput) { in.LessonID = ptr("6f1c2b3a-0d4e-4f5a-9b8c-7d6e5f4a3b2g") }, map[string]string{"lesson_id": errs.CodeValidation}},
+		{"unknown device", func(in *learning.EventInput) { in.DeviceType = ptr("watch") }, map[string]string{"device_type": errs.CodeValidation}},
+		{"unknown platform", func(in *learning.EventInput) { in.Platform = ptr("beos") }, map[string]string{"platform": errs.CodeValidation}},
+		{"metadata of 4097 bytes", func(in *learning.EventInput) { in.MetadataSize = 4097 }, map[string]string{"metadata": errs.CodeValidation}},
 		{"metadata 4 levels deep", func(in *learning.EventInput) {
 			in.Metadata = map[string]any{"a": map[string]any{"b": map[string]any{"c": map[string]any{}}}}
-		}, map[string]string{"metadata": "validation_error"}},
+		}, map[string]string{"metadata": errs.CodeValidation}},
 		{"metadata 4 levels through an array", func(in *learning.EventInput) {
 			in.Metadata = map[string]any{"a": []any{map[string]any{"c": []any{}}}}
-		}, map[string]string{"metadata": "validation_error"}},
+		}, map[string]string{"metadata": errs.CodeValidation}},
 		{"occurred_at 5m01s ahead", func(in *learning.EventInput) { in.OccurredAt = ptr(received.Add(5*time.Minute + time.Second)) },
-			map[string]string{"occurred_at": "occurred_at_in_future"}},
+			map[string]string{"occurred_at": errs.CodeOccurredAtInFuture}},
 		{"many problems at once", func(in *learning.EventInput) {
 			in.EventType = "level_up"
 			in.Score = ptr(200)
 			in.Platform = ptr("x")
 			in.OccurredAt = ptr(received.Add(time.Hour))
-		}, map[string]string{"event_type": "event_type_not_allowed", "score": "validation_error", "platform": "validation_error", "occurred_at": "occurred_at_in_future"}},
+		}, map[string]string{"event_type": errs.CodeEventTypeNotAllowed, "score": errs.CodeValidation, "platform": errs.CodeValidation, "occurred_at": errs.CodeOccurredAtInFuture}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -296,97 +296,7 @@ func TestPrefixedFieldPaths(t *testing.T) {
 	require.True(t, ok)
 	require.Len(t, e.Fields, 1)
 	assert.Equal(t, "events[3].event_type", e.Fields[0].Field)
-	assert.Equal(t, "event_type_not_allowed", e.Fields[0].Code)
-}
-
-func TestResolveTime(t *testing.T) {
-	cases := []struct {
-		name       string
-		zone       string
-		occurred   *time.Time
-		wantAt     time.Time
-		wantDate   string
-		wantCredit bool
-	}{
-		{"absent is the receipt", "UTC", nil, received, "2026-11-26", true},
-		{"4m59s ahead is clamped", "UTC", ptr(received.Add(4*time.Minute + 59*time.Second)), received, "2026-11-26", true},
-		{"exactly 5m ahead is clamped", "UTC", ptr(received.Add(5 * time.Minute)), received, "2026-11-26", true},
-		{"exactly 168h old still earns credit", "UTC", ptr(received.Add(-168 * time.Hour)), received.Add(-168 * time.Hour), "2026-11-19", true},
-		{"7 days and 1 s old earns no credit", "UTC", ptr(received.Add(-168*time.Hour - time.Second)), received.Add(-168*time.Hour - time.Second), "2026-11-19", false},
-		{"offset input is stored in UTC", "UTC", ptr(time.Date(2026, 11, 26, 10, 0, 0, 0, time.FixedZone("+02", 7200))), time.Date(2026, 11, 26, 8, 0, 0, 0, time.UTC), "2026-11-26", true},
-		// 09:30 UTC is 22:30 the day before in Pago Pago (UTC-11) and 23:30 the same day in Kiritimati (UTC+14).
-		{"Pago Pago is a day behind", "Pacific/Pago_Pago", nil, received, "2026-11-25", true},
-		{"Pago Pago just after midnight", "Pacific/Pago_Pago", ptr(time.Date(2026, 11, 25, 11, 30, 0, 0, time.UTC)), time.Date(2026, 11, 25, 11, 30, 0, 0, time.UTC), "2026-11-25", true},
-		{"Kiritimati late evening", "Pacific/Kiritimati", nil, received, "2026-11-26", true},
-		{"Kiritimati just after midnight", "Pacific/Kiritimati", ptr(time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC)), time.Date(2026, 11, 25, 10, 30, 0, 0, time.UTC), "2026-11-26", true},
-		// 4 minutes ahead of 23:30 would still be the same day; 35 minutes
-		// ahead is refused, so the clamp decides only within the tolerance.
-		{"Kiritimati clamped stays on the day", "Pacific/Kiritimati", ptr(received.Add(4 * time.Minute)), received, "2026-11-26", true},
-	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got, err := learning.ResolveTime(c.occurred, received, zone(t, c.zone))
-			require.NoError(t, err)
-			assert.Equal(t, c.wantAt, got.OccurredAt)
-			assert.Equal(t, time.UTC, got.OccurredAt.Location())
-			assert.Equal(t, c.wantDate, got.LocalDate.String())
-			assert.Equal(t, c.wantCredit, got.EarnsCredit)
-		})
-	}
-}
-
-// TestLocalDateAroundDST places events at 00:30 and 23:30 local time on the
-// days DST starts and ends: each must fall on its own calendar day, which a
-// 24-hour arithmetic would get wrong.
-func TestLocalDateAroundDST(t *testing.T) {
-	cases := []struct {
-		zone, day string
-	}{
-		{"America/New_York", "2026-03-08"}, // DST starts: 23 hours
-		{"America/New_York", "2026-11-01"}, // DST ends: 25 hours
-		{"Europe/Berlin", "2026-03-29"},
-		{"Europe/Berlin", "2026-10-25"},
-	}
-	for _, c := range cases {
-		for _, clock := range []struct{ h, m int }{{0, 30}, {23, 30}} {
-			t.Run(c.zone+" "+c.day+" "+time.Date(0, 1, 1, clock.h, clock.m, 0, 0, time.UTC).Format("15:04"), func(t *testing.T) {
-				z := zone(t, c.zone)
-				d, err := calendar.ParseDate(c.day)
-				require.NoError(t, err)
-				at := time.Date(d.Year(), d.Month(), d.Day(), clock.h, clock.m, 0, 0, z.Location())
-				recv := at.Add(2 * time.Hour)
-				got, err := learning.ResolveTime(&at, recv, z)
-				require.NoError(t, err)
-				assert.Equal(t, c.day, got.LocalDate.String())
-			})
-		}
-	}
-}
-
-func TestClampDecidesTheDate(t *testing.T) {
-	// Received at 23:58 in Kiritimati; a phone 4 minutes fast says 00:02 of
-	// the next day. The clamped instant, not the phone's, decides the date.
-	recv := time.Date(2026, 11, 26, 9, 58, 0, 0, time.UTC)
-	ahead := recv.Add(4 * time.Minute)
-	got, err := learning.ResolveTime(&ahead, recv, zone(t, "Pacific/Kiritimati"))
-	require.NoError(t, err)
-	assert.Equal(t, "2026-11-26", got.LocalDate.String())
-	assert.Equal(t, recv, got.OccurredAt)
-}
-
-func TestZoneChangeKeepsStoredDates(t *testing.T) {
-	// The same instant belongs to different days in different zones; the
-	// zone at receipt decides, and a stored event keeps its date on restore.
-	at := time.Date(2026, 6, 1, 22, 0, 0, 0, time.UTC)
-	berlin, err := learning.NewEvent("a", "u", learning.EventInput{EventType: "app_opened", OccurredAt: &at}, at, zone(t, "Europe/Berlin"))
-	require.NoError(t, err)
-	ny, err := learning.NewEvent("b", "u", learning.EventInput{EventType: "app_opened", OccurredAt: &at}, at, zone(t, "America/New_York"))
-	require.NoError(t, err)
-	assert.Equal(t, "2026-06-02", berlin.LocalDate().String())
-	assert.Equal(t, "2026-06-01", ny.LocalDate().String())
-	back, err := learning.RestoreEvent(berlin.Record())
-	require.NoError(t, err)
-	assert.Equal(t, "2026-06-02", back.LocalDate().String())
+	assert.Equal(t, errs.CodeEventTypeNotAllowed, e.Fields[0].Code)
 }
 
 func TestServerEvent(t *testing.T) {

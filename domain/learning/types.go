@@ -6,7 +6,7 @@ package learning
 
 import "fmt"
 
-// Category groups event types (API.md §5). The zero value is not a category.
+// Category groups event types (the OpenAPI document's Event). The zero value is not a category.
 type Category int
 
 const (

@@ -12,7 +12,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/errs"
 )
 
-// Default values of a new learner, as API.md §3 lists them.
+// Default values of a new learner, as the OpenAPI document lists them.
 const (
 	DefaultDailyXPGoal = 20
 	MinDailyXPGoal     = 5
@@ -134,7 +134,7 @@ func Restore(s Snapshot) (Preferences, error) {
 	}
 	p, _, err := Apply(Default(s.CreatedAt), patch)
 	if err != nil {
-		return Preferences{}, &errs.Error{Kind: errs.Internal, Code: "corrupt_preferences",
+		return Preferences{}, &errs.Error{Kind: errs.Internal, Code: errs.CodeCorruptPreferences,
 			Err: fmt.Errorf("restore preferences: %w", err)}
 	}
 	p.createdAt = s.CreatedAt.UTC()

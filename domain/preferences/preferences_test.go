@@ -210,7 +210,7 @@ func TestGoalMessageMatchesContract(t *testing.T) {
 	e, _ := errs.As(err)
 	require.Len(t, e.Fields, 1)
 	assert.Equal(t, "must be between 5 and 500", e.Fields[0].Message)
-	assert.Equal(t, "validation_error", e.Fields[0].Code)
+	assert.Equal(t, errs.CodeValidation, e.Fields[0].Code)
 }
 
 func TestRestoreRoundTrip(t *testing.T) {

@@ -10,7 +10,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/learning"
 )
 
-// XP amounts of the rules of API.md §6.
+// XP amounts of the rules of docs/progress-rules.md.
 const (
 	PerfectBonusXP   = 5  // a score of 100 on a first lesson completion or a practice
 	RepeatLessonXP   = 5  // any later completion of a lesson already completed
@@ -18,10 +18,6 @@ const (
 	CourseCompleteXP = 50 // course_completed, once per course
 	PerfectScore     = 100
 )
-
-// CodeCourseIncomplete is the error code of a course_completed sent while
-// lessons of the course remain.
-const CodeCourseIncomplete = "course_incomplete"
 
 // State is what Apply needs to know about the learner. Its size is
 // O(active days + achievements), never O(events). The store loads it inside
@@ -277,7 +273,7 @@ func awardXP(e learning.Event, f Facts) (xp int, lessonDone, courseDone string, 
 			return 0, "", "", nil
 		}
 		if n := len(f.RemainingLessonIDs); n > 0 {
-			return 0, "", "", errs.E(errs.Conflict, CodeCourseIncomplete, "Complete every lesson of the course first.").
+			return 0, "", "", errs.E(errs.Conflict, errs.CodeCourseIncomplete, "Complete every lesson of the course first.").
 				WithDetails(map[string]any{"lessons_remaining": n, "lesson_ids": slices.Clone(f.RemainingLessonIDs)})
 		}
 		courseDone, _ = e.CourseID()

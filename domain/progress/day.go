@@ -41,7 +41,7 @@ type DayRecord struct {
 func RestoreDay(r DayRecord) (Day, error) {
 	if r.Date.IsZero() || r.XP < 0 || r.CreditedXP < 0 || r.CreditedXP > r.XP || r.GoalXP < 0 ||
 		r.LessonsCompleted < 0 || r.TimeSpentSeconds < 0 || (r.GoalMet && r.GoalXP == 0) {
-		return Day{}, errs.Wrap(errs.Internal, "corrupt_day", fmt.Errorf("restore day %s: impossible values %+v", r.Date, r))
+		return Day{}, errs.Wrap(errs.Internal, errs.CodeCorruptDay, fmt.Errorf("restore day %s: impossible values %+v", r.Date, r))
 	}
 	return Day{
 		date: r.Date, xp: r.XP, creditedXP: r.CreditedXP, goal: r.GoalXP, goalMet: r.GoalMet,

@@ -1,5 +1,5 @@
 // Package progress holds the rules that turn learning events into XP,
-// levels, streaks, daily goals and achievements (API.md §6). It is pure: the
+// levels, streaks, daily goals and achievements (docs/progress-rules.md). It is pure: the
 // store loads a small state, Apply decides, and the store writes the
 // Outcome's deltas in the same transaction as the event.
 package progress

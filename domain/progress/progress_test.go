@@ -1,7 +1,6 @@
 package progress_test
 
 import (
-	"fmt"
 	"testing"
 	"time"
 
@@ -84,7 +83,7 @@ func TestCourseIncomplete(t *testing.T) {
 	_, err := s.send(courseDone(t0), t0)
 	require.Error(t, err)
 	assert.Equal(t, errs.Conflict, errs.KindOf(err))
-	assert.Equal(t, progress.CodeCourseIncomplete, errs.CodeOf(err))
+	assert.Equal(t, errs.CodeCourseIncomplete, errs.CodeOf(err))
 	e, _ := errs.As(err)
 	assert.Equal(t, map[string]any{"lessons_remaining": 2, "lesson_ids": []string{lesson1, lesson3}}, e.Details)
 	assert.Equal(t, 20, s.total, "a refused completion changes nothing")
@@ -315,227 +314,10 @@ func TestFutureEvents(t *testing.T) {
 		e, _ := errs.As(err)
 		require.Len(t, e.Fields, 1)
 		assert.Equal(t, "occurred_at", e.Fields[0].Field)
-		assert.Equal(t, "occurred_at_in_future", e.Fields[0].Code)
+		assert.Equal(t, errs.CodeOccurredAtInFuture, e.Fields[0].Code)
 		assert.Equal(t, 0, s.total)
 		assert.Empty(t, s.days)
 	})
-}
-
-func TestDailyGoal(t *testing.T) {
-	t.Run("goal in force is fixed by the day's first credited event", func(t *testing.T) {
-		s := newStore(t, "UTC") // goal 20
-		o := s.must(practice(50, t0), t0)
-		assert.Equal(t, progress.GoalEffect{GoalXP: 20, TodayXP: 10, Met: false, JustMet: false}, o.DailyGoal)
-
-		s.goal = 50 // the learner raises the goal mid-day
-		o = s.must(practice(50, t0.Add(time.Hour)), t0.Add(time.Hour))
-		assert.Equal(t, progress.GoalEffect{GoalXP: 20, TodayXP: 20, Met: true, JustMet: true}, o.DailyGoal)
-		met := s.recordedOf(learning.DailyGoalMet)
-		require.Len(t, met, 1)
-		assert.Equal(t, map[string]any{"date": "2026-11-26", "goal_xp": 20, "xp": 20}, met[0].Metadata)
-
-		o = s.must(practice(50, t0.Add(2*time.Hour)), t0.Add(2*time.Hour))
-		assert.Equal(t, progress.GoalEffect{GoalXP: 20, TodayXP: 30, Met: true, JustMet: false}, o.DailyGoal)
-		assert.Len(t, s.recordedOf(learning.DailyGoalMet), 1, "once per date")
-
-		// The next day takes the new goal.
-		next := t0.Add(24 * time.Hour)
-		o = s.must(practice(50, next), next)
-		assert.Equal(t, progress.GoalEffect{GoalXP: 50, TodayXP: 10, Met: false, JustMet: false}, o.DailyGoal)
-	})
-	t.Run("a goal change before the first credited event applies", func(t *testing.T) {
-		s := newStore(t, "UTC")
-		s.goal = 10
-		o := s.must(practice(50, t0), t0)
-		assert.Equal(t, progress.GoalEffect{GoalXP: 10, TodayXP: 10, Met: true, JustMet: true}, o.DailyGoal)
-	})
-	t.Run("a credited 0 XP event fixes the goal", func(t *testing.T) {
-		s := newStore(t, "UTC")
-		o := s.must(learning.EventInput{EventType: "app_opened"}, t0)
-		assert.Equal(t, progress.GoalEffect{GoalXP: 20, TodayXP: 0}, o.DailyGoal)
-		s.goal = 100
-		o = s.must(practice(100, t0), t0)
-		assert.Equal(t, progress.GoalEffect{GoalXP: 20, TodayXP: 15}, o.DailyGoal)
-	})
-	t.Run("before any event the current goal is shown", func(t *testing.T) {
-		s := newStore(t, "UTC")
-		s.goal = 35
-		o := s.must(learning.EventInput{EventType: "app_opened", OccurredAt: ptr(t0.Add(-200 * time.Hour))}, t0)
-		assert.Equal(t, progress.GoalEffect{GoalXP: 35}, o.DailyGoal)
-	})
-	t.Run("a late event meets a past date's goal but effects report today", func(t *testing.T) {
-		s := newStore(t, "UTC")
-		yesterday := t0.Add(-24 * time.Hour)
-		s.must(practice(50, yesterday), yesterday)
-		o := s.must(practice(50, t0), t0)
-		assert.False(t, o.DailyGoal.Met)
-		o = s.must(practice(50, yesterday.Add(time.Hour)), t0.Add(time.Minute))
-		assert.Equal(t, progress.GoalEffect{GoalXP: 20, TodayXP: 10, Met: false, JustMet: false}, o.DailyGoal)
-		assert.True(t, o.Day.GoalMet())
-		assert.Equal(t, "2026-11-25", o.Day.Date().String())
-		met := s.recordedOf(learning.DailyGoalMet)
-		require.Len(t, met, 1)
-		assert.Equal(t, "2026-11-25", met[0].LocalDate.String())
-		assert.Equal(t, yesterday.Add(time.Hour), met[0].OccurredAt)
-	})
-}
-
-func TestAchievementsOnce(t *testing.T) {
-	s := newStore(t, "UTC")
-	day := func(n int) time.Time { return t0.AddDate(0, 0, n) }
-
-	o := s.must(lessonDone(lesson1, 80, day(0)), day(0))
-	assert.Equal(t, []string{"first_lesson"}, o.AchievementCodes())
-	assert.Equal(t, day(0), s.unlockedAt[progress.FirstLesson], "unlocked_at is the server time")
-
-	o = s.must(lessonDone(lesson2, 80, day(0)), day(0))
-	assert.Empty(t, o.Unlocked, "first_lesson once")
-
-	o = s.must(lessonDone(lesson1, 100, day(1)), day(1))
-	assert.Equal(t, []string{"perfect_lesson"}, o.AchievementCodes(), "a perfect repeat counts")
-	o = s.must(practice(100, day(1)), day(1))
-	assert.Empty(t, o.Unlocked, "a perfect practice is no perfect_lesson")
-
-	o = s.must(practice(50, day(2)), day(2))
-	assert.Equal(t, []string{"streak_3"}, o.AchievementCodes())
-
-	// Break the streak and build it again: streak_3 is not unlocked twice.
-	for _, n := range []int{5, 6, 7} {
-		o = s.must(practice(50, day(n)), day(n))
-		assert.Empty(t, o.Unlocked, "day %d", n)
-	}
-
-	s.must(lessonDone(lesson3, 50, day(7)), day(7))
-	o = s.must(courseDone(day(7)), day(7))
-	assert.Equal(t, []string{"course_complete"}, o.AchievementCodes())
-
-	s.total = 3990
-	o = s.must(practice(50, day(7)), day(7))
-	assert.Equal(t, []string{"level_5"}, o.AchievementCodes())
-	assert.True(t, o.LeveledUp)
-	s.total = 8995
-	o = s.must(practice(50, day(7)), day(7))
-	assert.Equal(t, []string{"level_10"}, o.AchievementCodes())
-	o = s.must(practice(50, day(7)), day(7))
-	assert.Empty(t, o.Unlocked)
-
-	codes := map[string]int{}
-	for _, e := range s.recordedOf(learning.AchievementUnlocked) {
-		codes[e.Metadata["code"].(string)]++
-	}
-	assert.Equal(t, map[string]int{"first_lesson": 1, "perfect_lesson": 1, "streak_3": 1, "course_complete": 1, "level_5": 1, "level_10": 1}, codes)
-}
-
-func TestStreakAchievements(t *testing.T) {
-	cases := []struct {
-		days int
-		want []string
-	}{
-		{2, nil},
-		{3, []string{"streak_3"}},
-		{7, []string{"streak_3", "streak_7"}},
-		{30, []string{"streak_3", "streak_7", "streak_30"}},
-	}
-	for _, c := range cases {
-		t.Run(fmt.Sprintf("%d days", c.days), func(t *testing.T) {
-			s := newStore(t, "Europe/Berlin")
-			var got []string
-			for n := range c.days {
-				at := t0.AddDate(0, 0, n)
-				got = append(got, s.must(practice(50, at), at).AchievementCodes()...)
-			}
-			assert.Equal(t, c.want, got)
-		})
-	}
-}
-
-// TestDSTDays puts events at 00:30 and 23:30 local time on the days DST
-// starts and ends: both belong to the same day (one active date, one goal),
-// and 00:30 of the next day extends the streak.
-func TestDSTDays(t *testing.T) {
-	cases := []struct{ zone, day, next string }{
-		{"America/New_York", "2026-03-08", "2026-03-09"},
-		{"America/New_York", "2026-11-01", "2026-11-02"},
-		{"Europe/Berlin", "2026-03-29", "2026-03-30"},
-		{"Europe/Berlin", "2026-10-25", "2026-10-26"},
-	}
-	for _, c := range cases {
-		t.Run(c.zone+" "+c.day, func(t *testing.T) {
-			s := newStore(t, c.zone)
-			loc := s.zone.Location()
-			d, n := date(t, c.day), date(t, c.next)
-			early := time.Date(d.Year(), d.Month(), d.Day(), 0, 30, 0, 0, loc)
-			late := time.Date(d.Year(), d.Month(), d.Day(), 23, 30, 0, 0, loc)
-			nextEarly := time.Date(n.Year(), n.Month(), n.Day(), 0, 30, 0, 0, loc)
-
-			o := s.must(practice(50, early), early.Add(time.Minute))
-			assert.Equal(t, c.day, o.Day.Date().String())
-			assert.True(t, o.Streak.Extended)
-
-			o = s.must(practice(50, late), late.Add(time.Minute))
-			assert.Equal(t, c.day, o.Day.Date().String())
-			assert.False(t, o.Streak.Extended, "23:30 is the same day")
-			assert.Equal(t, progress.GoalEffect{GoalXP: 20, TodayXP: 20, Met: true, JustMet: true}, o.DailyGoal)
-
-			o = s.must(practice(50, nextEarly), nextEarly.Add(time.Minute))
-			assert.Equal(t, c.next, o.Day.Date().String())
-			assert.Equal(t, progress.StreakEffect{Current: 2, Longest: 2, Extended: true}, o.Streak)
-			assert.Equal(t, 10, o.DailyGoal.TodayXP)
-		})
-	}
-}
-
-func TestExtremeZones(t *testing.T) {
-	// Two events an hour apart: 09:30 and 10:30 UTC on Nov 26. In Kiritimati
-	// (UTC+14) they are 23:30 on the 26th and 00:30 on the 27th: two days.
-	// In Pago Pago (UTC-11) they are 22:30 and 23:30 on the 25th: one day.
-	first := time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC)
-	second := first.Add(time.Hour)
-	cases := []struct {
-		zone        string
-		wantDates   []string
-		wantCurrent int
-	}{
-		{"Pacific/Kiritimati", []string{"2026-11-26", "2026-11-27"}, 2},
-		{"Pacific/Pago_Pago", []string{"2026-11-25", "2026-11-25"}, 1},
-	}
-	for _, c := range cases {
-		t.Run(c.zone, func(t *testing.T) {
-			s := newStore(t, c.zone)
-			o1 := s.must(practice(50, first), first)
-			o2 := s.must(practice(50, second), second)
-			assert.Equal(t, c.wantDates, []string{o1.Day.Date().String(), o2.Day.Date().String()})
-			assert.Equal(t, c.wantCurrent, o2.Streak.Current)
-		})
-	}
-}
-
-func TestTimeZoneChangeKeepsPastDates(t *testing.T) {
-	s := newStore(t, "Europe/Berlin")
-	// 22:30 UTC on June 1 is 00:30 on June 2 in Berlin.
-	at1 := time.Date(2026, 6, 1, 22, 30, 0, 0, time.UTC)
-	o := s.must(practice(50, at1), at1)
-	assert.Equal(t, "2026-06-02", o.Day.Date().String())
-
-	s.zone = zone(t, "America/New_York")
-	// 14:00 UTC on June 2 is 10:00 on June 2 in New York: the same date,
-	// already active; the earlier event keeps June 2.
-	at2 := time.Date(2026, 6, 2, 14, 0, 0, 0, time.UTC)
-	o = s.must(practice(50, at2), at2)
-	assert.Equal(t, "2026-06-02", o.Day.Date().String())
-	assert.False(t, o.Streak.Extended)
-	assert.Equal(t, 20, o.Day.GoalXPEarned())
-
-	// A late event from 23:00 UTC on June 2 is now 19:00 on June 2 in New
-	// York (it would have been June 3 in Berlin).
-	late := time.Date(2026, 6, 2, 23, 0, 0, 0, time.UTC)
-	o = s.must(practice(50, late), late.Add(time.Hour))
-	assert.Equal(t, "2026-06-02", o.Day.Date().String())
-
-	at3 := time.Date(2026, 6, 3, 14, 0, 0, 0, time.UTC)
-	o = s.must(practice(50, at3), at3)
-	assert.Equal(t, progress.StreakEffect{Current: 2, Longest: 2, Extended: true}, o.Streak)
-	assert.Equal(t, []calendar.Date{date(t, "2026-06-02"), date(t, "2026-06-03")}, progress.NewStreak(s.active).Dates())
 }
 
 func TestApplyLeavesStateUntouched(t *testing.T) {
@@ -588,36 +370,4 @@ func TestApplyRefusesBrokenInput(t *testing.T) {
 		_, err = progress.Apply(st, past, okFacts)
 		assert.Equal(t, errs.Internal, errs.KindOf(err))
 	})
-}
-
-func TestAchievementCodes(t *testing.T) {
-	want := []string{"first_lesson", "perfect_lesson", "streak_3", "streak_7", "streak_30", "level_5", "level_10", "course_complete"}
-	all := progress.AllAchievements()
-	require.Len(t, all, len(want))
-	for i, a := range all {
-		assert.Equal(t, want[i], a.String())
-		p, err := progress.ParseAchievement(want[i])
-		require.NoError(t, err)
-		assert.Equal(t, a, p)
-	}
-	_, err := progress.ParseAchievement("streak_5")
-	assert.Error(t, err)
-	assert.Equal(t, "", progress.Achievement(0).String())
-}
-
-func TestDayAggregates(t *testing.T) {
-	s := newStore(t, "UTC")
-	withDuration := func(in learning.EventInput, d int) learning.EventInput {
-		in.DurationSeconds = &d
-		return in
-	}
-	s.must(withDuration(lessonDone(lesson1, 80, t0), 300), t0)
-	s.must(withDuration(lessonDone(lesson1, 90, t0), 200), t0) // a repeat counts as a completion event
-	s.must(withDuration(practice(50, t0), 100), t0)
-	s.must(withDuration(learning.EventInput{EventType: "session_ended"}, 1000), t0)
-	o := s.must(learning.EventInput{EventType: "hint_used"}, t0)
-	assert.Equal(t, progress.DayRecord{
-		Date: date(t, "2026-11-26"), XP: 25, CreditedXP: 25, GoalXP: 20, GoalMet: true, Active: true,
-		LessonsCompleted: 2, TimeSpentSeconds: 1600,
-	}, o.Day.Record())
 }

@@ -13,7 +13,7 @@ type GoalStatus struct {
 	Met     bool
 }
 
-// Summary holds the numbers of the progress summary (API.md §6) that come
+// Summary holds the numbers of the progress summary (docs/progress-rules.md) that come
 // from the learner's aggregates; lesson, course and global figures are
 // counted by the store and computed with CompletionRate, AverageXP and
 // XPPercentile.

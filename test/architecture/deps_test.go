@@ -1,4 +1,4 @@
-// Package architecture checks the dependency rule of ARCHITECTURE.md, so a
+// Package architecture checks the dependency rule of docs/architecture.md, so a
 // layer that reaches for something it must not fails the build's tests.
 package architecture_test
 
@@ -57,6 +57,8 @@ func TestDependencyRule(t *testing.T) {
 				switch {
 				case strings.HasPrefix(rel, "bootstrap"):
 					t.Errorf("%s imports bootstrap", pkg)
+				case rel == "config":
+					t.Errorf("%s imports config; an adapter takes its own options, which bootstrap maps from the configuration", pkg)
 				case strings.HasPrefix(rel, "application/") && !strings.HasPrefix(pkg, module+"/adapters/httpapi"):
 					t.Errorf("%s imports %s; only httpapi may use the application layer", pkg, d)
 				}

@@ -14,7 +14,6 @@ import (
 
 	"github.com/lingo-labs/lingo/adapters/httpapi"
 	"github.com/lingo-labs/lingo/application/users"
-	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/ports"
 	"github.com/lingo-labs/lingo/test/harness"
 )
@@ -87,8 +86,8 @@ func BenchmarkMeAuthOverhead(b *testing.B) {
 	a.App = harness.Start(b, harness.Options{
 		Unchecked: true,
 		Env:       map[string]string{"LINGO_RATELIMIT_ENABLED": "false", "LINGO_LOG_LEVEL": "warn"},
-		FX: []fx.Option{fx.Provide(httpapi.AsRoutes(func(svc *users.Service, authn *httpapi.Authenticator, cfg config.Config, repo ports.UserRepository) benchRoutes {
-			return benchRoutes{me: httpapi.NewUsersHandler(svc, authn, cfg).Me, repo: repo, userID: &userID}
+		FX: []fx.Option{fx.Provide(httpapi.AsRoutes(func(svc *users.Service, authn *httpapi.Authenticator, opts httpapi.Options, repo ports.UserRepository) benchRoutes {
+			return benchRoutes{me: httpapi.NewUsersHandler(svc, authn, opts).Me, repo: repo, userID: &userID}
 		}))},
 	})
 	s := a.register(b, "bench@example.com", "correct horse", "Bench")

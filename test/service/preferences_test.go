@@ -168,7 +168,7 @@ func TestPreferencesTargetLanguageNull(t *testing.T) {
 	assert.Nil(t, a.preferences(t, token).Learning.TargetLanguage)
 }
 
-// TestPreferencesInvalidValues sends every value §3 refuses, alone and next
+// TestPreferencesInvalidValues sends every value the OpenAPI document's Preferences refuses, alone and next
 // to a valid change; each is 422 naming its path, and nothing changes.
 func TestPreferencesInvalidValues(t *testing.T) {
 	cases := []struct {

@@ -20,7 +20,7 @@ import (
 // Decode parses body. Malformed JSON, trailing data, or a body that is not a
 // JSON object is an error of kind BadRequest. A well-formed object with
 // unknown or read-only keys, wrong JSON types, null where it is not allowed
-// or values that break a rule of §3 is an error of kind Invalid with one
+// or values that break a rule of the OpenAPI document's Preferences is an error of kind Invalid with one
 // field error per problem, named by JSON path. A nil error means the patch
 // applies cleanly to any valid Preferences.
 func Decode(body []byte) (preferences.Patch, error) {
@@ -116,16 +116,16 @@ func object(body []byte) ([]member, error) {
 		return nil, malformed(err)
 	}
 	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errs.E(errs.BadRequest, "bad_request", "The body must hold a single JSON value with nothing after it.")
+		return nil, errs.E(errs.BadRequest, errs.CodeBadRequest, "The body must hold a single JSON value with nothing after it.")
 	}
 	if kindOf(raw) != '{' {
-		return nil, errs.E(errs.BadRequest, "bad_request", "The body must be a JSON object.")
+		return nil, errs.E(errs.BadRequest, errs.CodeBadRequest, "The body must be a JSON object.")
 	}
 	return members("", raw)
 }
 
 func malformed(err error) error {
-	return &errs.Error{Kind: errs.BadRequest, Code: "bad_request", Message: "The body is not valid JSON.", Err: err}
+	return &errs.Error{Kind: errs.BadRequest, Code: errs.CodeBadRequest, Message: "The body is not valid JSON.", Err: err}
 }
 
 // members lists the keys of raw, which must be a well-formed JSON object.

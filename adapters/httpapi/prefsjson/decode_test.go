@@ -167,7 +167,7 @@ func TestDecodeInvalid(t *testing.T) {
 			var fields []string
 			for _, f := range e.Fields {
 				fields = append(fields, f.Field)
-				assert.Equal(t, "validation_error", f.Code)
+				assert.Equal(t, errs.CodeValidation, f.Code)
 				assert.NotEmpty(t, f.Message)
 			}
 			assert.Equal(t, tt.fields, fields)

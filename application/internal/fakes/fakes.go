@@ -22,22 +22,8 @@ var (
 	_ ports.RefreshTokenStore = (*RefreshTokens)(nil)
 	_ ports.PasswordHasher    = (*Hasher)(nil)
 	_ ports.TokenIssuer       = (*Issuer)(nil)
-	_ ports.Clock             = (*Clock)(nil)
 	_ ports.IDGenerator       = (*IDs)(nil)
 )
-
-// Clock is a settable clock.
-type Clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func NewClock(t time.Time) *Clock { return &Clock{now: t} }
-
-func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-
-// Advance moves the clock forward.
-func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); defer c.mu.Unlock(); c.now = c.now.Add(d) }
 
 // IDs counts: id-1, id-2, ...
 type IDs struct{ n atomic.Int64 }
@@ -57,7 +43,7 @@ func (r *Users) Create(_ context.Context, u account.User) error {
 	defer r.mu.Unlock()
 	for _, o := range r.byID {
 		if o.Email() == u.Email() {
-			return errs.E(errs.Conflict, "email_taken", "email taken")
+			return errs.E(errs.Conflict, errs.CodeEmailTaken, "email taken")
 		}
 	}
 	if _, ok := r.byID[u.ID()]; ok {
@@ -173,7 +159,7 @@ func (s *RefreshTokens) Rotate(_ context.Context, spentHash string, next account
 		return errs.E(errs.NotFound, "", "no such token")
 	}
 	if !snap.SpentAt.IsZero() || !snap.RevokedAt.IsZero() {
-		return errs.E(errs.Conflict, "token_spent", "token spent")
+		return errs.E(errs.Conflict, errs.CodeTokenSpent, "token spent")
 	}
 	snap.SpentAt = now
 	s.byHash[spentHash] = snap
@@ -242,7 +228,7 @@ func (h *Hasher) Spent() int64 { return h.Verifies.Load() + h.Dummies.Load() }
 // Issuer issues "access|<user>|<version>|<n>" tokens, checking only that
 // it made them; the real signing is the jwt adapter's, tested there.
 type Issuer struct {
-	Clock *Clock
+	Clock ports.Clock
 	TTL   time.Duration
 	n     atomic.Int64
 	mu    sync.Mutex
@@ -266,7 +252,7 @@ func (i *Issuer) Verify(token string) (ports.AccessClaims, error) {
 	defer i.mu.Unlock()
 	c, ok := i.made[token]
 	if !ok || !i.Clock.Now().Before(c.ExpiresAt) {
-		return ports.AccessClaims{}, errs.E(errs.Unauthorized, "unauthorized", "bad token")
+		return ports.AccessClaims{}, errs.E(errs.Unauthorized, errs.CodeUnauthorized, "bad token")
 	}
 	return c, nil
 }

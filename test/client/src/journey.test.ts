@@ -1,6 +1,6 @@
 // A learner's journey through Lingo with a client generated from Lingo's own
 // OpenAPI document, run by make test-client against the real binary. The
-// steps run in order and share the learner's state; each says what API.md
+// steps run in order and share the learner's state; each says what the document
 // promises and checks it from outside.
 import assert from "node:assert/strict";
 import { randomUUID } from "node:crypto";

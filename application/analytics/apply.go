@@ -1,0 +1,151 @@
+package analytics
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	"github.com/lingo-labs/lingo/domain/calendar"
+	"github.com/lingo-labs/lingo/domain/errs"
+	"github.com/lingo-labs/lingo/domain/learning"
+	"github.com/lingo-labs/lingo/domain/progress"
+	"github.com/lingo-labs/lingo/ports"
+)
+
+// apply stores the event and its effects under the learner's lock. The
+// unique (user_id, event_id) index decides between concurrent requests with
+// one event_id: the loser's transaction fails, and its retry finds the
+// winner's event and answers it as a replay.
+func (s *Service) apply(ctx context.Context, userID string, ev learning.Event, subj subject, hash string,
+	goal int, today calendar.Date, received time.Time) (Result, error) {
+	var res Result
+	var err error
+	for attempt := 0; attempt < 2; attempt++ {
+		err = s.progress.Update(ctx, userID, func(tx ports.LearnerTx) error {
+			var err error
+			res, err = s.applyTx(tx, userID, ev, subj, hash, goal, today, received)
+			return err
+		})
+		if errs.CodeOf(err) != errs.CodeEventIDTaken {
+			break
+		}
+	}
+	return res, err
+}
+
+func (s *Service) applyTx(tx ports.LearnerTx, userID string, ev learning.Event, subj subject, hash string,
+	goal int, today calendar.Date, received time.Time) (Result, error) {
+	if stored, ok, err := tx.FindEvent(ev.EventID()); err != nil || ok {
+		if err != nil {
+			return Result{}, err
+		}
+		return replay(stored, hash)
+	}
+	facts := progress.Facts{Now: received, Today: today, DailyXPGoal: goal}
+	var courseID string
+	switch ev.Type() {
+	case learning.LessonCompleted:
+		facts.LessonXPReward = subj.lesson.XPReward()
+		done, err := tx.LessonCompleted(subj.lesson.ID())
+		if err != nil {
+			return Result{}, err
+		}
+		facts.LessonCompletedBefore = done
+	case learning.CourseCompleted:
+		courseID = subj.course.Course.ID()
+		if first, ok, err := tx.CourseCompletion(courseID); err != nil || ok {
+			if err != nil {
+				return Result{}, err
+			}
+			return s.alreadyCompleted(tx, first, subj, goal, today)
+		}
+		done, err := tx.CompletedLessons(courseID)
+		if err != nil {
+			return Result{}, err
+		}
+		for _, l := range subj.lessons {
+			if !slices.Contains(done, l.ID()) {
+				facts.RemainingLessonIDs = append(facts.RemainingLessonIDs, l.ID())
+			}
+		}
+	}
+	st, err := tx.State(ev.LocalDate(), today)
+	if err != nil {
+		return Result{}, err
+	}
+	o, err := progress.Apply(st, ev, facts)
+	if err != nil {
+		return Result{}, err
+	}
+	ev = ev.WithXP(o.XPAwarded)
+	server := make([]learning.Event, 0, len(o.Events))
+	for _, pe := range o.Events {
+		se, err := learning.NewServerEvent(s.ids.NewID(), userID, pe.Type, pe.OccurredAt, received, pe.LocalDate, pe.Metadata)
+		if err != nil {
+			return Result{}, err
+		}
+		server = append(server, se)
+	}
+	a := Answer{Effects: effectsOf(o)}
+	var lessonCourse string
+	if subj.lesson != nil && ev.Type() == learning.LessonCompleted {
+		lessonCourse = subj.lesson.CourseID()
+		done, err := tx.CompletedLessons(lessonCourse)
+		if err != nil {
+			return Result{}, err
+		}
+		n := len(done)
+		if o.LessonCompleted != "" {
+			n++
+		}
+		total := subj.lessonCourseTotal
+		a.LessonProgress = &LessonProgress{CourseID: lessonCourse, LessonsCompleted: n, LessonsTotal: total,
+			CompletionRate: progress.CompletionRate(n, total)}
+	}
+	if ev.Type() == learning.CourseCompleted {
+		cv := CourseViewOf(*subj.course)
+		a.Course = &cv
+	}
+	answer, err := json.Marshal(a)
+	if err != nil {
+		return Result{}, errs.Wrap(errs.Internal, "", err)
+	}
+	if err := tx.Append(ports.Append{
+		Event:   ports.StoredEvent{Event: ev, BodyHash: hash, Answer: answer},
+		Outcome: o, ServerEvents: server, LessonCourseID: lessonCourse,
+	}); err != nil {
+		return Result{}, err
+	}
+	return Result{Event: ev, Answer: a}, nil
+}
+
+// alreadyCompleted answers a course_completed for a course completed before:
+// the first completion event, effects of the learner's state with no XP,
+// and nothing stored.
+func (s *Service) alreadyCompleted(tx ports.LearnerTx, first ports.StoredEvent, subj subject, goal int, today calendar.Date) (Result, error) {
+	st, err := tx.State(today, today)
+	if err != nil {
+		return Result{}, err
+	}
+	sum := progress.Summarize(st.TotalXP, st.Streak, st.Today, goal)
+	cv := CourseViewOf(*subj.course)
+	return Result{Event: first.Event, Answer: Answer{
+		Effects: Effects{
+			TotalXP: sum.TotalXP, Level: sum.Level.Level,
+			Streak:               StreakEffects{Current: sum.CurrentStreak, Longest: sum.LongestStreak},
+			DailyGoal:            GoalEffects{GoalXP: sum.DailyGoal.GoalXP, TodayXP: sum.DailyGoal.TodayXP, Met: sum.DailyGoal.Met},
+			AchievementsUnlocked: []string{},
+		},
+		Course: &cv, AlreadyCompleted: true,
+	}}, nil
+}
+
+func effectsOf(o progress.Outcome) Effects {
+	return Effects{
+		XPAwarded: o.XPAwarded, TotalXP: o.TotalXP, Level: o.Level.Level, LeveledUp: o.LeveledUp,
+		Streak:               StreakEffects{Current: o.Streak.Current, Longest: o.Streak.Longest, Extended: o.Streak.Extended},
+		DailyGoal:            GoalEffects{GoalXP: o.DailyGoal.GoalXP, TodayXP: o.DailyGoal.TodayXP, Met: o.DailyGoal.Met, JustMet: o.DailyGoal.JustMet},
+		AchievementsUnlocked: o.AchievementCodes(),
+	}
+}

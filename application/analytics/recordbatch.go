@@ -1,0 +1,200 @@
+package analytics
+
+import (
+	"context"
+	"slices"
+	"sort"
+	"strings"
+
+	"github.com/lingo-labs/lingo/domain/errs"
+	"github.com/lingo-labs/lingo/domain/learning"
+	"github.com/lingo-labs/lingo/domain/progress"
+)
+
+// BatchItem is one entry of a batch: a submission, or the problem that kept
+// it from being read (a wrong type or an unknown field).
+type BatchItem struct {
+	Submission
+	Err error
+}
+
+// ItemStatus is a batch item's fate.
+type ItemStatus string
+
+const (
+	ItemCreated   ItemStatus = "created"
+	ItemDuplicate ItemStatus = "duplicate"
+	ItemRejected  ItemStatus = "rejected"
+)
+
+// ItemResult is results[i].
+type ItemResult struct {
+	Index   int
+	EventID string // "" for a rejected item sent without one
+	Status  ItemStatus
+	Event   *learning.Event
+	Err     error
+}
+
+// BatchSummary is the batch's counts.
+type BatchSummary struct{ Received, Created, Duplicates, Rejected int }
+
+// BatchResult is the batch's answer.
+type BatchResult struct {
+	Results []ItemResult
+	Summary BatchSummary
+	Effects Effects
+}
+
+// RecordBatch takes in up to 100 events: valid items are stored even when
+// others are rejected, in occurred_at order, each wholly or not at all. All
+// items go in one transaction (applyBatch); when that fails to store, each
+// item is retried in its own transaction.
+func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchItem) (BatchResult, error) {
+	if len(items) < 1 || len(items) > MaxBatch {
+		return BatchResult{}, errs.Validation(errs.Field("events", "must hold 1 to 100 events"))
+	}
+	zone, goal, err := s.settings.Settings(ctx, userID)
+	if err != nil {
+		return BatchResult{}, err
+	}
+	received := s.now()
+	today := zone.Today(received)
+	out := BatchResult{Results: make([]ItemResult, len(items)), Summary: BatchSummary{Received: len(items)}}
+	// Retries are found with one query for the whole batch, not one per item.
+	var ids []string
+	for _, it := range items {
+		if id := it.Input.EventID; it.Err == nil && id != nil && learning.IsUUID(*id) {
+			ids = append(ids, strings.ToLower(*id))
+		}
+	}
+	stored, err := s.events.FindMany(ctx, userID, ids)
+	if err != nil {
+		return BatchResult{}, err
+	}
+	var todo []pending
+	seen := map[string]bool{}
+	for i, it := range items {
+		r := &out.Results[i]
+		r.Index = i
+		if id := it.Input.EventID; id != nil {
+			r.EventID = *id
+			if learning.IsUUID(*id) {
+				r.EventID = strings.ToLower(*id)
+			}
+		}
+		if it.Err != nil {
+			r.Status, r.Err = ItemRejected, it.Err
+			continue
+		}
+		if r.EventID != "" {
+			if seen[r.EventID] {
+				r.Status = ItemRejected
+				r.Err = errs.Validation(errs.FieldCode("event_id", errs.CodeDuplicateInBatch, "repeats the event_id of an earlier item of the batch"))
+				continue
+			}
+			seen[r.EventID] = true
+		}
+		if e, ok := stored[r.EventID]; ok {
+			res, err := replay(e, it.BodyHash)
+			s.settle(r, res, err)
+			continue
+		}
+		ev, subj, err := s.validate(ctx, userID, it.Submission, received, zone)
+		if err != nil {
+			if errs.Is(err, errs.Invalid) {
+				r.Status, r.Err = ItemRejected, err
+				continue
+			}
+			return BatchResult{}, err
+		}
+		r.EventID = ev.EventID()
+		todo = append(todo, pending{i: i, ev: ev, subj: subj})
+	}
+	sort.SliceStable(todo, func(a, b int) bool { return todo[a].ev.OccurredAt().Before(todo[b].ev.OccurredAt()) })
+	if len(todo) > 0 {
+		// Every way out from here, a cancelled batch's included, may follow
+		// commits; the deferred bump runs before the caller answers.
+		defer s.bump(ctx, userID)
+	}
+	outcomes, after, err := s.applyBatch(ctx, userID, todo, items, goal, today, received)
+	if err != nil {
+		if ctx.Err() != nil {
+			return BatchResult{}, ctx.Err()
+		}
+		// The one-transaction path failed to store: fall back to one
+		// transaction per item, so that what can be stored is.
+		for k, p := range todo {
+			res, err := s.apply(ctx, userID, p.ev, p.subj, items[p.i].BodyHash, goal, today, received)
+			if ctx.Err() != nil {
+				return BatchResult{}, ctx.Err()
+			}
+			outcomes[k] = itemOutcome{res: res, err: err}
+		}
+	}
+	var unlocked []string
+	for k, p := range todo {
+		res, err := outcomes[k].res, outcomes[k].err
+		r := &out.Results[p.i]
+		s.settle(r, res, err)
+		if r.Status == ItemCreated {
+			e := res.Effects
+			out.Effects.XPAwarded += e.XPAwarded
+			out.Effects.LeveledUp = out.Effects.LeveledUp || e.LeveledUp
+			out.Effects.Streak.Extended = out.Effects.Streak.Extended || e.Streak.Extended
+			out.Effects.DailyGoal.JustMet = out.Effects.DailyGoal.JustMet || e.DailyGoal.JustMet
+			for _, a := range e.AchievementsUnlocked {
+				if !slices.Contains(unlocked, a) {
+					unlocked = append(unlocked, a)
+				}
+			}
+		}
+	}
+	for _, r := range out.Results {
+		switch r.Status {
+		case ItemCreated:
+			out.Summary.Created++
+		case ItemDuplicate:
+			out.Summary.Duplicates++
+		default:
+			out.Summary.Rejected++
+		}
+	}
+	// The batch's effects are the learner's state after it: known from the
+	// one-transaction path, else read once.
+	if after == nil {
+		snap, err := s.progress.Snapshot(ctx, userID, today)
+		if err != nil {
+			return BatchResult{}, err
+		}
+		sum := progress.Summarize(snap.TotalXP, progress.NewStreak(snap.ActiveDates), snap.Today, goal)
+		after = &sum
+	}
+	sum := *after
+	out.Effects.TotalXP, out.Effects.Level = sum.TotalXP, sum.Level.Level
+	out.Effects.Streak.Current, out.Effects.Streak.Longest = sum.CurrentStreak, sum.LongestStreak
+	out.Effects.DailyGoal.GoalXP, out.Effects.DailyGoal.TodayXP, out.Effects.DailyGoal.Met = sum.DailyGoal.GoalXP, sum.DailyGoal.TodayXP, sum.DailyGoal.Met
+	out.Effects.AchievementsUnlocked = append([]string{}, unlocked...)
+	return out, nil
+}
+
+// settle records one item's outcome. A failure to store is the item's
+// rejection, not the batch's: the items before it stay stored.
+func (s *Service) settle(r *ItemResult, res Result, err error) {
+	switch {
+	case err != nil:
+		r.Status, r.Err = ItemRejected, err
+		if k := errs.KindOf(err); k == errs.Internal || k == errs.Unavailable {
+			r.Err = errs.Wrap(k, errs.CodeStoreFailed, err)
+		}
+	case res.Replay || res.AlreadyCompleted:
+		ev := res.Event
+		r.Status, r.Event = ItemDuplicate, &ev
+		if r.EventID == "" {
+			r.EventID = ev.EventID()
+		}
+	default:
+		ev := res.Event
+		r.Status, r.Event, r.EventID = ItemCreated, &ev, ev.EventID()
+	}
+}
