@@ -1,0 +1,110 @@
+package progress
+
+import (
+	"slices"
+
+	"github.com/lingo-labs/lingo/domain/calendar"
+)
+
+// protection is what a Streak settles with besides its active dates.
+type protection struct {
+	grants  []Grant
+	repairs []calendar.Date
+	frozen  []calendar.Date // the dates a store keeps as frozen (to tell new ones)
+	max     int
+	// base, when set, is a stored settlement the streak resumes from; the
+	// streak's dates are then only those after base.Checkpoint.Through.
+	base *StreakBase
+}
+
+func (p protection) clone() protection {
+	out := protection{grants: slices.Clone(p.grants), repairs: slices.Clone(p.repairs), frozen: slices.Clone(p.frozen), max: p.max}
+	if p.base != nil {
+		b := *p.base
+		out.base = &b
+	}
+	return out
+}
+
+// StreakBase is the settlement a store keeps per learner so that reads walk
+// only the dates after it: the checkpoint at the end of the last settled
+// date, and the active-date facts that only writes change.
+type StreakBase struct {
+	Checkpoint  Checkpoint
+	FirstActive calendar.Date
+	LastActive  calendar.Date
+	ActiveDays  int
+}
+
+// WithLedger returns the streak with the learner's grants, repaired dates
+// and the dates a store keeps as frozen (all of them).
+func (s Streak) WithLedger(grants []Grant, repairs, frozen []calendar.Date) Streak {
+	out := s.Clone()
+	out.protection.grants = slices.Clone(grants)
+	out.protection.repairs = slices.Clone(repairs)
+	out.protection.frozen = slices.Clone(frozen)
+	return out
+}
+
+// WithFreezeMax returns the streak with the most freezes a learner holds
+// (LINGO_STREAK_FREEZE_MAX); a streak without one holds none.
+func (s Streak) WithFreezeMax(n int) Streak {
+	out := s.Clone()
+	out.protection.max = max(0, n)
+	return out
+}
+
+// ResumeStreak is a streak read from a stored settlement: base, and the
+// active dates, grants and repaired dates after base.Checkpoint.Through.
+// Settling it walks only those dates.
+func ResumeStreak(base StreakBase, active []calendar.Date, grants []Grant, repairs []calendar.Date) Streak {
+	s := NewStreak(active)
+	s.protection = protection{grants: slices.Clone(grants), repairs: slices.Clone(repairs), base: &base}
+	return s
+}
+
+// Resumed reports whether the streak resumes from a stored settlement.
+func (s Streak) Resumed() bool { return s.protection.base != nil }
+
+// FreezeMax is the cap the streak settles with.
+func (s Streak) FreezeMax() int { return s.protection.max }
+
+// Settle settles the streak's calendar up to yesterday (Settle).
+func (s Streak) Settle(today calendar.Date) Settlement {
+	var start Checkpoint
+	if b := s.protection.base; b != nil {
+		start = b.Checkpoint
+	}
+	return Settle(start, Ledger{Active: s.dates, Grants: s.protection.grants, Repairs: s.protection.repairs, Max: s.protection.max}, today)
+}
+
+// StreakSave is what a store keeps after a write that changed the ledger:
+// the base at the end of yesterday, and every frozen and repaired date.
+type StreakSave struct {
+	Base  StreakBase
+	Marks []SettledDay
+	// FreezesUsed are the dates frozen by this settlement that the store
+	// did not hold as frozen: where a streak.freeze_used is reported.
+	FreezesUsed []calendar.Date
+}
+
+// Save settles the whole streak (not a resumed one: its Marks would miss
+// the dates before the base) and says what a store keeps.
+func (s Streak) Save(today calendar.Date) (StreakSave, Settlement) {
+	full := s
+	full.protection.base = nil
+	set := full.Settle(today)
+	last, _ := full.LastActive()
+	sv := StreakSave{Base: StreakBase{Checkpoint: set.Settled, FirstActive: set.FirstActive, LastActive: last, ActiveDays: len(full.dates)},
+		Marks: []SettledDay{}}
+	if len(full.dates) > 0 {
+		sv.Base.FirstActive = full.dates[0]
+	}
+	for _, d := range set.Days {
+		if d.Status == StatusFrozen || d.Status == StatusRepaired {
+			sv.Marks = append(sv.Marks, d)
+		}
+	}
+	sv.FreezesUsed = NewlyFrozen(s.protection.frozen, set.Frozen())
+	return sv, set
+}
