@@ -63,6 +63,17 @@ func ResumeStreak(base StreakBase, active []calendar.Date, grants []Grant, repai
 	return s
 }
 
+// FirstActive is the first active date (zero when there is none).
+func (s Streak) FirstActive() calendar.Date {
+	if b := s.protection.base; b != nil && !b.FirstActive.IsZero() {
+		return b.FirstActive
+	}
+	if len(s.dates) == 0 {
+		return calendar.Date{}
+	}
+	return s.dates[0]
+}
+
 // Resumed reports whether the streak resumes from a stored settlement.
 func (s Streak) Resumed() bool { return s.protection.base != nil }
 
