@@ -164,7 +164,7 @@ func marks(tx *gorm.DB, userID, from, to string) ([]progress.SettledDay, error) 
 	return out, Classify(rows.Err())
 }
 
-// optDate is a date column where '' is no date.
+// optDate is a date column where ” is no date.
 func optDate(d calendar.Date) string {
 	if d.IsZero() {
 		return ""
