@@ -318,3 +318,30 @@ func TestStatusNames(t *testing.T) {
 	assert.Error(t, err)
 	assert.Equal(t, "", progress.Status(0).String())
 }
+
+// The long-streak achievements count the bridged run: 99 days with a frozen
+// one among them, and today's practice, make streak_100 with a day to spare.
+func TestApplyUnlocksLongStreaksAcrossFrozenDays(t *testing.T) {
+	today := calendar.DateOf(t0, time.UTC)
+	for _, c := range []struct {
+		days int
+		want progress.Achievement
+	}{{100, progress.Streak100}, {365, progress.Streak365}} {
+		var active []calendar.Date
+		for i := 1; i <= c.days; i++ { // days-1 active days before today, one of them frozen
+			if i != 50 {
+				active = append(active, today.AddDays(-i))
+			}
+		}
+		st := progress.State{Day: progress.NewDay(today), Today: progress.NewDay(today),
+			Streak: progress.NewStreak(active).WithFreezeMax(2).WithLedger([]progress.Grant{{Date: today.AddDays(-c.days), Count: 1}}, nil, nil)}
+		e, err := learning.NewEvent("id", "u", practice(50, t0), t0, calendar.UTC)
+		require.NoError(t, err)
+		o, err := progress.Apply(st, e, progress.Facts{Now: t0, Today: today, DailyXPGoal: 20})
+		require.NoError(t, err)
+		assert.Equal(t, c.days, o.Streak.Current)
+		assert.Contains(t, o.AchievementCodes(), c.want.String())
+		require.NotNil(t, o.StreakSave, "a new active date stores the settlement")
+		assert.Equal(t, []calendar.Date{today.AddDays(-50)}, o.StreakSave.FreezesUsed)
+	}
+}
