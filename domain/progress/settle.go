@@ -143,16 +143,27 @@ func (s Settlement) Frozen() []calendar.Date {
 func Settle(start Checkpoint, l Ledger, today calendar.Date) Settlement {
 	st := start
 	after := func(d calendar.Date) bool { return st.Through.IsZero() || d.After(start.Through) }
-	active := map[calendar.Date]bool{}
-	var first calendar.Date
+	// The active dates to walk, sorted: a walk steps through them with an
+	// index instead of building a set (a write settles on every event).
+	active := make([]calendar.Date, 0, len(l.Active))
 	for _, d := range l.Active {
-		if d.IsZero() || !after(d) {
-			continue
+		if !d.IsZero() && after(d) {
+			active = append(active, d)
 		}
-		active[d] = true
-		if first.IsZero() || d.Before(first) {
-			first = d
+	}
+	if !slices.IsSortedFunc(active, calendar.Date.Compare) {
+		slices.SortFunc(active, calendar.Date.Compare)
+	}
+	var first calendar.Date
+	if len(active) > 0 {
+		first = active[0]
+	}
+	next := 0 // active[next] is the first active date not walked yet
+	isActive := func(d calendar.Date) bool {
+		for next < len(active) && active[next].Before(d) {
+			next++
 		}
+		return next < len(active) && active[next] == d
 	}
 	grants := map[calendar.Date]int{}
 	var grantDates []calendar.Date
@@ -197,7 +208,7 @@ func Settle(start Checkpoint, l Ledger, today calendar.Date) Settlement {
 		st.Equipped = add(st.Equipped, grants[d])
 		var s Status
 		switch {
-		case active[d]:
+		case isActive(d):
 			s = StatusActive
 			st.Run++
 			st.Longest = max(st.Longest, st.Run)
@@ -233,7 +244,7 @@ func Settle(start Checkpoint, l Ledger, today calendar.Date) Settlement {
 		}
 	}
 	out.Current = st.Run
-	if active[today] {
+	if isActive(today) {
 		out.ActiveToday = true
 		out.Current = st.Run + 1
 		if out.Current%FreezeEvery == 0 {
