@@ -142,7 +142,7 @@ func (s Settlement) Frozen() []calendar.Date {
 // missed (the streak ends).
 func Settle(start Checkpoint, l Ledger, today calendar.Date) Settlement {
 	st := start
-	after := func(d calendar.Date) bool { return st.Through.IsZero() || d.After(start.Through) }
+	after := func(d calendar.Date) bool { return start.Through.IsZero() || d.After(start.Through) }
 	// The active dates to walk, sorted: a walk steps through them with an
 	// index instead of building a set (a write settles on every event).
 	active := make([]calendar.Date, 0, len(l.Active))
