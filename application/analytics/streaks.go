@@ -164,9 +164,10 @@ func (s *Service) Calendar(ctx context.Context, userID string, from, to calendar
 		from = to.AddDays(1 - DefaultCalendarDays)
 	}
 	var fields []errs.FieldError
-	switch {
-	case to.After(today):
+	if to.After(today) {
 		fields = append(fields, errs.Field("to", "must not be after today ("+today.String()+")"))
+	}
+	switch {
 	case from.After(to):
 		fields = append(fields, errs.Field("from", "must not be after to"))
 	case from.DaysUntil(to)+1 > MaxCalendarDays:

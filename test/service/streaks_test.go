@@ -285,6 +285,8 @@ func TestCalendarRange(t *testing.T) {
 		assert.Equal(t, 422, r.Status, "%s: %s", c.query, r.Body)
 		assert.Equal(t, []string{c.field}, r.Fields(), c.query)
 	}
+	both := f.get(t, token, "/api/analytics/calendar?from="+f.day(3)+"&to="+f.day(2))
+	assert.Equal(t, []string{"to", "from"}, both.Fields(), "every problem at once")
 	assert.Equal(t, 401, f.get(t, "", "/api/analytics/calendar").Status)
 }
 
