@@ -78,22 +78,46 @@ func (t *streakTx) Save(s progress.StreakSave, at time.Time) error {
 
 // withLedger adds the learner's grants, repairs and stored frozen dates to
 // a streak of every active date.
+// One round trip: every event that adds an active date reads it.
 func withLedger(tx *gorm.DB, userID string, s progress.Streak) (progress.Streak, error) {
-	grants, repairs, err := ledgerAfter(tx, userID, "")
+	rows, err := tx.Raw(`SELECT 'grant', local_date, count FROM streak_grants WHERE user_id = ?
+		UNION ALL SELECT 'repair', local_date, 0 FROM streak_repairs WHERE user_id = ?
+		UNION ALL SELECT status, local_date, 0 FROM streak_marks WHERE user_id = ?`, userID, userID, userID).Rows()
 	if err != nil {
-		return s, err
+		return s, Classify(err)
 	}
-	ms, err := marks(tx, userID, "", "9999-12-31")
-	if err != nil {
-		return s, err
-	}
-	var frozen []calendar.Date
-	for _, m := range ms {
-		if m.Status == progress.StatusFrozen {
-			frozen = append(frozen, m.Date)
+	defer rows.Close()
+	var (
+		grants  []progress.Grant
+		repairs []calendar.Date
+		stored  []progress.SettledDay
+	)
+	for rows.Next() {
+		var (
+			kind string
+			d    sqlDate
+			n    int
+		)
+		if err := rows.Scan(&kind, &d, &n); err != nil {
+			return s, Classify(err)
+		}
+		switch kind {
+		case "grant":
+			grants = append(grants, progress.Grant{Date: d.Date, Count: n})
+		case "repair":
+			repairs = append(repairs, d.Date)
+		default:
+			st, err := progress.ParseStatus(kind)
+			if err != nil {
+				return s, errs.Wrap(errs.Internal, "corrupt_streak_mark", err)
+			}
+			stored = append(stored, progress.SettledDay{Date: d.Date, Status: st})
 		}
 	}
-	return s.WithLedger(grants, repairs, frozen), nil
+	if err := rows.Err(); err != nil {
+		return s, Classify(err)
+	}
+	return s.WithLedger(grants, repairs, stored), nil
 }
 
 // ledgerAfter returns the grants and repairs dated after the date after
@@ -197,6 +221,9 @@ func saveStreak(db *DB, tx *gorm.DB, userID string, s progress.StreakSave, at ti
 		userID, optDate(cp.Through), cp.Run, cp.Longest, cp.Equipped, cp.UsedTotal, optDate(cp.LastUsed),
 		optDate(b.FirstActive), optDate(b.LastActive), b.ActiveDays, db.at(at)).Error; err != nil {
 		return Classify(err)
+	}
+	if !s.MarksChanged {
+		return nil
 	}
 	if err := tx.Exec(`DELETE FROM streak_marks WHERE user_id = ?`, userID).Error; err != nil {
 		return Classify(err)

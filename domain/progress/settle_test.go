@@ -294,10 +294,14 @@ func TestSettleCreditWindow(t *testing.T) {
 func TestStreakSaveReportsNewlyFrozenDates(t *testing.T) {
 	today := day0.AddDays(6)
 	s := progress.NewStreak(activeFrom("a.a.a.")).WithFreezeMax(2).
-		WithLedger([]progress.Grant{{Date: day0, Count: 2}}, nil, []calendar.Date{day0.AddDays(1)})
+		WithLedger([]progress.Grant{{Date: day0, Count: 2}}, nil, []progress.SettledDay{{Date: day0.AddDays(1), Status: progress.StatusFrozen}})
 	sv, set := s.Save(today)
 	assert.Equal(t, []calendar.Date{day0.AddDays(1), day0.AddDays(3)}, set.Frozen())
 	assert.Equal(t, []calendar.Date{day0.AddDays(3)}, sv.FreezesUsed, "day 1 was frozen before")
+	assert.True(t, sv.MarksChanged)
+	again, _ := s.WithLedger([]progress.Grant{{Date: day0, Count: 2}}, nil, sv.Marks).Save(today)
+	assert.False(t, again.MarksChanged)
+	assert.Empty(t, again.FreezesUsed)
 	assert.Equal(t, 3, sv.Base.ActiveDays)
 	assert.Equal(t, day0, sv.Base.FirstActive)
 	assert.Equal(t, day0.AddDays(4), sv.Base.LastActive)

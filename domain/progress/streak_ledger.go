@@ -10,7 +10,7 @@ import (
 type protection struct {
 	grants  []Grant
 	repairs []calendar.Date
-	frozen  []calendar.Date // the dates a store keeps as frozen (to tell new ones)
+	stored  []SettledDay // the frozen and repaired dates a store keeps (to tell what changed)
 	max     int
 	// base, when set, is a stored settlement the streak resumes from; the
 	// streak's dates are then only those after base.Checkpoint.Through.
@@ -18,7 +18,7 @@ type protection struct {
 }
 
 func (p protection) clone() protection {
-	out := protection{grants: slices.Clone(p.grants), repairs: slices.Clone(p.repairs), frozen: slices.Clone(p.frozen), max: p.max}
+	out := protection{grants: slices.Clone(p.grants), repairs: slices.Clone(p.repairs), stored: slices.Clone(p.stored), max: p.max}
 	if p.base != nil {
 		b := *p.base
 		out.base = &b
@@ -37,12 +37,13 @@ type StreakBase struct {
 }
 
 // WithLedger returns the streak with the learner's grants, repaired dates
-// and the dates a store keeps as frozen (all of them).
-func (s Streak) WithLedger(grants []Grant, repairs, frozen []calendar.Date) Streak {
+// and the marks a store keeps (every frozen and repaired date it holds, as
+// StreakSave.Marks left them).
+func (s Streak) WithLedger(grants []Grant, repairs []calendar.Date, stored []SettledDay) Streak {
 	out := s.Clone()
 	out.protection.grants = slices.Clone(grants)
 	out.protection.repairs = slices.Clone(repairs)
-	out.protection.frozen = slices.Clone(frozen)
+	out.protection.stored = slices.Clone(stored)
 	return out
 }
 
@@ -97,6 +98,9 @@ type StreakSave struct {
 	// FreezesUsed are the dates frozen by this settlement that the store
 	// did not hold as frozen: where a streak.freeze_used is reported.
 	FreezesUsed []calendar.Date
+	// MarksChanged is false when Marks equal the marks the streak was
+	// given (WithLedger): the store may leave its rows alone.
+	MarksChanged bool
 }
 
 // Save settles the whole streak (not a resumed one: its Marks would miss
@@ -116,6 +120,15 @@ func (s Streak) Save(today calendar.Date) (StreakSave, Settlement) {
 			sv.Marks = append(sv.Marks, d)
 		}
 	}
-	sv.FreezesUsed = NewlyFrozen(s.protection.frozen, set.Frozen())
+	var frozen []calendar.Date
+	for _, m := range s.protection.stored {
+		if m.Status == StatusFrozen {
+			frozen = append(frozen, m.Date)
+		}
+	}
+	stored := slices.Clone(s.protection.stored)
+	slices.SortFunc(stored, func(a, b SettledDay) int { return a.Date.Compare(b.Date) })
+	sv.FreezesUsed = NewlyFrozen(frozen, set.Frozen())
+	sv.MarksChanged = !slices.Equal(stored, sv.Marks)
 	return sv, set
 }
