@@ -79,6 +79,9 @@ func (s *Service) GrantFreezes(ctx context.Context, userID string, count int) (F
 }
 
 // resettle settles the learner's whole streak again inside tx and keeps it.
+// With applyTx (Outcome.StreakSave), it is where settlements are stored:
+// StreakSave.FreezesUsed, the dates newly frozen, is what a streak.freeze_used
+// message would report, enqueued in this same transaction.
 func (s *Service) resettle(tx ports.StreakTx, today calendar.Date, now time.Time) (progress.Settlement, error) {
 	streak, err := tx.Streak()
 	if err != nil {
