@@ -612,9 +612,10 @@ func eventDTO(e learning.Event) EventDTO {
 }
 
 type streakDTO struct {
-	Current  int  `json:"current"`
-	Longest  int  `json:"longest"`
-	Extended bool `json:"extended"`
+	Current         int  `json:"current"`
+	Longest         int  `json:"longest"`
+	Extended        bool `json:"extended"`
+	FreezesEquipped int  `json:"freezes_equipped"`
 }
 
 type goalDTO struct {
@@ -641,7 +642,8 @@ func effectsDTO(e analytics.Effects) EffectsDTO {
 		a = []string{}
 	}
 	return EffectsDTO{XPAwarded: e.XPAwarded, TotalXP: e.TotalXP, Level: e.Level, LeveledUp: e.LeveledUp,
-		Streak:               streakDTO{Current: e.Streak.Current, Longest: e.Streak.Longest, Extended: e.Streak.Extended},
+		Streak: streakDTO{Current: e.Streak.Current, Longest: e.Streak.Longest, Extended: e.Streak.Extended,
+			FreezesEquipped: e.Streak.FreezesEquipped},
 		DailyGoal:            goalDTO{GoalXP: e.DailyGoal.GoalXP, TodayXP: e.DailyGoal.TodayXP, Met: e.DailyGoal.Met, JustMet: e.DailyGoal.JustMet},
 		AchievementsUnlocked: a}
 }
@@ -723,6 +725,8 @@ func progressDTO(p analytics.ProgressSummary) gin.H {
 		"daily_goal":        gin.H{"goal_xp": p.DailyGoal.GoalXP, "today_xp": p.DailyGoal.TodayXP, "met": p.DailyGoal.Met},
 		"lessons_completed": p.LessonsCompleted, "courses_completed": p.CoursesCompleted,
 		"courses": courses, "achievements": achievements,
+		"streak_freezes": gin.H{"equipped": p.Freezes.Equipped, "max": p.Freezes.Max, "used_total": p.Freezes.UsedTotal,
+			"last_used_on": dateOrNil(p.Freezes.LastUsedOn)},
 	}
 	if g := p.Global; g != nil {
 		out["global"] = gin.H{"learners": g.Learners, "average_xp": g.AverageXP, "xp_percentile": g.XPPercentile}

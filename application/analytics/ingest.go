@@ -41,12 +41,17 @@ type Service struct {
 	// the learner's Namespace after it commits and before it answers.
 	cache       ports.Cache
 	onBumpError func(namespace string, err error)
+	// streaks and freezeMax are streak protection's (streaks.go).
+	streaks   ports.StreakStore
+	users     ports.UserRepository
+	freezeMax int
 }
 
 // NewService makes the analytics service.
 func NewService(cat ports.CatalogRepository, events ports.EventStore, prog ports.ProgressStore,
 	settings ports.LearnerSettings, clock ports.Clock, ids ports.IDGenerator, opts ...Option) *Service {
-	s := &Service{catalog: cat, events: events, progress: prog, settings: settings, clock: clock, ids: ids}
+	s := &Service{catalog: cat, events: events, progress: prog, settings: settings, clock: clock, ids: ids,
+		freezeMax: progress.DefaultFreezeMax}
 	for _, o := range opts {
 		o(s)
 	}
@@ -71,6 +76,7 @@ type Submission struct {
 type StreakEffects struct {
 	Current, Longest int
 	Extended         bool
+	FreezesEquipped  int
 }
 
 // GoalEffects is effects.daily_goal.
@@ -318,6 +324,7 @@ func (s *Service) applyTx(tx ports.LearnerTx, userID string, ev learning.Event, 
 	if err != nil {
 		return Result{}, err
 	}
+	st.Streak = st.Streak.WithFreezeMax(s.freezeMax)
 	o, err := progress.Apply(st, ev, facts)
 	if err != nil {
 		return Result{}, err
@@ -372,12 +379,12 @@ func (s *Service) alreadyCompleted(tx ports.LearnerTx, first ports.StoredEvent, 
 	if err != nil {
 		return Result{}, err
 	}
-	sum := progress.Summarize(st.TotalXP, st.Streak, st.Today, goal)
+	sum := progress.Summarize(st.TotalXP, st.Streak.WithFreezeMax(s.freezeMax), st.Today, goal)
 	cv := CourseViewOf(*subj.course)
 	return Result{Event: first.Event, Answer: Answer{
 		Effects: Effects{
 			TotalXP: sum.TotalXP, Level: sum.Level.Level,
-			Streak:               StreakEffects{Current: sum.CurrentStreak, Longest: sum.LongestStreak},
+			Streak:               StreakEffects{Current: sum.CurrentStreak, Longest: sum.LongestStreak, FreezesEquipped: sum.Freezes.Equipped},
 			DailyGoal:            GoalEffects{GoalXP: sum.DailyGoal.GoalXP, TodayXP: sum.DailyGoal.TodayXP, Met: sum.DailyGoal.Met},
 			AchievementsUnlocked: []string{},
 		},
@@ -388,7 +395,7 @@ func (s *Service) alreadyCompleted(tx ports.LearnerTx, first ports.StoredEvent, 
 func effectsOf(o progress.Outcome) Effects {
 	return Effects{
 		XPAwarded: o.XPAwarded, TotalXP: o.TotalXP, Level: o.Level.Level, LeveledUp: o.LeveledUp,
-		Streak:               StreakEffects{Current: o.Streak.Current, Longest: o.Streak.Longest, Extended: o.Streak.Extended},
+		Streak:               StreakEffects{Current: o.Streak.Current, Longest: o.Streak.Longest, Extended: o.Streak.Extended, FreezesEquipped: o.Streak.FreezesEquipped},
 		DailyGoal:            GoalEffects{GoalXP: o.DailyGoal.GoalXP, TodayXP: o.DailyGoal.TodayXP, Met: o.DailyGoal.Met, JustMet: o.DailyGoal.JustMet},
 		AchievementsUnlocked: o.AchievementCodes(),
 	}
@@ -547,12 +554,13 @@ func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchI
 		if err != nil {
 			return BatchResult{}, err
 		}
-		sum := progress.Summarize(snap.TotalXP, progress.NewStreak(snap.ActiveDates), snap.Today, goal)
+		sum := progress.Summarize(snap.TotalXP, snap.Streak.WithFreezeMax(s.freezeMax), snap.Today, goal)
 		after = &sum
 	}
 	sum := *after
 	out.Effects.TotalXP, out.Effects.Level = sum.TotalXP, sum.Level.Level
 	out.Effects.Streak.Current, out.Effects.Streak.Longest = sum.CurrentStreak, sum.LongestStreak
+	out.Effects.Streak.FreezesEquipped = sum.Freezes.Equipped
 	out.Effects.DailyGoal.GoalXP, out.Effects.DailyGoal.TodayXP, out.Effects.DailyGoal.Met = sum.DailyGoal.GoalXP, sum.DailyGoal.TodayXP, sum.DailyGoal.Met
 	out.Effects.AchievementsUnlocked = append([]string{}, unlocked...)
 	return out, nil
