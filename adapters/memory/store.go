@@ -71,6 +71,7 @@ var (
 	_ ports.CatalogRepository     = Catalog{}
 	_ ports.EventStore            = Events{}
 	_ ports.ProgressStore         = Progress{}
+	_ ports.StreakStore           = Streaks{}
 	_ ports.DatabasePool          = (*Store)(nil)
 )
 
@@ -149,5 +150,6 @@ var Module = fx.Module("memstore",
 		fx.Annotate(NewCatalog, fx.As(new(ports.CatalogRepository))),
 		fx.Annotate(NewEvents, fx.As(new(ports.EventStore))),
 		fx.Annotate(NewProgress, fx.As(new(ports.ProgressStore))),
+		fx.Annotate(NewStreaks, fx.As(new(ports.StreakStore))),
 	),
 )
