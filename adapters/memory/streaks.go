@@ -30,7 +30,7 @@ func (l ledger) clone() ledger {
 }
 
 // since reports whether d is after the date after (zero: every date), as
-// the SQL store compares dates with the settled_through column ('' for none).
+// the SQL store compares dates with the settled_through column (” for none).
 func since(d, after calendar.Date) bool { return after.IsZero() || d.After(after) }
 
 // fullStreak is every active date with the whole ledger (StreakTx.Streak,
