@@ -42,8 +42,10 @@ func newCatalogService(repo ports.CatalogRepository, ids ports.IDGenerator, cach
 
 // newAnalyticsService serves the progress reads through the read-through cache.
 func newAnalyticsService(cat ports.CatalogRepository, events ports.EventStore, prog ports.ProgressStore,
-	settings ports.LearnerSettings, clock ports.Clock, ids ports.IDGenerator, cache ports.Cache, log *zap.Logger) *analytics.Service {
-	return analytics.NewService(cat, events, prog, settings, clock, ids, analytics.WithCache(cache, bumpFailed(log)))
+	settings ports.LearnerSettings, clock ports.Clock, ids ports.IDGenerator, cache ports.Cache, log *zap.Logger,
+	streaks ports.StreakStore, users ports.UserRepository, cfg config.Config) *analytics.Service {
+	return analytics.NewService(cat, events, prog, settings, clock, ids, analytics.WithCache(cache, bumpFailed(log)),
+		analytics.WithStreaks(streaks, users, cfg.Streak.FreezeMax))
 }
 
 // bumpFailed logs a bump that failed after a committed write: the write
@@ -62,4 +64,5 @@ var engineRoutes = fx.Provide(
 	httpapi.NewGate,
 	httpapi.AsRoutes(httpapi.NewCatalogHandler),
 	httpapi.AsRoutes(httpapi.NewAnalyticsHandler),
+	httpapi.AsRoutes(httpapi.NewStreakHandler),
 )

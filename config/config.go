@@ -29,6 +29,7 @@ type Config struct {
 	Admin     Admin
 	RateLimit RateLimit
 	Health    Health
+	Streak    Streak
 	Log       Log
 	Version   string
 }
@@ -109,6 +110,11 @@ type Health struct {
 	CacheTTL     time.Duration
 }
 
+// Streak is streak protection's configuration.
+type Streak struct {
+	FreezeMax int // the most streak freezes a learner holds (0: none)
+}
+
 type Log struct {
 	Level  string
 	Format string // json or console
@@ -164,6 +170,7 @@ var keys = map[string]any{
 	"ratelimit.general.window":   "60s",
 	"health.check_timeout":       "1s",
 	"health.cache_ttl":           "1s",
+	"streak.freeze_max":          2,
 	"log.level":                  "info",
 	"log.format":                 "json",
 }
@@ -254,6 +261,7 @@ func Load(getenv Getenv) (Config, error) {
 			CheckTimeout: v.GetDuration("health.check_timeout"),
 			CacheTTL:     v.GetDuration("health.cache_ttl"),
 		},
+		Streak:  Streak{FreezeMax: v.GetInt("streak.freeze_max")},
 		Log:     Log{Level: v.GetString("log.level"), Format: v.GetString("log.format")},
 		Version: Version,
 	}
@@ -326,6 +334,9 @@ func (c Config) validate() error {
 	}
 	if c.Auth.AccessTTL <= 0 || c.Auth.RefreshTTL <= c.Auth.AccessTTL {
 		bad("LINGO_AUTH_ACCESS_TTL", "must be positive and shorter than LINGO_AUTH_REFRESH_TTL")
+	}
+	if c.Streak.FreezeMax < 0 || c.Streak.FreezeMax > 100 {
+		bad("LINGO_STREAK_FREEZE_MAX", "must be between 0 and 100")
 	}
 	if (c.Admin.Email == "") != (c.Admin.Password == "") {
 		bad("LINGO_ADMIN_EMAIL", "and LINGO_ADMIN_PASSWORD must be set together")

@@ -35,6 +35,16 @@ func TestDefaults(t *testing.T) {
 	if c.RateLimit.Auth.Limit != 5 || c.RateLimit.Auth.Lockout != 5*time.Minute || c.RateLimit.General.Limit != 120 {
 		t.Fatalf("quotas: %+v", c.RateLimit)
 	}
+	if c.Streak.FreezeMax != 2 {
+		t.Fatalf("streak freeze cap: %d", c.Streak.FreezeMax)
+	}
+}
+
+func TestStreakFreezeMaxFromTheEnvironment(t *testing.T) {
+	c, err := load(t, map[string]string{"LINGO_STREAK_FREEZE_MAX": "5"})
+	if err != nil || c.Streak.FreezeMax != 5 {
+		t.Fatalf("freeze cap %d, err %v", c.Streak.FreezeMax, err)
+	}
 }
 
 // Loading the configuration writes nothing: the embedded default's signing
@@ -84,6 +94,7 @@ func TestValidationNamesTheVariable(t *testing.T) {
 		{"admin half set", map[string]string{"LINGO_ADMIN_EMAIL": "a@b.co"}, "LINGO_ADMIN_PASSWORD"},
 		{"short secret", map[string]string{"LINGO_AUTH_JWT_SECRET": "short"}, "LINGO_AUTH_JWT_SECRET"},
 		{"zero quota", map[string]string{"LINGO_RATELIMIT_USER_LIMIT": "0"}, "LINGO_RATELIMIT_USER_LIMIT"},
+		{"negative freeze cap", map[string]string{"LINGO_STREAK_FREEZE_MAX": "-1"}, "LINGO_STREAK_FREEZE_MAX"},
 		{"more than a request per millisecond", map[string]string{"LINGO_RATELIMIT_USER_LIMIT": "60001"}, "LINGO_RATELIMIT_USER_WINDOW"},
 		{"idle connections kept over 2 minutes", map[string]string{"LINGO_HTTP_IDLE_TIMEOUT": "3m"}, "LINGO_HTTP_IDLE_TIMEOUT"},
 		{"bodies given over 30 s", map[string]string{"LINGO_HTTP_BODY_TIMEOUT": "31s"}, "LINGO_HTTP_BODY_TIMEOUT"},

@@ -100,8 +100,10 @@ type CourseProgress struct {
 // LearnerSnapshot is everything the progress summary and user stats read,
 // all from aggregates: its cost is O(active days + courses), never O(events).
 type LearnerSnapshot struct {
-	TotalXP          int
-	ActiveDates      []calendar.Date
+	TotalXP int
+	// Streak is the learner's streak as a read settles it: resumed from
+	// the stored settlement where there is one (progress.ResumeStreak).
+	Streak           progress.Streak
 	Today            progress.Day
 	Achievements     []progress.Unlock
 	Counters         Counters

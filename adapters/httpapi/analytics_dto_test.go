@@ -36,7 +36,8 @@ func TestAnalyticsReadDTOsKeepTheirBytes(t *testing.T) {
 	avg := 81.5
 	sum := analytics.ProgressSummary{
 		Summary: progress.Summary{TotalXP: 1234, Level: progress.LevelOf(1234), CurrentStreak: 3, LongestStreak: 9,
-			StreakActiveToday: true, LastActiveDate: day, DailyGoal: progress.GoalStatus{GoalXP: 20, TodayXP: 30, Met: true}},
+			StreakActiveToday: true, LastActiveDate: day, DailyGoal: progress.GoalStatus{GoalXP: 20, TodayXP: 30, Met: true},
+			Freezes: progress.FreezeStatus{Equipped: 1, Max: 2, UsedTotal: 3, LastUsedOn: day.AddDays(-2)}},
 		LessonsCompleted: 4, CoursesCompleted: 1,
 		Courses: []analytics.CourseProgress{{CourseProgress: ports.CourseProgress{CourseID: "c1", Title: "Spanish",
 			LessonsCompleted: 4, LessonsTotal: 8}, CompletionRate: 0.5}},

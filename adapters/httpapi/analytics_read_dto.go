@@ -67,6 +67,13 @@ type globalDTO struct {
 	XPPercentile float64 `json:"xp_percentile"`
 }
 
+type freezesDTO struct {
+	Equipped   int     `json:"equipped"`
+	LastUsedOn *string `json:"last_used_on"`
+	Max        int     `json:"max"`
+	UsedTotal  int     `json:"used_total"`
+}
+
 type progressSummaryDTO struct {
 	Achievements      []unlockDTO         `json:"achievements"`
 	Courses           []courseProgressDTO `json:"courses"`
@@ -80,6 +87,7 @@ type progressSummaryDTO struct {
 	LevelProgress     float64             `json:"level_progress"`
 	LongestStreak     int                 `json:"longest_streak"`
 	StreakActiveToday bool                `json:"streak_active_today"`
+	StreakFreezes     freezesDTO          `json:"streak_freezes"`
 	TotalXP           int                 `json:"total_xp"`
 	XPInLevel         int                 `json:"xp_in_level"`
 	XPToNextLevel     int                 `json:"xp_to_next_level"`
@@ -101,7 +109,10 @@ func progressDTO(p analytics.ProgressSummary) progressSummaryDTO {
 		DailyGoal:      goalStatusDTO{GoalXP: p.DailyGoal.GoalXP, Met: p.DailyGoal.Met, TodayXP: p.DailyGoal.TodayXP},
 		LastActiveDate: dateOrNil(p.LastActiveDate), LessonsCompleted: p.LessonsCompleted,
 		Level: p.Level.Level, LevelProgress: p.Level.Progress, LongestStreak: p.LongestStreak,
-		StreakActiveToday: p.StreakActiveToday, TotalXP: p.TotalXP, XPInLevel: p.Level.XPInLevel,
+		StreakActiveToday: p.StreakActiveToday,
+		StreakFreezes: freezesDTO{Equipped: p.Freezes.Equipped, LastUsedOn: dateOrNil(p.Freezes.LastUsedOn), Max: p.Freezes.Max,
+			UsedTotal: p.Freezes.UsedTotal},
+		TotalXP: p.TotalXP, XPInLevel: p.Level.XPInLevel,
 		XPToNextLevel: p.Level.XPToNextLevel,
 	}
 	if g := p.Global; g != nil {

@@ -5,9 +5,10 @@ import (
 )
 
 type streakDTO struct {
-	Current  int  `json:"current"`
-	Longest  int  `json:"longest"`
-	Extended bool `json:"extended"`
+	Current         int  `json:"current"`
+	Longest         int  `json:"longest"`
+	Extended        bool `json:"extended"`
+	FreezesEquipped int  `json:"freezes_equipped"`
 }
 
 type goalDTO struct {
@@ -34,7 +35,8 @@ func effectsDTO(e analytics.Effects) EffectsDTO {
 		a = []string{}
 	}
 	return EffectsDTO{XPAwarded: e.XPAwarded, TotalXP: e.TotalXP, Level: e.Level, LeveledUp: e.LeveledUp,
-		Streak:               streakDTO{Current: e.Streak.Current, Longest: e.Streak.Longest, Extended: e.Streak.Extended},
+		Streak: streakDTO{Current: e.Streak.Current, Longest: e.Streak.Longest, Extended: e.Streak.Extended,
+			FreezesEquipped: e.Streak.FreezesEquipped},
 		DailyGoal:            goalDTO{GoalXP: e.DailyGoal.GoalXP, TodayXP: e.DailyGoal.TodayXP, Met: e.DailyGoal.Met, JustMet: e.DailyGoal.JustMet},
 		AchievementsUnlocked: a}
 }

@@ -16,7 +16,8 @@ import (
 
 // learner is one learner's events and aggregates, what the SQL store keeps
 // in learning_events, learner_progress, learner_days, completed_lessons,
-// completed_courses and learner_achievements.
+// completed_courses and learner_achievements, and its streak protection
+// (see ledger).
 type learner struct {
 	totalXP  int
 	counters progress.Counters
@@ -25,6 +26,7 @@ type learner struct {
 	courses  map[string]ports.StoredEvent // completed course id → the event that completed it
 	unlocks  []progress.Unlock
 	events   map[string]ports.StoredEvent // by event_id
+	streak   ledger
 }
 
 func newLearner() *learner {
@@ -36,7 +38,7 @@ func newLearner() *learner {
 // without changing (see learnerTx.added).
 func (l *learner) aggregates() *learner {
 	return &learner{totalXP: l.totalXP, counters: l.counters, days: maps.Clone(l.days), lessons: maps.Clone(l.lessons),
-		courses: maps.Clone(l.courses), unlocks: slices.Clone(l.unlocks), events: l.events}
+		courses: maps.Clone(l.courses), unlocks: slices.Clone(l.unlocks), events: l.events, streak: l.streak.clone()}
 }
 
 func (l *learner) activeDates() []calendar.Date {
@@ -67,6 +69,17 @@ func NewProgress(s *Store) Progress { return Progress{s} }
 // the learner's aggregates and a buffer of new events; they replace the
 // stored ones only when fn returns nil, so its error rolls everything back.
 func (p Progress) Update(ctx context.Context, userID string, fn func(ports.LearnerTx) error) error {
+	return p.update(ctx, userID, func(committed *learner) (*learner, []ports.StoredEvent, error) {
+		tx := &learnerTx{s: p.s, work: committed.aggregates(), added: map[string]ports.StoredEvent{}}
+		err := fn(tx)
+		return tx.work, tx.order, err
+	})
+}
+
+// update runs fn under the learner's lock with the committed learner (never
+// nil); when fn returns nil, the learner it returns replaces the committed
+// one, with the new events added to the committed ones.
+func (p Progress) update(ctx context.Context, userID string, fn func(committed *learner) (*learner, []ports.StoredEvent, error)) error {
 	unlock, err := p.s.rows.lock(ctx, "learner:"+userID)
 	if err != nil {
 		return err
@@ -78,15 +91,14 @@ func (p Progress) Update(ctx context.Context, userID string, fn func(ports.Learn
 	if committed == nil {
 		committed = newLearner()
 	}
-	tx := &learnerTx{s: p.s, work: committed.aggregates(), added: map[string]ports.StoredEvent{}}
-	if err := fn(tx); err != nil {
+	next, order, err := fn(committed)
+	if err != nil {
 		return err
 	}
 	p.s.mu.Lock()
 	defer p.s.mu.Unlock()
-	next := tx.work
 	next.events = committed.events
-	for _, e := range tx.order {
+	for _, e := range order {
 		next.events[e.Event.EventID()] = e
 		p.s.log = append(p.s.log, e.Event)
 		if e.Event.ReceivedAt().After(p.s.lastReceived) {
@@ -133,7 +145,7 @@ func (t *learnerTx) CourseCompletion(courseID string) (ports.StoredEvent, bool, 
 }
 
 func (t *learnerTx) State(day, today calendar.Date) (progress.State, error) {
-	st := progress.State{TotalXP: t.work.totalXP, Streak: progress.NewStreak(t.work.activeDates()),
+	st := progress.State{TotalXP: t.work.totalXP, Streak: t.work.fullStreak(),
 		Day: t.work.day(day), Today: t.work.day(today)}
 	for _, u := range t.work.unlocks {
 		st.Achievements = append(st.Achievements, u.Achievement)
@@ -215,6 +227,14 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 			work.unlocks = append(work.unlocks, u)
 		}
 	}
+	// The settled streak of the last append that has one: each outcome's
+	// StreakSave is the whole settlement after its own event.
+	for i := len(as) - 1; i >= 0; i-- {
+		if sv := as[i].Outcome.StreakSave; sv != nil {
+			work.save(*sv)
+			break
+		}
+	}
 	t.work, t.added, t.order = work, added, append(t.order, order...)
 	return nil
 }
@@ -233,7 +253,7 @@ func (p Progress) Snapshot(_ context.Context, userID string, today calendar.Date
 	if l == nil {
 		l = newLearner()
 	}
-	snap := ports.LearnerSnapshot{TotalXP: l.totalXP, ActiveDates: l.activeDates(), Today: l.day(today),
+	snap := ports.LearnerSnapshot{TotalXP: l.totalXP, Streak: l.readStreak(today), Today: l.day(today),
 		Achievements: slices.Clone(l.unlocks), Counters: l.counters, LessonsCompleted: len(l.lessons),
 		CoursesCompleted: len(l.courses), Courses: []ports.CourseProgress{}}
 	if snap.Achievements == nil {

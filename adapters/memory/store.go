@@ -30,7 +30,8 @@ import (
 //     learner) around the whole load-fn-store, as SELECT ... FOR UPDATE does;
 //   - ProgressStore.Update gives fn a copy of the learner's aggregates and
 //     a buffer of new events (copy-on-write) and swaps them in only when fn
-//     returns nil, so fn's error leaves nothing behind.
+//     returns nil, so fn's error leaves nothing behind; StreakStore.Update
+//     does the same under the same learner lock.
 //
 // One Store serves every port; NewUsers, NewCatalog, ... give it as each one.
 type Store struct {
@@ -71,6 +72,7 @@ var (
 	_ ports.CatalogRepository     = Catalog{}
 	_ ports.EventStore            = Events{}
 	_ ports.ProgressStore         = Progress{}
+	_ ports.StreakStore           = Streaks{}
 	_ ports.DatabasePool          = (*Store)(nil)
 )
 
@@ -149,5 +151,6 @@ var Module = fx.Module("memstore",
 		fx.Annotate(NewCatalog, fx.As(new(ports.CatalogRepository))),
 		fx.Annotate(NewEvents, fx.As(new(ports.EventStore))),
 		fx.Annotate(NewProgress, fx.As(new(ports.ProgressStore))),
+		fx.Annotate(NewStreaks, fx.As(new(ports.StreakStore))),
 	),
 )

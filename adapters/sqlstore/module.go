@@ -43,6 +43,7 @@ var Module = fx.Module("sqlstore",
 		fx.Annotate(NewCatalogRepository, fx.As(new(ports.CatalogRepository))),
 		fx.Annotate(NewEventStore, fx.As(new(ports.EventStore))),
 		fx.Annotate(NewProgressStore, fx.As(new(ports.ProgressStore))),
+		fx.Annotate(NewStreakStore, fx.As(new(ports.StreakStore))),
 		fx.Annotate(NewLearnerSettings, fx.As(new(ports.LearnerSettings))),
 	),
 )

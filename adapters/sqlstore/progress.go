@@ -96,7 +96,9 @@ func (t *learnerTx) State(day, today calendar.Date) (progress.State, error) {
 	if err != nil {
 		return st, err
 	}
-	st.Streak = progress.NewStreak(dates)
+	if st.Streak, err = withLedger(t.tx, t.userID, progress.NewStreak(dates)); err != nil {
+		return st, err
+	}
 	unlocks, err := achievements(t.tx, t.userID)
 	if err != nil {
 		return st, err
@@ -297,7 +299,10 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 	if err := insertRows(t.tx, `INSERT INTO completed_courses (user_id, course_id, event_row_id, completed_at) VALUES `, courses, ""); err != nil {
 		return err
 	}
-	return insertRows(t.tx, `INSERT INTO learner_achievements (user_id, code, unlocked_at) VALUES `, unlocks, "")
+	if err := insertRows(t.tx, `INSERT INTO learner_achievements (user_id, code, unlocked_at) VALUES `, unlocks, ""); err != nil {
+		return err
+	}
+	return saveLastStreak(t.db, t.tx, t.userID, as, updatedAt)
 }
 
 // insertRows runs one multi-row INSERT of rows (none: nothing to do). The
@@ -343,7 +348,7 @@ func (s *ProgressStore) Snapshot(ctx context.Context, userID string, today calen
 				ExercisesCorrect: r.ExercisesCorrect, TimeSpentSeconds: r.TimeSpentSeconds, Sessions: r.Sessions}
 		}
 		var err error
-		if snap.ActiveDates, err = activeDates(tx, userID); err != nil {
+		if snap.Streak, err = readStreak(tx, userID, today); err != nil {
 			return err
 		}
 		if snap.Today, err = loadDay(tx, userID, today); err != nil {

@@ -16,12 +16,13 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// Learning are the ports the event and progress suites need.
+// Learning are the ports the event, progress and streak suites need.
 type Learning struct {
 	Users    ports.UserRepository
 	Catalog  ports.CatalogRepository
 	Events   ports.EventStore
 	Progress ports.ProgressStore
+	Streaks  ports.StreakStore
 }
 
 // Sent is one client event the suite wrote, as stored, and its outcome.

@@ -1,6 +1,6 @@
 // Package storetest is the contract suite of the storage ports: one Run
 // function per port (RunUsers, RunRefreshTokens, RunPreferences, RunCatalog,
-// RunEvents, RunProgress), each case a rule that the port's doc comment in
+// RunEvents, RunProgress, RunStreaks), each case a rule that the port's doc comment in
 // ports/ promises, and Run for a whole store. Every storage adapter runs it
 // (sqlstore on SQLite and PostgreSQL, memory), as cachetest and ratelimittest
 // hold the cache and limiter adapters to theirs; a new adapter that passes it
@@ -29,6 +29,7 @@ type Subject struct {
 	Catalog     ports.CatalogRepository
 	Events      ports.EventStore
 	Progress    ports.ProgressStore
+	Streaks     ports.StreakStore
 }
 
 // Run runs every port's suite; fresh makes a new, empty store for each case.
@@ -53,10 +54,11 @@ func Run(t *testing.T, fresh func(t *testing.T) Subject) {
 	})
 	learning := func(t *testing.T) Learning {
 		s := fresh(t)
-		return Learning{Users: s.Users, Catalog: s.Catalog, Events: s.Events, Progress: s.Progress}
+		return Learning{Users: s.Users, Catalog: s.Catalog, Events: s.Events, Progress: s.Progress, Streaks: s.Streaks}
 	}
 	t.Run("events", func(t *testing.T) { RunEvents(t, learning) })
 	t.Run("progress", func(t *testing.T) { RunProgress(t, learning) })
+	t.Run("streaks", func(t *testing.T) { RunStreaks(t, learning) })
 }
 
 // T0 is the suite's epoch: microseconds, the precision every store keeps.

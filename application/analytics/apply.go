@@ -74,6 +74,7 @@ func (s *Service) applyTx(tx ports.LearnerTx, userID string, ev learning.Event, 
 	if err != nil {
 		return Result{}, err
 	}
+	st.Streak = st.Streak.WithFreezeMax(s.freezeMax)
 	o, err := progress.Apply(st, ev, facts)
 	if err != nil {
 		return Result{}, err
@@ -128,12 +129,12 @@ func (s *Service) alreadyCompleted(tx ports.LearnerTx, first ports.StoredEvent, 
 	if err != nil {
 		return Result{}, err
 	}
-	sum := progress.Summarize(st.TotalXP, st.Streak, st.Today, goal)
+	sum := progress.Summarize(st.TotalXP, st.Streak.WithFreezeMax(s.freezeMax), st.Today, goal)
 	cv := CourseViewOf(*subj.course)
 	return Result{Event: first.Event, Answer: Answer{
 		Effects: Effects{
 			TotalXP: sum.TotalXP, Level: sum.Level.Level,
-			Streak:               StreakEffects{Current: sum.CurrentStreak, Longest: sum.LongestStreak},
+			Streak:               StreakEffects{Current: sum.CurrentStreak, Longest: sum.LongestStreak, FreezesEquipped: sum.Freezes.Equipped},
 			DailyGoal:            GoalEffects{GoalXP: sum.DailyGoal.GoalXP, TodayXP: sum.DailyGoal.TodayXP, Met: sum.DailyGoal.Met},
 			AchievementsUnlocked: []string{},
 		},
@@ -144,7 +145,7 @@ func (s *Service) alreadyCompleted(tx ports.LearnerTx, first ports.StoredEvent, 
 func effectsOf(o progress.Outcome) Effects {
 	return Effects{
 		XPAwarded: o.XPAwarded, TotalXP: o.TotalXP, Level: o.Level.Level, LeveledUp: o.LeveledUp,
-		Streak:               StreakEffects{Current: o.Streak.Current, Longest: o.Streak.Longest, Extended: o.Streak.Extended},
+		Streak:               StreakEffects{Current: o.Streak.Current, Longest: o.Streak.Longest, Extended: o.Streak.Extended, FreezesEquipped: o.Streak.FreezesEquipped},
 		DailyGoal:            GoalEffects{GoalXP: o.DailyGoal.GoalXP, TodayXP: o.DailyGoal.TodayXP, Met: o.DailyGoal.Met, JustMet: o.DailyGoal.JustMet},
 		AchievementsUnlocked: o.AchievementCodes(),
 	}

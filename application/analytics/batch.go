@@ -63,7 +63,7 @@ func (s *Service) applyBatch(ctx context.Context, userID string, todo []pending,
 		if err != nil {
 			return err
 		}
-		sum = progress.Summarize(st.TotalXP, st.Streak, st.Today, goal)
+		sum = progress.Summarize(st.TotalXP, st.Streak.WithFreezeMax(s.freezeMax), st.Today, goal)
 		return nil
 	})
 	if err != nil {

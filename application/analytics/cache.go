@@ -91,6 +91,7 @@ type summaryRecord struct {
 	StreakActiveToday bool
 	LastActiveDate    string
 	DailyGoal         progress.GoalStatus
+	Freezes           freezeRecord
 	LessonsCompleted  int
 	CoursesCompleted  int
 	Courses           []CourseProgress
@@ -102,6 +103,8 @@ var summaryCodec = ports.Codec[ProgressSummary]{
 		r := summaryRecord{
 			TotalXP: p.TotalXP, Level: p.Level, CurrentStreak: p.CurrentStreak, LongestStreak: p.LongestStreak,
 			StreakActiveToday: p.StreakActiveToday, LastActiveDate: dateRecord(p.LastActiveDate), DailyGoal: p.DailyGoal,
+			Freezes: freezeRecord{Equipped: p.Freezes.Equipped, Max: p.Freezes.Max, UsedTotal: p.Freezes.UsedTotal,
+				LastUsedOn: dateRecord(p.Freezes.LastUsedOn)},
 			LessonsCompleted: p.LessonsCompleted, CoursesCompleted: p.CoursesCompleted, Courses: p.Courses,
 		}
 		for _, a := range p.Achievements {
@@ -118,9 +121,15 @@ var summaryCodec = ports.Codec[ProgressSummary]{
 		if err != nil {
 			return ProgressSummary{}, err
 		}
+		lastUsed, err := restoreDate(r.Freezes.LastUsedOn)
+		if err != nil {
+			return ProgressSummary{}, err
+		}
 		p := ProgressSummary{
 			Summary: progress.Summary{TotalXP: r.TotalXP, Level: r.Level, CurrentStreak: r.CurrentStreak,
-				LongestStreak: r.LongestStreak, StreakActiveToday: r.StreakActiveToday, LastActiveDate: last, DailyGoal: r.DailyGoal},
+				LongestStreak: r.LongestStreak, StreakActiveToday: r.StreakActiveToday, LastActiveDate: last, DailyGoal: r.DailyGoal,
+				Freezes: progress.FreezeStatus{Equipped: r.Freezes.Equipped, Max: r.Freezes.Max, UsedTotal: r.Freezes.UsedTotal,
+					LastUsedOn: lastUsed}},
 			LessonsCompleted: r.LessonsCompleted, CoursesCompleted: r.CoursesCompleted,
 			Courses: r.Courses,
 		}
@@ -194,4 +203,10 @@ var statsCodec = ports.Codec[UserStats]{
 		}
 		return s, nil
 	},
+}
+
+// freezeRecord is streak_freezes as the cache keeps it.
+type freezeRecord struct {
+	Equipped, Max, UsedTotal int
+	LastUsedOn               string
 }

@@ -62,7 +62,7 @@ func TestCachedReadsEqualLoadedOnes(t *testing.T) {
 		}, func(*testing.T) []progress.Day { return nil }},
 		{"a learner with a history", func(t *testing.T) ports.LearnerSnapshot {
 			return ports.LearnerSnapshot{
-				TotalXP: 1234, ActiveDates: []calendar.Date{today.AddDays(-2), today.AddDays(-1), today},
+				TotalXP: 1234, Streak: progress.NewStreak([]calendar.Date{today.AddDays(-2), today.AddDays(-1), today}),
 				Today: day(t, progress.DayRecord{Date: today, XP: 30, CreditedXP: 25, GoalXP: 20, GoalMet: true, Active: true,
 					LessonsCompleted: 2, TimeSpentSeconds: 300}),
 				Achievements: []progress.Unlock{{Achievement: progress.FirstLesson, UnlockedAt: now.Add(-48 * time.Hour)},

@@ -32,6 +32,7 @@ type Submission struct {
 type StreakEffects struct {
 	Current, Longest int
 	Extended         bool
+	FreezesEquipped  int
 }
 
 // GoalEffects is effects.daily_goal.

@@ -188,7 +188,7 @@ func (s *Service) summary(ctx context.Context, userID string, today calendar.Dat
 		return ProgressSummary{}, err
 	}
 	out := ProgressSummary{
-		Summary:          progress.Summarize(snap.TotalXP, progress.NewStreak(snap.ActiveDates), snap.Today, goal),
+		Summary:          progress.Summarize(snap.TotalXP, snap.Streak.WithFreezeMax(s.freezeMax), snap.Today, goal),
 		LessonsCompleted: snap.LessonsCompleted, CoursesCompleted: snap.CoursesCompleted,
 		Courses: make([]CourseProgress, 0, len(snap.Courses)), Achievements: snap.Achievements,
 	}
@@ -251,7 +251,8 @@ func (s *Service) stats(ctx context.Context, userID string, today calendar.Date,
 	if err != nil {
 		return UserStats{}, err
 	}
-	streak := progress.NewStreak(snap.ActiveDates)
+	streak := snap.Streak.WithFreezeMax(s.freezeMax)
+	set := streak.Settle(today)
 	c := snap.Counters
 	out := UserStats{
 		Totals: Totals{
@@ -260,7 +261,7 @@ func (s *Service) stats(ctx context.Context, userID string, today calendar.Date,
 			PracticeSessions: c.PracticeSessions, ExercisesAttempted: c.ExercisesAttempted, ExercisesCorrect: c.ExercisesCorrect,
 			TimeSpentSeconds: c.TimeSpentSeconds, Sessions: c.Sessions, ActiveDays: streak.ActiveDays(),
 		},
-		Current: streak.Current(today), Longest: streak.Longest(),
+		Current: set.Current, Longest: set.Longest,
 		Last7Days: progress.SumDays(progress.History(today, 7, records)),
 	}
 	if acc, ok := progress.Accuracy(c.ExercisesCorrect, c.ExercisesAttempted); ok {

@@ -167,12 +167,13 @@ func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchI
 		if err != nil {
 			return BatchResult{}, err
 		}
-		sum := progress.Summarize(snap.TotalXP, progress.NewStreak(snap.ActiveDates), snap.Today, goal)
+		sum := progress.Summarize(snap.TotalXP, snap.Streak.WithFreezeMax(s.freezeMax), snap.Today, goal)
 		after = &sum
 	}
 	sum := *after
 	out.Effects.TotalXP, out.Effects.Level = sum.TotalXP, sum.Level.Level
 	out.Effects.Streak.Current, out.Effects.Streak.Longest = sum.CurrentStreak, sum.LongestStreak
+	out.Effects.Streak.FreezesEquipped = sum.Freezes.Equipped
 	out.Effects.DailyGoal.GoalXP, out.Effects.DailyGoal.TodayXP, out.Effects.DailyGoal.Met = sum.DailyGoal.GoalXP, sum.DailyGoal.TodayXP, sum.DailyGoal.Met
 	out.Effects.AchievementsUnlocked = append([]string{}, unlocked...)
 	return out, nil

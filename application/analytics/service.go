@@ -7,6 +7,7 @@ package analytics
 import (
 	"time"
 
+	"github.com/lingo-labs/lingo/domain/progress"
 	"github.com/lingo-labs/lingo/ports"
 )
 
@@ -22,12 +23,17 @@ type Service struct {
 	// the learner's Namespace after it commits and before it answers.
 	cache       ports.Cache
 	onBumpError func(namespace string, err error)
+	// streaks and freezeMax are streak protection's (streaks.go).
+	streaks   ports.StreakStore
+	users     ports.UserRepository
+	freezeMax int
 }
 
 // NewService makes the analytics service.
 func NewService(cat ports.CatalogRepository, events ports.EventStore, prog ports.ProgressStore,
 	settings ports.LearnerSettings, clock ports.Clock, ids ports.IDGenerator, opts ...Option) *Service {
-	s := &Service{catalog: cat, events: events, progress: prog, settings: settings, clock: clock, ids: ids}
+	s := &Service{catalog: cat, events: events, progress: prog, settings: settings, clock: clock, ids: ids,
+		freezeMax: progress.DefaultFreezeMax}
 	for _, o := range opts {
 		o(s)
 	}

@@ -18,14 +18,16 @@ const (
 	Level5
 	Level10
 	CourseComplete
+	Streak100
+	Streak365
 )
 
-var achievementCodes = []string{"", "first_lesson", "perfect_lesson", "streak_3", "streak_7", "streak_30", "level_5", "level_10", "course_complete"}
+var achievementCodes = []string{"", "first_lesson", "perfect_lesson", "streak_3", "streak_7", "streak_30", "level_5", "level_10", "course_complete", "streak_100", "streak_365"}
 
-// AllAchievements lists the eight achievements in declaration order.
+// AllAchievements lists the achievements in declaration order.
 func AllAchievements() []Achievement {
 	out := make([]Achievement, 0, len(achievementCodes)-1)
-	for a := FirstLesson; a <= CourseComplete; a++ {
+	for a := FirstLesson; a <= Streak365; a++ {
 		out = append(out, a)
 	}
 	return out
@@ -43,7 +45,7 @@ func ParseAchievement(s string) (Achievement, error) {
 
 // String is the achievement's code ("" for an invalid value).
 func (a Achievement) String() string {
-	if a < FirstLesson || a > CourseComplete {
+	if a < FirstLesson || a > Streak365 {
 		return ""
 	}
 	return achievementCodes[a]

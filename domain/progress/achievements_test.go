@@ -141,7 +141,8 @@ func TestStreakAchievements(t *testing.T) {
 }
 
 func TestAchievementCodes(t *testing.T) {
-	want := []string{"first_lesson", "perfect_lesson", "streak_3", "streak_7", "streak_30", "level_5", "level_10", "course_complete"}
+	want := []string{"first_lesson", "perfect_lesson", "streak_3", "streak_7", "streak_30", "level_5", "level_10", "course_complete",
+		"streak_100", "streak_365"}
 	all := progress.AllAchievements()
 	require.Len(t, all, len(want))
 	for i, a := range all {

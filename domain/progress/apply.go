@@ -26,7 +26,8 @@ const (
 // that concurrent events of one learner are applied one after the other:
 //
 //   - TotalXP: the learner's running total.
-//   - Streak: NewStreak over every active date of the learner.
+//   - Streak: NewStreak over every active date of the learner, WithLedger
+//     (grants, repairs, frozen dates) and WithFreezeMax.
 //   - Achievements: the codes already unlocked.
 //   - Day: the stored day record of the event's local date, or
 //     NewDay(event.LocalDate()) when there is none.
@@ -66,9 +67,10 @@ type Facts struct {
 
 // StreakEffect is the streak after the event.
 type StreakEffect struct {
-	Current  int
-	Longest  int
-	Extended bool // the event made its day active
+	Current         int
+	Longest         int
+	Extended        bool // the event made its day active
+	FreezesEquipped int
 }
 
 // GoalEffect is today's daily goal after the event; an event on a past date
@@ -102,7 +104,8 @@ type ProgressEvent struct {
 //     nothing more);
 //   - LessonCompleted / CourseCompleted, when not "", inserted as newly
 //     completed (with the event's occurred_at);
-//   - every Unlocked achievement, and every Events entry as a stored event.
+//   - every Unlocked achievement, and every Events entry as a stored event;
+//   - when StreakSave is set, the learner's settled streak replaced by it.
 type Outcome struct {
 	XPAwarded       int
 	TotalXP         int
@@ -116,6 +119,7 @@ type Outcome struct {
 	CourseCompleted string
 	Unlocked        []Unlock
 	Events          []ProgressEvent
+	StreakSave      *StreakSave
 }
 
 // AchievementCodes returns the codes of the unlocked achievements, as
@@ -195,8 +199,16 @@ func Apply(s State, e learning.Event, f Facts) (Outcome, error) {
 		Met:     today.goalMet,
 		JustMet: dayGoalJustMet && day.date == f.Today,
 	}
-	o.Streak.Current = streak.Current(f.Today)
-	o.Streak.Longest = streak.Longest()
+	var set Settlement
+	if o.ActiveDateAdded {
+		// A new active date may settle past dates again (a late event on a
+		// frozen date gives its freeze back): the store keeps the result.
+		sv, full := streak.Save(f.Today)
+		o.StreakSave, set = &sv, full
+	} else {
+		set = streak.Settle(f.Today)
+	}
+	o.Streak.Current, o.Streak.Longest, o.Streak.FreezesEquipped = set.Current, set.Longest, set.Equipped
 
 	progressEvent := func(t learning.EventType, md map[string]any) {
 		o.Events = append(o.Events, ProgressEvent{Type: t, OccurredAt: e.OccurredAt(), LocalDate: e.LocalDate(), Metadata: md})
@@ -295,7 +307,7 @@ func earned(e learning.Event, o Outcome, courseDone string) []Achievement {
 	for _, m := range []struct {
 		days int
 		a    Achievement
-	}{{3, Streak3}, {7, Streak7}, {30, Streak30}} {
+	}{{3, Streak3}, {7, Streak7}, {30, Streak30}, {100, Streak100}, {365, Streak365}} {
 		if o.Streak.Current >= m.days {
 			out = append(out, m.a)
 		}

@@ -13,6 +13,8 @@ import (
 // days and join two runs; counters would have to be rebuilt then anyway.
 type Streak struct {
 	dates []calendar.Date // sorted, unique
+	// protection is what settlement reads besides the dates (streak_ledger.go).
+	protection protection
 }
 
 // NewStreak builds the calendar from stored active dates, in any order,
@@ -26,7 +28,9 @@ func NewStreak(active []calendar.Date) Streak {
 
 // Clone returns an independent copy, so that Apply never changes the
 // caller's state.
-func (s Streak) Clone() Streak { return Streak{dates: slices.Clone(s.dates)} }
+func (s Streak) Clone() Streak {
+	return Streak{dates: slices.Clone(s.dates), protection: s.protection.clone()}
+}
 
 func (s Streak) find(d calendar.Date) (int, bool) {
 	return slices.BinarySearchFunc(s.dates, d, calendar.Date.Compare)
@@ -63,17 +67,14 @@ func (s Streak) RunEndingAt(d calendar.Date) int {
 	return n
 }
 
-// Current is the run ending today, or ending yesterday when today is not
-// active yet, else 0. Active dates after today (possible after the learner
-// moved to a zone further west) do not count: the current streak looks back.
-func (s Streak) Current(today calendar.Date) int {
-	if n := s.RunEndingAt(today); n > 0 {
-		return n
-	}
-	return s.RunEndingAt(today.AddDays(-1))
-}
+// Current is the active days of the run ending today, or ending yesterday
+// when today is not active yet, else 0; frozen and repaired days bridge the
+// run (Settle). Active dates after today (possible after the learner moved
+// to a zone further west) do not count: the current streak looks back.
+func (s Streak) Current(today calendar.Date) int { return s.Settle(today).Current }
 
-// Longest is the longest run ever.
+// Longest is the longest run of consecutive active dates, frozen and
+// repaired days not bridging; Settle's Longest is the streak rule's.
 func (s Streak) Longest() int {
 	longest, run := 0, 0
 	for i, d := range s.dates {
@@ -89,6 +90,9 @@ func (s Streak) Longest() int {
 
 // LastActive is the latest active date, and false when there is none.
 func (s Streak) LastActive() (calendar.Date, bool) {
+	if b := s.protection.base; b != nil {
+		return b.LastActive, !b.LastActive.IsZero()
+	}
 	if len(s.dates) == 0 {
 		return calendar.Date{}, false
 	}
@@ -96,7 +100,12 @@ func (s Streak) LastActive() (calendar.Date, bool) {
 }
 
 // ActiveDays counts the active dates.
-func (s Streak) ActiveDays() int { return len(s.dates) }
+func (s Streak) ActiveDays() int {
+	if b := s.protection.base; b != nil {
+		return b.ActiveDays
+	}
+	return len(s.dates)
+}
 
 // Dates returns the active dates, oldest first (a copy).
 func (s Streak) Dates() []calendar.Date { return slices.Clone(s.dates) }

@@ -27,6 +27,16 @@ type Summary struct {
 	// (null in JSON).
 	LastActiveDate calendar.Date
 	DailyGoal      GoalStatus
+	Freezes        FreezeStatus
+}
+
+// FreezeStatus is the progress summary's streak_freezes.
+type FreezeStatus struct {
+	Equipped  int
+	Max       int
+	UsedTotal int
+	// LastUsedOn is the zero Date when no freeze was used (null in JSON).
+	LastUsedOn calendar.Date
 }
 
 // Summarize computes the summary from the stored total, the active dates,
@@ -35,14 +45,17 @@ type Summary struct {
 // it.
 func Summarize(totalXP int, streak Streak, today Day, currentGoal int) Summary {
 	last, _ := streak.LastActive()
+	set := streak.Settle(today.date)
 	return Summary{
 		TotalXP:           totalXP,
 		Level:             LevelOf(totalXP),
-		CurrentStreak:     streak.Current(today.date),
-		LongestStreak:     streak.Longest(),
+		CurrentStreak:     set.Current,
+		LongestStreak:     set.Longest,
 		StreakActiveToday: streak.Has(today.date),
 		LastActiveDate:    last,
 		DailyGoal:         GoalStatus{GoalXP: today.goalFor(currentGoal), TodayXP: today.creditedXP, Met: today.goalMet},
+		Freezes: FreezeStatus{Equipped: set.Equipped, Max: streak.FreezeMax(), UsedTotal: set.Settled.UsedTotal,
+			LastUsedOn: set.Settled.LastUsed},
 	}
 }
 

@@ -107,9 +107,10 @@ type effectsOut struct {
 	Level     int  `json:"level"`
 	LeveledUp bool `json:"leveled_up"`
 	Streak    struct {
-		Current  int  `json:"current"`
-		Longest  int  `json:"longest"`
-		Extended bool `json:"extended"`
+		Current         int  `json:"current"`
+		Longest         int  `json:"longest"`
+		Extended        bool `json:"extended"`
+		FreezesEquipped int  `json:"freezes_equipped"`
 	} `json:"streak"`
 	DailyGoal struct {
 		GoalXP  int  `json:"goal_xp"`

@@ -182,24 +182,24 @@ async function completeOn(k: number, index: number, score: number, duration: num
 test("complete lessons over several backdated days", async () => {
   // Three days back: the run ends three days before today, so no streak is current yet.
   const d3 = await completeOn(3, 0, 80, 300);
-  assert.deepEqual(d3.answer.effects.streak, { current: 0, longest: 1, extended: true });
+  assert.deepEqual(d3.answer.effects.streak, { current: 0, longest: 1, extended: true, freezes_equipped: 0 });
   assert.deepEqual(d3.answer.effects.achievements_unlocked, ["first_lesson"]);
   assert.equal(d3.answer.lesson_progress?.lessons_completed, 1);
   assert.equal(d3.answer.lesson_progress?.lessons_total, need(french, "the French course").lesson_count);
 
   const d2 = await completeOn(2, 1, 100, 240);
-  assert.deepEqual(d2.answer.effects.streak, { current: 0, longest: 2, extended: true });
+  assert.deepEqual(d2.answer.effects.streak, { current: 0, longest: 2, extended: true, freezes_equipped: 0 });
   assert.ok(d2.answer.effects.achievements_unlocked.includes("perfect_lesson"));
 
   // Yesterday: the run now ends yesterday, so it is current (today is not active yet).
   const d1 = await completeOn(1, 2, 90, 420);
-  assert.deepEqual(d1.answer.effects.streak, { current: 3, longest: 3, extended: true });
+  assert.deepEqual(d1.answer.effects.streak, { current: 3, longest: 3, extended: true, freezes_equipped: 0 });
   assert.ok(d1.answer.effects.achievements_unlocked.includes("streak_3"), "streak_3 counts late events");
 
   // Eight days back is older than 7 days: XP, but no streak or daily-goal credit.
   const old = await completeOn(8, 3, 70, 200);
   assert.equal(old.answer.effects.streak.extended, false);
-  assert.deepEqual(old.answer.effects.streak, { current: 3, longest: 3, extended: false });
+  assert.deepEqual(old.answer.effects.streak, { current: 3, longest: 3, extended: false, freezes_equipped: 0 });
 
   // Too far ahead is refused on completed_at.
   const future = await client(access).POST("/api/analytics/lesson-completion", {
@@ -224,7 +224,7 @@ test("post an event, replay it, and conflict on its key", async () => {
   assert.equal(first.response.status, 201, JSON.stringify(first.error));
   const answer = need(first.data?.data, first.data);
   assert.equal(answer.effects.xp_awarded, 5, "a repeat completion earns 5");
-  assert.deepEqual(answer.effects.streak, { current: 4, longest: 4, extended: true }, "today joins the run");
+  assert.deepEqual(answer.effects.streak, { current: 4, longest: 4, extended: true, freezes_equipped: 0 }, "today joins the run");
   totalXP += 5;
   todayXP += 5;
   timeSpent += 120;
@@ -492,6 +492,67 @@ test("refresh tokens rotate, and reuse revokes the family", async () => {
   assert.equal(logout.response.status, 200);
   const afterLogout = await client().POST("/api/auth/refresh", { body: { refresh_token: session.tokens.refresh_token } });
   assert.equal(afterLogout.response.status, 401, "a logged-out refresh token no longer works");
+});
+
+test("a granted freeze protects a missed day", async () => {
+  // A grant is dated by the learner's own date at the instant of the grant
+  // and protects that date and later ones, never an earlier one. The server
+  // clock cannot be moved from here, so the learner moves instead: granted
+  // in Pago Pago (UTC−11), then living in Kiritimati (UTC+14), their
+  // yesterday there is on or after the grant's date.
+  const adminEmail = need(process.env.LINGO_ADMIN_EMAIL, "LINGO_ADMIN_EMAIL");
+  const adminPassword = need(process.env.LINGO_ADMIN_PASSWORD, "LINGO_ADMIN_PASSWORD");
+  const reg = await client().POST("/api/auth/register", {
+    body: { email: `journey-freeze-${randomUUID()}@example.com`, password, display_name: "Frost" },
+  });
+  const learner = need(reg.data?.data, reg.data);
+  const api = client(learner.tokens.access_token);
+  const moveTo = async (timezone: string) => {
+    const r = await api.PATCH("/api/users/me/preferences", { body: { timezone } });
+    assert.equal(r.response.status, 200, JSON.stringify(r.error));
+  };
+  await moveTo("Pacific/Pago_Pago");
+  const login = await client().POST("/api/auth/login", { body: { email: adminEmail, password: adminPassword } });
+  const admin = client(need(login.data?.data, login.data).tokens.access_token);
+  const grant = await admin.POST("/api/admin/users/{id}/streak-freezes", {
+    params: { path: { id: learner.user.id } },
+    body: { count: 1 },
+  });
+  assert.deepEqual(need(grant.data?.data, grant.error), { equipped: 1, max: 2 });
+  const refused = await admin.POST("/api/admin/users/{id}/streak-freezes", {
+    params: { path: { id: learner.user.id } },
+    body: { count: 11 },
+  });
+  expectError(refused.response, refused.error, 422, "validation_error", "validation_error", "count");
+
+  const east = "Pacific/Kiritimati";
+  await moveTo(east);
+  const at = new Date();
+  const dayBefore = localDate(east, daysAgo(at, 2));
+  const yesterday = localDate(east, daysAgo(at, 1));
+  const today = localDate(east, at);
+  const late = await api.POST("/api/analytics/events", {
+    body: { event_type: "practice_completed", score: 80, occurred_at: daysAgo(at, 2).toISOString() },
+  });
+  const answer = need(late.data?.data, late.error);
+  assert.equal(answer.event.local_date, dayBefore);
+  // Yesterday settled at once: the streak was alive and a freeze was held.
+  assert.deepEqual(answer.effects.streak, { current: 1, longest: 1, extended: true, freezes_equipped: 0 });
+
+  const cal = await api.GET("/api/analytics/calendar", { params: { query: { from: dayBefore, to: today } } });
+  const days = need(cal.data?.data, cal.error).days;
+  assert.deepEqual(
+    days.map((d) => [d.date, d.status]),
+    [[dayBefore, "active"], [yesterday, "frozen"], [today, "pending"]],
+  );
+  const bad = await api.GET("/api/analytics/calendar", { params: { query: { to: "tomorrow" } } });
+  expectError(bad.response, bad.error, 422, "validation_error", "validation_error", "to");
+
+  const now2 = await api.POST("/api/analytics/events", { body: { event_type: "practice_completed", score: 80 } });
+  assert.equal(need(now2.data?.data, now2.error).effects.streak.current, 2, "the frozen day bridges, adding nothing");
+  const progress = await api.GET("/api/analytics/progress");
+  const p = need(progress.data?.data, progress.error);
+  assert.deepEqual(p.streak_freezes, { equipped: 0, max: 2, used_total: 1, last_used_on: yesterday });
 });
 
 test("hit a rate limit", async () => {

@@ -578,6 +578,55 @@ export interface paths {
         patch: operations["adminUpdateUser"];
         trace?: never;
     };
+    "/api/admin/users/{id}/streak-freezes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Grant a learner streak freezes (admin only).
+         * @description The grant is dated by the learner's local date at the instant of the grant (their zone then): it is held
+         *     from the start of that date, so it protects that date and later missed dates, never an earlier one (an
+         *     earlier missed date is what a repair is for). A learner holds at most `max` freezes
+         *     (`LINGO_STREAK_FREEZE_MAX`, default 2); what a grant gives beyond that is lost. The answer is what the
+         *     learner holds now, a freeze earned today included. An id that is not a user's is 404; learners get 403.
+         */
+        post: operations["adminGrantStreakFreezes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/streak-repair": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Repair a learner's missed dates (admin only; an outage tool).
+         * @description Each given date that is `missed` becomes `repaired`: it keeps the streak alive and adds nothing to its
+         *     length. Every other date (active, frozen, already repaired, pending, none) is left as it is; the repair is
+         *     recorded only for dates that were missed. Up to 31 dates, each `YYYY-MM-DD` and none after the learner's
+         *     today (422 `date_in_future` on `dates[i]`); duplicates count once. The answer is the calendar of the given
+         *     dates, oldest first. A repaired date whose streak later holds a freeze (a late event gave one back) is
+         *     frozen instead, as the settlement rules order them. An id that is not a user's is 404; learners get 403.
+         */
+        post: operations["adminRepairStreak"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/analytics/events": {
         parameters: {
             query?: never;
@@ -709,6 +758,43 @@ export interface paths {
         };
         /** The caller's dashboard, read from day aggregates. */
         get: operations["getUserStats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/calendar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's activity calendar, one row per local date, oldest first.
+         * @description Days settle by themselves: every local date from the first active date up to yesterday is
+         *     `active` (it holds streak credit), else `frozen` when the streak was alive at the end of the day before
+         *     and a freeze is held (one is used), else `repaired` when an admin repaired it, else `missed` (the streak
+         *     ends). Today is `active` or `pending`; dates before the first active date are `none`.
+         *
+         *     Freezes: one is earned each time the current streak reaches a multiple of 7 active days (held from the
+         *     next date; one earned while `max` are held is lost); admins grant more (dated by the learner's local date
+         *     at the grant). Frozen and repaired days keep the streak alive and add nothing to its length:
+         *     `current_streak` and `longest_streak` count active days of runs they bridge. Settling reads only dates
+         *     (the active dates, the grants' dates and the repaired dates), never when it runs, so it happens lazily on
+         *     reads and writes alike. A late event that makes a frozen date active gives its freeze back, and the
+         *     dates after it settle again (the freeze may then protect a later missed date); a late event never takes
+         *     back a freeze used on a date whose settlement did not change. Events older than 7 days give no streak
+         *     credit, so they never change the calendar's statuses.
+         *
+         *     `from` and `to` are `YYYY-MM-DD` in the caller's zone; `to` defaults to today and may not be after it,
+         *     `from` defaults to 29 days before `to`, and the range holds at most 366 days. A bad parameter is 422 with
+         *     `field` naming it. `xp`, `lessons_completed` and `goal_met` are those of the user-stats history.
+         */
+        get: operations["getCalendar"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1298,9 +1384,12 @@ export interface components {
             level: number;
             leveled_up: boolean;
             streak: {
+                /** @description Active days of the current run; frozen and repaired days bridge it. */
                 current: number;
                 longest: number;
                 extended: boolean;
+                /** @description Streak freezes held after the event. */
+                freezes_equipped: number;
             };
             daily_goal: {
                 goal_xp: number;
@@ -1372,6 +1461,40 @@ export interface components {
                 average_xp: number;
                 xp_percentile: number;
             };
+            streak_freezes: components["schemas"]["StreakFreezes"];
+        };
+        /**
+         * @description The learner's streak freezes: `equipped` held now (at most `max`, which is `LINGO_STREAK_FREEZE_MAX`),
+         *     `used_total` used on settled dates so far, `last_used_on` the latest date a freeze protected.
+         */
+        StreakFreezes: {
+            equipped: number;
+            max: number;
+            used_total: number;
+            last_used_on: components["schemas"]["Date"] | null;
+        };
+        FreezeInventory: {
+            equipped: number;
+            max: number;
+        };
+        FreezeGrantRequest: {
+            count: number;
+        };
+        StreakRepairRequest: {
+            dates: components["schemas"]["Date"][];
+        };
+        /** @enum {string} */
+        DayStatus: "active" | "frozen" | "repaired" | "missed" | "pending" | "none";
+        CalendarDay: {
+            date: components["schemas"]["Date"];
+            status: components["schemas"]["DayStatus"];
+            /** @description XP of every event of the date, as the user-stats history. */
+            xp: number;
+            lessons_completed: number;
+            goal_met: boolean;
+        };
+        Calendar: {
+            days: components["schemas"]["CalendarDay"][];
         };
         UserStats: {
             totals: {
@@ -2244,6 +2367,72 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    adminGrantStreakFreezes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["FreezeGrantRequest"];
+            };
+        };
+        responses: {
+            /** @description The learner's freezes after the grant. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["FreezeInventory"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    adminRepairStreak: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["StreakRepairRequest"];
+            };
+        };
+        responses: {
+            /** @description The calendar of the given dates. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["Calendar"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
     listEvents: {
         parameters: {
             query?: {
@@ -2478,6 +2667,35 @@ export interface operations {
                     };
                 };
             };
+            default: components["responses"]["Error"];
+        };
+    };
+    getCalendar: {
+        parameters: {
+            query?: {
+                /** @description YYYY-MM-DD; default 29 days before to */
+                from?: string;
+                /** @description YYYY-MM-DD; default today, at most today */
+                to?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The calendar. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["Calendar"];
+                    };
+                };
+            };
+            422: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
     };
