@@ -87,7 +87,7 @@ func (h *StreakHandler) calendar(c *gin.Context) {
 func adminTarget(c *gin.Context) (string, bool) {
 	id := c.Param("id")
 	if _, err := uuid.Parse(id); err != nil {
-		Fail(c, errs.E(errs.NotFound, "not_found", "No such user."))
+		Fail(c, errs.E(errs.NotFound, errs.CodeNotFound, "No such user."))
 		return "", false
 	}
 	return id, true

@@ -109,7 +109,7 @@ func withLedger(tx *gorm.DB, userID string, s progress.Streak) (progress.Streak,
 		default:
 			st, err := progress.ParseStatus(kind)
 			if err != nil {
-				return s, errs.Wrap(errs.Internal, "corrupt_streak_mark", err)
+				return s, errs.Wrap(errs.Internal, errs.CodeCorruptStreakMark, err)
 			}
 			stored = append(stored, progress.SettledDay{Date: d.Date, Status: st})
 		}
@@ -181,7 +181,7 @@ func marks(tx *gorm.DB, userID, from, to string) ([]progress.SettledDay, error) 
 		}
 		st, err := progress.ParseStatus(status)
 		if err != nil {
-			return nil, errs.Wrap(errs.Internal, "corrupt_streak_mark", err)
+			return nil, errs.Wrap(errs.Internal, errs.CodeCorruptStreakMark, err)
 		}
 		out = append(out, progress.SettledDay{Date: d.Date, Status: st})
 	}
@@ -202,7 +202,7 @@ func parseOptDate(s string) (calendar.Date, error) {
 	}
 	d, err := calendar.ParseDate(s)
 	if err != nil {
-		return d, errs.Wrap(errs.Internal, "corrupt_streak", err)
+		return d, errs.Wrap(errs.Internal, errs.CodeCorruptStreak, err)
 	}
 	return d, nil
 }

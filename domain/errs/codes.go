@@ -77,5 +77,7 @@ const (
 	CodeCorruptLesson      = "corrupt_lesson"
 	CodeCorruptDay         = "corrupt_day"
 	CodeCorruptAchievement = "corrupt_achievement"
+	CodeCorruptStreak      = "corrupt_streak"
+	CodeCorruptStreakMark  = "corrupt_streak_mark"
 	CodeCorruptPreferences = "corrupt_preferences"
 )
