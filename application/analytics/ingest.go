@@ -27,6 +27,9 @@ const (
 	CodeDuplicateInBatch = "duplicate_in_batch"
 	CodeNotInCatalog     = "not_in_catalog"
 	CodeStoreFailed      = "store_failed"
+	// CodeCourseMismatch is a course_id that is not the course of the
+	// event's lesson_id: stored, it would count the lesson in two courses.
+	CodeCourseMismatch = "course_mismatch"
 )
 
 // Service is the analytics use cases.
@@ -235,6 +238,9 @@ func (s *Service) validate(ctx context.Context, userID string, sub Submission, r
 		default:
 			subj.course, subj.lessons = &c, lessons
 		}
+	}
+	if subj.lesson != nil && subj.course != nil && subj.lesson.CourseID() != subj.course.Course.ID() {
+		fields = append(fields, errs.FieldCode("course_id", CodeCourseMismatch, "is not the course of lesson_id"))
 	}
 	if err := errs.Validation(fields...); err != nil {
 		return ev, subj, err
