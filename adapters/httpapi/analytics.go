@@ -69,8 +69,9 @@ type eventInputDTO struct {
 
 // bodyHash identifies a request body whatever its spacing and key order:
 // the SHA-256 of the body decoded and encoded again (encoding/json sorts
-// object keys; numbers are kept as written).
+// object keys; numbers are kept as written; ids in lower case).
 func bodyHash(raw any) string {
+	lowerIDs(raw)
 	b, ok := appendCanonical(make([]byte, 0, 512), raw)
 	if !ok {
 		b, _ = json.Marshal(raw)
@@ -102,19 +103,17 @@ func metadataSize(m map[string]any) int {
 func decodeEvent(body []byte) (analytics.Submission, error) {
 	var in eventInputDTO
 	raw, err := bindEvent(body, &in)
-	if err != nil {
-		return analytics.Submission{}, err
-	}
-	at, err := parseInstant("occurred_at", in.OccurredAt)
-	if err != nil {
-		return analytics.Submission{}, err
-	}
-	return analytics.Submission{BodyHash: bodyHash(raw), Input: learning.EventInput{
+	at, terr := parseInstant("occurred_at", in.OccurredAt)
+	input := learning.EventInput{
 		EventID: in.EventID, EventType: in.EventType, OccurredAt: at, SessionID: in.SessionID, CourseID: in.CourseID,
 		LessonID: in.LessonID, ExerciseID: in.ExerciseID, DurationSeconds: in.DurationSeconds, Score: in.Score,
 		IsCorrect: in.IsCorrect, DeviceType: in.DeviceType, Platform: in.Platform, AppVersion: in.AppVersion,
 		Metadata: in.Metadata, MetadataSize: metadataSize(in.Metadata),
-	}}, nil
+	}
+	if err := errs.Merge(err, terr); err != nil {
+		return analytics.Submission{}, errs.Merge(err, learning.CheckInput(input))
+	}
+	return analytics.Submission{BodyHash: bodyHash(raw), Input: input}, nil
 }
 
 func (h *AnalyticsHandler) postEvent(c *gin.Context) {
@@ -172,17 +171,16 @@ func (h *AnalyticsHandler) lessonCompletion(c *gin.Context) {
 	}
 	var in lessonCompletionDTO
 	raw, err := BindRaw(body, &in)
-	if err != nil {
-		Fail(c, err)
-		return
-	}
 	if in.ExercisesTotal != nil && in.ExercisesCorrect != nil && *in.ExercisesCorrect > *in.ExercisesTotal {
-		Fail(c, errs.Validation(errs.Field("exercises_correct", "must not be more than exercises_total")))
-		return
+		err = errs.Merge(err, errs.Validation(errs.Field("exercises_correct", "must not be more than exercises_total")))
 	}
-	at, err := parseInstant("completed_at", in.CompletedAt)
-	if err != nil {
-		Fail(c, err)
+	at, terr := parseInstant("completed_at", in.CompletedAt)
+	if err := errs.Merge(err, terr); err != nil {
+		lesson := in.LessonID
+		Fail(c, errs.Merge(err, learning.CheckInput(learning.EventInput{EventID: in.EventID,
+			EventType: learning.LessonCompleted.String(), OccurredAt: at, LessonID: &lesson, Score: in.Score,
+			DurationSeconds: in.DurationSeconds, SessionID: in.SessionID, DeviceType: in.DeviceType,
+			Platform: in.Platform, AppVersion: in.AppVersion})))
 		return
 	}
 	// The completion details have no column of their own; they travel in
@@ -221,13 +219,12 @@ func (h *AnalyticsHandler) courseCompletion(c *gin.Context) {
 	}
 	var in courseCompletionDTO
 	raw, err := BindRaw(body, &in)
-	if err != nil {
-		Fail(c, err)
-		return
-	}
-	at, err := parseInstant("completed_at", in.CompletedAt)
-	if err != nil {
-		Fail(c, err)
+	at, terr := parseInstant("completed_at", in.CompletedAt)
+	if err := errs.Merge(err, terr); err != nil {
+		course := in.CourseID
+		Fail(c, errs.Merge(err, renameField(learning.CheckInput(learning.EventInput{EventID: in.EventID,
+			EventType: learning.CourseCompleted.String(), OccurredAt: at, CourseID: &course, Score: in.FinalScore}),
+			"score", "final_score")))
 		return
 	}
 	// total_time_seconds is kept in metadata rather than duration_seconds:

@@ -76,6 +76,7 @@ func NewRouter(p RouterParams) *gin.Engine {
 	if p.RateLimit != nil && p.Config.RateLimit.Enabled {
 		api.Use(p.RateLimit)
 	}
+	api.Use(queryText)
 	for _, reg := range p.Registrars {
 		reg.Register(api)
 	}
