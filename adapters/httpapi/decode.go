@@ -117,9 +117,9 @@ var (
 // decoded into, reporting every unknown field, wrong type, number out of
 // range and string breaking the text rule (domain/text) with its path.
 // encoding/json stops at the first problem and names no path for unknown
-// fields; clients need all of them, by path. Each value it reports is taken
-// out of the tree (a member deleted, an element set to null), so that the
-// rest can still be decoded and checked by the rules.
+// fields; clients need all of them, by path. A value with a problem at or
+// under it is taken out of the tree (a member deleted, an element set to
+// null), so that the rest can still be decoded and checked by the rules.
 func checkShape(raw any, t reflect.Type, path string) []errs.FieldError {
 	return shape(raw, t, path, text.Line)
 }
