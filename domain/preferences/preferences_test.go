@@ -264,3 +264,13 @@ func TestParseEnums(t *testing.T) {
 	assert.False(t, preferences.Difficulty(0).Valid())
 	assert.False(t, preferences.Theme(0).Valid())
 }
+
+// TestRestoreKeepsAZoneStoredInAnotherSpelling: a zone name accepted before
+// ParseZone refused other spellings still means its zone when read back.
+func TestRestoreKeepsAZoneStoredInAnotherSpelling(t *testing.T) {
+	s := preferences.Default(t0).Snapshot()
+	s.Timezone = "Europe//Berlin"
+	p, err := preferences.Restore(s)
+	require.NoError(t, err)
+	assert.Equal(t, "Europe/Berlin", p.Snapshot().Timezone)
+}
