@@ -267,17 +267,22 @@ func freeForm(raw any, path string) []errs.FieldError {
 			return []errs.FieldError{errs.Field(path, "must be a number in range")}
 		}
 	case map[string]any:
+		// Metadata is on the hot path of ingest: its keys are not sorted
+		// unless there are problems to put in a stable order.
 		var out []errs.FieldError
-		for _, key := range sortedKeys(x) {
+		for key, v := range x {
 			if msg := text.Check(key, text.Multiline); msg != "" {
 				out = append(out, errs.Field(path, "keys "+msg))
 				delete(x, key)
 				continue
 			}
-			if p := freeForm(x[key], join(path, key)); len(p) > 0 {
+			if p := freeForm(v, join(path, key)); len(p) > 0 {
 				out = append(out, p...)
 				delete(x, key)
 			}
+		}
+		if len(out) > 1 {
+			sort.SliceStable(out, func(i, j int) bool { return out[i].Field < out[j].Field })
 		}
 		return out
 	case []any:
