@@ -117,9 +117,10 @@ var (
 // decoded into, reporting every unknown field, wrong type, number out of
 // range and string breaking the text rule (domain/text) with its path.
 // encoding/json stops at the first problem and names no path for unknown
-// fields; clients need all of them, by path. A value with a problem at or
-// under it is taken out of the tree (a member deleted, an element set to
-// null), so that the rest can still be decoded and checked by the rules.
+// fields; clients need all of them, by path. A value reported itself is
+// taken out of the tree (a member deleted, an element set to null), so that
+// the rest, the other members of its object included, can still be decoded
+// and checked by the rules.
 func checkShape(raw any, t reflect.Type, path string) []errs.FieldError {
 	return shape(raw, t, path, text.Line)
 }
@@ -161,7 +162,9 @@ func shape(raw any, t reflect.Type, path string, form text.Form) []errs.FieldErr
 			}
 			if p := shape(obj[key], f.Type, join(path, key), textFormOf(f)); len(p) > 0 {
 				out = append(out, p...)
-				delete(obj, key)
+				if atPath(p, join(path, key)) {
+					delete(obj, key)
+				}
 			}
 		}
 		return out
@@ -183,7 +186,9 @@ func shape(raw any, t reflect.Type, path string, form text.Form) []errs.FieldErr
 			}
 			if p := shape(obj[key], t.Elem(), join(path, key), form); len(p) > 0 {
 				out = append(out, p...)
-				delete(obj, key)
+				if atPath(p, join(path, key)) {
+					delete(obj, key)
+				}
 			}
 		}
 		return out
@@ -194,9 +199,12 @@ func shape(raw any, t reflect.Type, path string, form text.Form) []errs.FieldErr
 		}
 		var out []errs.FieldError
 		for i, e := range arr {
-			if p := shape(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i), form); len(p) > 0 {
+			at := fmt.Sprintf("%s[%d]", path, i)
+			if p := shape(e, t.Elem(), at, form); len(p) > 0 {
 				out = append(out, p...)
-				arr[i] = nil
+				if atPath(p, at) {
+					arr[i] = nil
+				}
 			}
 		}
 		return out

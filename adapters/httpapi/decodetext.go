@@ -50,7 +50,9 @@ func freeForm(raw any, path string) []errs.FieldError {
 			}
 			if p := freeForm(v, join(path, key)); len(p) > 0 {
 				out = append(out, p...)
-				delete(x, key)
+				if atPath(p, join(path, key)) {
+					delete(x, key)
+				}
 			}
 		}
 		if len(out) > 1 {
@@ -60,12 +62,27 @@ func freeForm(raw any, path string) []errs.FieldError {
 	case []any:
 		var out []errs.FieldError
 		for i, e := range x {
-			if p := freeForm(e, fmt.Sprintf("%s[%d]", path, i)); len(p) > 0 {
+			at := fmt.Sprintf("%s[%d]", path, i)
+			if p := freeForm(e, at); len(p) > 0 {
 				out = append(out, p...)
-				x[i] = nil
+				if atPath(p, at) {
+					x[i] = nil
+				}
 			}
 		}
 		return out
 	}
 	return nil
+}
+
+// atPath reports whether one of problems is about the value at path itself,
+// not something inside it: that value cannot be decoded and is taken out of
+// the tree, while a value with a problem deeper in keeps its good parts.
+func atPath(problems []errs.FieldError, path string) bool {
+	for _, p := range problems {
+		if p.Field == path {
+			return true
+		}
+	}
+	return false
 }
