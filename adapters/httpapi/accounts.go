@@ -99,12 +99,9 @@ type registerBody struct {
 
 func (h *AuthHandler) register(c *gin.Context) {
 	var b registerBody
-	if err := Bind(c, &b); err != nil {
-		Fail(c, err)
-		return
-	}
-	r, err := auth.ParseRegistration(b.Email, b.Password, b.DisplayName)
-	if err != nil {
+	err := Bind(c, &b)
+	r, rules := auth.ParseRegistration(b.Email, b.Password, b.DisplayName)
+	if err := errs.Merge(err, rules); err != nil {
 		Fail(c, err)
 		return
 	}
@@ -205,13 +202,10 @@ type profileBody struct {
 
 func (h *UsersHandler) updateProfile(c *gin.Context) {
 	var b profileBody
-	if err := Bind(c, &b); err != nil {
+	err := Bind(c, &b)
+	name, rules := account.ParseDisplayName(b.DisplayName)
+	if err := errs.Merge(err, errs.Prefix("display_name", rules)); err != nil {
 		Fail(c, err)
-		return
-	}
-	name, err := account.ParseDisplayName(b.DisplayName)
-	if err != nil {
-		Fail(c, errs.Prefix("display_name", err))
 		return
 	}
 	me, _ := CurrentUser(c)
@@ -230,13 +224,10 @@ type passwordBody struct {
 
 func (h *UsersHandler) changePassword(c *gin.Context) {
 	var b passwordBody
-	if err := Bind(c, &b); err != nil {
+	err := Bind(c, &b)
+	next, rules := account.ParsePassword(b.NewPassword)
+	if err := errs.Merge(err, errs.Prefix("new_password", rules)); err != nil {
 		Fail(c, err)
-		return
-	}
-	next, err := account.ParsePassword(b.NewPassword)
-	if err != nil {
-		Fail(c, errs.Prefix("new_password", err))
 		return
 	}
 	me, _ := CurrentUser(c)
@@ -314,18 +305,17 @@ func (h *AdminUsersHandler) update(c *gin.Context) {
 		return
 	}
 	var b adminUserBody
-	if err := Bind(c, &b); err != nil {
+	err := Bind(c, &b)
+	var ch users.Change
+	var rules error
+	if b.Role != nil {
+		r, rerr := account.ParseRole(*b.Role)
+		rules = errs.Prefix("role", rerr)
+		ch.Role = &r
+	}
+	if err := errs.Merge(err, rules); err != nil {
 		Fail(c, err)
 		return
-	}
-	var ch users.Change
-	if b.Role != nil {
-		r, err := account.ParseRole(*b.Role)
-		if err != nil {
-			Fail(c, errs.Prefix("role", err))
-			return
-		}
-		ch.Role = &r
 	}
 	ch.Active = b.IsActive
 	me, _ := CurrentUser(c)

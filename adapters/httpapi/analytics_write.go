@@ -36,8 +36,9 @@ type eventInputDTO struct {
 
 // bodyHash identifies a request body whatever its spacing and key order:
 // the SHA-256 of the body decoded and encoded again (encoding/json sorts
-// object keys; numbers are kept as written).
+// object keys; numbers are kept as written; ids in lower case).
 func bodyHash(raw any) string {
+	lowerIDs(raw)
 	b, ok := appendCanonical(make([]byte, 0, 512), raw)
 	if !ok {
 		b, _ = json.Marshal(raw)
@@ -69,19 +70,17 @@ func metadataSize(m map[string]any) int {
 func decodeEvent(body []byte) (analytics.Submission, error) {
 	var in eventInputDTO
 	raw, err := bindEvent(body, &in)
-	if err != nil {
-		return analytics.Submission{}, err
-	}
-	at, err := parseInstant("occurred_at", in.OccurredAt)
-	if err != nil {
-		return analytics.Submission{}, err
-	}
-	return analytics.Submission{BodyHash: bodyHash(raw), Input: learning.EventInput{
+	at, terr := parseInstant("occurred_at", in.OccurredAt)
+	input := learning.EventInput{
 		EventID: in.EventID, EventType: in.EventType, OccurredAt: at, SessionID: in.SessionID, CourseID: in.CourseID,
 		LessonID: in.LessonID, ExerciseID: in.ExerciseID, DurationSeconds: in.DurationSeconds, Score: in.Score,
 		IsCorrect: in.IsCorrect, DeviceType: in.DeviceType, Platform: in.Platform, AppVersion: in.AppVersion,
 		Metadata: in.Metadata, MetadataSize: metadataSize(in.Metadata),
-	}}, nil
+	}
+	if err := errs.Merge(err, terr); err != nil {
+		return analytics.Submission{}, errs.Merge(err, learning.CheckInput(input))
+	}
+	return analytics.Submission{BodyHash: bodyHash(raw), Input: input}, nil
 }
 
 func (h *AnalyticsHandler) postEvent(c *gin.Context) {
@@ -147,22 +146,20 @@ func (h *AnalyticsHandler) lessonCompletion(c *gin.Context) {
 	}
 	var in lessonCompletionDTO
 	raw, err := BindRaw(body, &in)
-	if err != nil {
-		Fail(c, err)
-		return
-	}
-	at, err := parseInstant("completed_at", in.CompletedAt)
-	if err != nil {
-		Fail(c, err)
-		return
-	}
-	userID, _ := h.gate.caller(c)
-	res, err := h.svc.RecordLessonCompletion(c.Request.Context(), userID, analytics.LessonCompletion{
+	at, terr := parseInstant("completed_at", in.CompletedAt)
+	completion := analytics.LessonCompletion{
 		LessonID: in.LessonID, Score: in.Score, DurationSeconds: in.DurationSeconds, EventID: in.EventID,
 		CompletedAt: at, ExercisesTotal: in.ExercisesTotal, ExercisesCorrect: in.ExercisesCorrect,
 		Mistakes: in.Mistakes, HintsUsed: in.HintsUsed, SessionID: in.SessionID, DeviceType: in.DeviceType,
-		Platform: in.Platform, AppVersion: in.AppVersion, BodyHash: bodyHash(raw),
-	})
+		Platform: in.Platform, AppVersion: in.AppVersion,
+	}
+	if err := errs.Merge(err, terr); err != nil {
+		Fail(c, errs.Merge(err, completion.Check()))
+		return
+	}
+	completion.BodyHash = bodyHash(raw)
+	userID, _ := h.gate.caller(c)
+	res, err := h.svc.RecordLessonCompletion(c.Request.Context(), userID, completion)
 	h.answer(c, res, err, "Lesson completion recorded")
 }
 
@@ -184,20 +181,16 @@ func (h *AnalyticsHandler) courseCompletion(c *gin.Context) {
 	}
 	var in courseCompletionDTO
 	raw, err := BindRaw(body, &in)
-	if err != nil {
-		Fail(c, err)
+	at, terr := parseInstant("completed_at", in.CompletedAt)
+	completion := analytics.CourseCompletion{CourseID: in.CourseID, EventID: in.EventID, CompletedAt: at,
+		FinalScore: in.FinalScore, TotalTimeSeconds: in.TotalTimeSeconds}
+	if err := errs.Merge(err, terr); err != nil {
+		Fail(c, errs.Merge(err, completion.Check()))
 		return
 	}
-	at, err := parseInstant("completed_at", in.CompletedAt)
-	if err != nil {
-		Fail(c, err)
-		return
-	}
+	completion.BodyHash = bodyHash(raw)
 	userID, _ := h.gate.caller(c)
-	res, err := h.svc.RecordCourseCompletion(c.Request.Context(), userID, analytics.CourseCompletion{
-		CourseID: in.CourseID, EventID: in.EventID, CompletedAt: at, FinalScore: in.FinalScore,
-		TotalTimeSeconds: in.TotalTimeSeconds, BodyHash: bodyHash(raw),
-	})
+	res, err := h.svc.RecordCourseCompletion(c.Request.Context(), userID, completion)
 	h.answer(c, res, err, "Course completion recorded")
 }
 

@@ -7,6 +7,7 @@ import (
 
 	appcatalog "github.com/lingo-labs/lingo/application/catalog"
 	"github.com/lingo-labs/lingo/domain/catalog"
+	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/ports"
 )
 
@@ -100,17 +101,18 @@ type createCourseDTO struct {
 	Title       string `json:"title" validate:"required"`
 	Language    string `json:"language" validate:"required"`
 	Level       string `json:"level" validate:"required"`
-	Description string `json:"description"`
+	Description string `json:"description" text:"multiline"`
 }
 
 func (h *CatalogHandler) createCourse(c *gin.Context) {
 	var in createCourseDTO
-	if err := Bind(c, &in); err != nil {
+	err := Bind(c, &in)
+	input := catalog.CourseInput{Slug: in.Slug, Title: in.Title, Language: in.Language, Level: in.Level, Description: in.Description}
+	if err := errs.Merge(err, input.Validate()); err != nil {
 		Fail(c, err)
 		return
 	}
-	e, err := h.svc.CreateCourse(c.Request.Context(), catalog.CourseInput{Slug: in.Slug, Title: in.Title,
-		Language: in.Language, Level: in.Level, Description: in.Description})
+	e, err := h.svc.CreateCourse(c.Request.Context(), input)
 	if err != nil {
 		Fail(c, err)
 		return
@@ -123,12 +125,12 @@ type patchCourseDTO struct {
 	Title       *string `json:"title"`
 	Language    *string `json:"language"`
 	Level       *string `json:"level"`
-	Description *string `json:"description"`
+	Description *string `json:"description" text:"multiline"`
 }
 
 func (h *CatalogHandler) patchCourse(c *gin.Context) {
 	var in patchCourseDTO
-	if err := Bind(c, &in); err != nil {
+	if err := errs.Merge(Bind(c, &in), catalog.CoursePatch(in).Validate()); err != nil {
 		Fail(c, err)
 		return
 	}
@@ -149,7 +151,7 @@ type addLessonDTO struct {
 
 func (h *CatalogHandler) addLesson(c *gin.Context) {
 	var in addLessonDTO
-	if err := Bind(c, &in); err != nil {
+	if err := errs.Merge(Bind(c, &in), catalog.LessonInput(in).Validate()); err != nil {
 		Fail(c, err)
 		return
 	}
@@ -170,7 +172,7 @@ type patchLessonDTO struct {
 
 func (h *CatalogHandler) patchLesson(c *gin.Context) {
 	var in patchLessonDTO
-	if err := Bind(c, &in); err != nil {
+	if err := errs.Merge(Bind(c, &in), catalog.LessonPatch(in).Validate()); err != nil {
 		Fail(c, err)
 		return
 	}

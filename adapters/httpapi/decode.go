@@ -16,7 +16,9 @@ import (
 	"github.com/gin-gonic/gin"
 	"github.com/go-playground/validator/v10"
 
+	"github.com/lingo-labs/lingo/adapters/httpapi/jsontext"
 	"github.com/lingo-labs/lingo/domain/errs"
+	"github.com/lingo-labs/lingo/domain/text"
 )
 
 // MaxJSONBody is the largest JSON body any endpoint reads (the OpenAPI document: 1 MiB).
@@ -59,28 +61,42 @@ func BindBytes(body []byte, dst any) error {
 
 // BindRaw is BindBytes that also returns the decoded JSON value, for callers
 // that need the body itself (the idempotency hash of an event).
+//
+// A 422 lists every problem at once: when some values have the wrong type
+// or break the text rule, they are left out and the rest is still decoded
+// into dst and checked against its `validate` tags, so dst holds every value
+// that was usable and the error names the others. A caller that checks rules
+// of its own on dst joins their problems with errs.Merge.
 func BindRaw(body []byte, dst any) (any, error) {
 	raw, err := ParseJSON(body)
 	if err != nil {
 		return nil, err
 	}
-	if problems := checkShape(raw, reflect.TypeOf(dst).Elem(), ""); len(problems) > 0 {
-		return nil, errs.Validation(problems...)
+	problems := checkShape(raw, reflect.TypeOf(dst).Elem(), "")
+	if len(problems) == 0 {
+		if err := json.Unmarshal(jsontext.MarkInvalidUTF8(body), dst); err != nil {
+			// checkShape accepted it, so this is a value a custom type refused.
+			return nil, errs.Validation(errs.Field("", "is not a valid value"))
+		}
+		return raw, Validate(dst)
 	}
-	if err := json.Unmarshal(body, dst); err != nil {
-		// checkShape accepted it, so this is a value a custom type refused.
-		return nil, errs.Validation(errs.Field("", err.Error()))
+	// checkShape took the values it reported out of the tree; what is left
+	// has the right types, so it decodes.
+	if b, err := json.Marshal(raw); err == nil {
+		_ = json.Unmarshal(b, dst)
 	}
-	return raw, Validate(dst)
+	return nil, errs.Merge(errs.Validation(problems...), Validate(dst))
 }
 
 // ParseJSON decodes exactly one JSON value (numbers kept exact) and refuses
-// an empty body or anything after the value.
+// an empty body or anything after the value. Raw invalid UTF-8 inside a
+// string is marked first (jsontext), so the text rule refuses it by path
+// instead of encoding/json replacing it with U+FFFD.
 func ParseJSON(body []byte) (any, error) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return nil, errs.E(errs.BadRequest, errs.CodeBadRequest, "The request body must be a JSON value.")
 	}
-	dec := json.NewDecoder(bytes.NewReader(body))
+	dec := json.NewDecoder(bytes.NewReader(jsontext.MarkInvalidUTF8(body)))
 	dec.UseNumber()
 	var raw any
 	if err := dec.Decode(&raw); err != nil {
@@ -98,17 +114,32 @@ var (
 )
 
 // checkShape compares a decoded JSON value with the Go type it will be
-// decoded into, reporting every unknown field and wrong type with its path.
+// decoded into, reporting every unknown field, wrong type, number out of
+// range and string breaking the text rule (domain/text) with its path.
 // encoding/json stops at the first problem and names no path for unknown
-// fields; clients need all of them, by path.
+// fields; clients need all of them, by path. A value reported itself is
+// taken out of the tree (a member deleted, an element set to null), so that
+// the rest, the other members of its object included, can still be decoded
+// and checked by the rules.
 func checkShape(raw any, t reflect.Type, path string) []errs.FieldError {
+	return shape(raw, t, path, text.Line)
+}
+
+func shape(raw any, t reflect.Type, path string, form text.Form) []errs.FieldError {
 	if t.Kind() == reflect.Pointer {
 		if raw == nil {
 			return nil // absent and null both mean "not given"; `validate:"required"` decides
 		}
 		t = t.Elem()
 	}
-	if t == rawMessageType || t.Kind() == reflect.Interface || reflect.PointerTo(t).Implements(unmarshalerType) {
+	if t == rawMessageType {
+		return nil // decoded later by its own decoder (a batch's items), which checks it
+	}
+	if t.Kind() == reflect.Interface {
+		// Free-form JSON (event metadata): free text, numbers in float64's range.
+		return freeForm(raw, path)
+	}
+	if reflect.PointerTo(t).Implements(unmarshalerType) {
 		return nil // the type validates itself
 	}
 	if raw == nil {
@@ -126,9 +157,15 @@ func checkShape(raw any, t reflect.Type, path string) []errs.FieldError {
 			f, ok := fields[key]
 			if !ok {
 				out = append(out, errs.FieldCode(join(path, key), errs.CodeUnknownField, "is not a known field"))
+				delete(obj, key)
 				continue
 			}
-			out = append(out, checkShape(obj[key], f.Type, join(path, key))...)
+			if p := shape(obj[key], f.Type, join(path, key), textFormOf(f)); len(p) > 0 {
+				out = append(out, p...)
+				if atPath(p, join(path, key)) {
+					delete(obj, key)
+				}
+			}
 		}
 		return out
 	case reflect.Map:
@@ -136,9 +173,23 @@ func checkShape(raw any, t reflect.Type, path string) []errs.FieldError {
 		if !ok {
 			return []errs.FieldError{errs.Field(path, "must be an object")}
 		}
+		keyForm := text.Line
+		if t.Elem().Kind() == reflect.Interface {
+			keyForm = text.Multiline // a free-form object's keys are free text too
+		}
 		var out []errs.FieldError
 		for _, key := range sortedKeys(obj) {
-			out = append(out, checkShape(obj[key], t.Elem(), join(path, key))...)
+			if msg := text.Check(key, keyForm); msg != "" {
+				out = append(out, errs.Field(path, "keys "+msg))
+				delete(obj, key)
+				continue
+			}
+			if p := shape(obj[key], t.Elem(), join(path, key), form); len(p) > 0 {
+				out = append(out, p...)
+				if atPath(p, join(path, key)) {
+					delete(obj, key)
+				}
+			}
 		}
 		return out
 	case reflect.Slice, reflect.Array:
@@ -148,12 +199,22 @@ func checkShape(raw any, t reflect.Type, path string) []errs.FieldError {
 		}
 		var out []errs.FieldError
 		for i, e := range arr {
-			out = append(out, checkShape(e, t.Elem(), fmt.Sprintf("%s[%d]", path, i))...)
+			at := fmt.Sprintf("%s[%d]", path, i)
+			if p := shape(e, t.Elem(), at, form); len(p) > 0 {
+				out = append(out, p...)
+				if atPath(p, at) {
+					arr[i] = nil
+				}
+			}
 		}
 		return out
 	case reflect.String:
-		if _, ok := raw.(string); !ok {
+		s, ok := raw.(string)
+		if !ok {
 			return []errs.FieldError{errs.Field(path, "must be a string")}
+		}
+		if msg := text.Check(s, form); msg != "" {
+			return []errs.FieldError{errs.Field(path, msg)}
 		}
 	case reflect.Bool:
 		if _, ok := raw.(bool); !ok {
@@ -178,8 +239,12 @@ func checkShape(raw any, t reflect.Type, path string) []errs.FieldError {
 			return []errs.FieldError{errs.Field(path, "must be a non-negative integer in range")}
 		}
 	case reflect.Float32, reflect.Float64:
-		if _, ok := raw.(json.Number); !ok {
+		n, ok := raw.(json.Number)
+		if !ok {
 			return []errs.FieldError{errs.Field(path, "must be a number")}
+		}
+		if _, err := strconv.ParseFloat(n.String(), t.Bits()); err != nil {
+			return []errs.FieldError{errs.Field(path, "must be a number in range")}
 		}
 	}
 	return nil

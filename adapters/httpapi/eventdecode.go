@@ -7,9 +7,11 @@ import (
 	"runtime"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/lingo-labs/lingo/domain/errs"
+	"github.com/lingo-labs/lingo/domain/learning"
 )
 
 // The event routes are the hot path of ingest: a batch carries up to 100
@@ -46,25 +48,29 @@ func bindBatchEvents(body []byte) ([]json.RawMessage, error) {
 // bindEvent is BindRaw for an event body: the body is decoded once into a
 // tree, checked against the DTO's shape as BindRaw does, and the DTO is then
 // filled from the tree instead of decoding the body a second time. It returns
-// the tree for the body hash.
+// the tree for the body hash. As BindRaw, on a shape problem it still fills
+// in every usable value, so the caller's rules can report theirs too.
 func bindEvent(body []byte, in *eventInputDTO) (any, error) {
 	raw, err := ParseJSON(body)
 	if err != nil {
 		return nil, err
 	}
-	if problems := checkShape(raw, eventInputType, ""); len(problems) > 0 {
-		return nil, errs.Validation(problems...)
-	}
-	if !fillEvent(raw.(map[string]any), in) {
+	problems := checkShape(raw, eventInputType, "")
+	obj, isObject := raw.(map[string]any)
+	if !isObject || !fillEvent(obj, in) {
 		*in = eventInputDTO{}
 		return BindRaw(body, in)
 	}
 	// EventType's `validate:"required"` is the DTO's one rule; Validate
 	// would name it the same way.
+	var required error
 	if in.EventType == "" {
-		return raw, errs.Validation(errs.Field("event_type", "is required"))
+		required = errs.Validation(errs.Field("event_type", "is required"))
 	}
-	return raw, nil
+	if len(problems) > 0 {
+		return nil, errs.Merge(errs.Validation(problems...), required)
+	}
+	return raw, required
 }
 
 // fillEvent sets in from a tree checkShape accepted, so every value has the
@@ -162,6 +168,25 @@ func plainJSON(v any) (any, bool) {
 		return out, true
 	}
 	return v, true
+}
+
+// idKeys are the members of an event body that hold a UUID.
+var idKeys = [...]string{"event_id", "course_id", "lesson_id"}
+
+// lowerIDs writes the UUIDs of an event body's tree in lower case, as the
+// stored event keeps them: UUIDs compare without regard to case, so an
+// event sent again with its event_id in upper case is the same body (a
+// replay), not another one (a conflict).
+func lowerIDs(raw any) {
+	obj, ok := raw.(map[string]any)
+	if !ok {
+		return
+	}
+	for _, k := range idKeys {
+		if s, ok := obj[k].(string); ok && learning.IsUUID(s) {
+			obj[k] = strings.ToLower(s)
+		}
+	}
 }
 
 // minParallelItems is the fewest items worth a second goroutine: below it

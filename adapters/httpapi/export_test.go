@@ -45,3 +45,7 @@ func CanonicalJSON(body []byte) (got, want []byte, err error) {
 	want, _ = json.Marshal(raw)
 	return got, want, nil
 }
+
+// DecodeEvent exposes the whole reading of an event body, rules included,
+// to the fuzz test.
+var DecodeEvent = decodeEvent

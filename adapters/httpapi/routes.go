@@ -104,7 +104,9 @@ func (s routeSteps) mount(r *gin.Engine, rt Route) error {
 	default:
 		return fmt.Errorf("route %s has no access rule", where)
 	}
-	chain = append(chain, rt.Handler)
+	// Every query parameter meets the text rule before the handler reads
+	// any (queryText), after the route's access check.
+	chain = append(chain, queryText, rt.Handler)
 	r.Handle(rt.Method, "/api"+rt.Path, chain...)
 	if rt.Method == http.MethodGet {
 		r.Handle(http.MethodHead, "/api"+rt.Path, chain...)

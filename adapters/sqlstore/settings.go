@@ -31,7 +31,8 @@ func (s *LearnerSettings) Settings(ctx context.Context, userID string) (calendar
 	if len(rows) == 0 {
 		return defaultZone, defaultGoal, nil
 	}
-	zone, err := calendar.ParseZone(rows[0].Timezone)
+	name, _ := calendar.RestoreZoneName(rows[0].Timezone)
+	zone, err := calendar.ParseZone(name)
 	if err != nil {
 		zone = defaultZone // a stored zone the tz database no longer knows
 	}

@@ -48,6 +48,16 @@ func (s *Service) RecordLessonCompletion(ctx context.Context, userID string, c L
 	return s.Record(ctx, userID, sub)
 }
 
+// Check reports every rule c breaks that needs neither the catalog nor the
+// clock. The HTTP adapter joins them with its own decoding problems, so that
+// one 422 names every problem of the request (the OpenAPI document).
+func (c LessonCompletion) Check() error {
+	_, err := c.submission()
+	return err
+}
+
+// submission is the lesson_completed event c stands for, or every problem of
+// c: the completion's own rules and the event rules together.
 func (c LessonCompletion) submission() (Submission, error) {
 	var fields []errs.FieldError
 	if c.LessonID == "" {
@@ -67,11 +77,8 @@ func (c LessonCompletion) submission() (Submission, error) {
 	for _, n := range counts {
 		fields = checkCount(fields, n.name, n.v, 0, maxCount)
 	}
-	if err := errs.Validation(fields...); err != nil {
-		return Submission{}, err
-	}
 	if c.ExercisesTotal != nil && c.ExercisesCorrect != nil && *c.ExercisesCorrect > *c.ExercisesTotal {
-		return Submission{}, errs.Validation(errs.Field("exercises_correct", "must not be more than exercises_total"))
+		fields = append(fields, errs.Field("exercises_correct", "must not be more than exercises_total"))
 	}
 	md := map[string]any{}
 	for _, n := range counts {
@@ -83,11 +90,15 @@ func (c LessonCompletion) submission() (Submission, error) {
 		md = nil
 	}
 	lesson := c.LessonID
-	return Submission{BodyHash: c.BodyHash, TimeField: "completed_at", Input: learning.EventInput{
+	sub := Submission{BodyHash: c.BodyHash, TimeField: "completed_at", Input: learning.EventInput{
 		EventID: c.EventID, EventType: learning.LessonCompleted.String(), OccurredAt: c.CompletedAt, LessonID: &lesson,
 		Score: c.Score, DurationSeconds: c.DurationSeconds, SessionID: c.SessionID, DeviceType: c.DeviceType,
 		Platform: c.Platform, AppVersion: c.AppVersion, Metadata: md, MetadataSize: metadataSize(md),
-	}}, nil
+	}}
+	if err := errs.Validation(fields...); err != nil {
+		return Submission{}, errs.Merge(err, learning.CheckInput(sub.Input))
+	}
+	return sub, nil
 }
 
 // CourseCompletion is POST /analytics/course-completion as the edge decoded
@@ -107,24 +118,40 @@ type CourseCompletion struct {
 // lessons' time, already counted once. The event's score is the request's
 // final_score, and its problems are reported under that name.
 func (s *Service) RecordCourseCompletion(ctx context.Context, userID string, c CourseCompletion) (Result, error) {
+	sub, err := c.submission()
+	if err != nil {
+		return Result{}, err
+	}
+	res, err := s.Record(ctx, userID, sub)
+	return res, renameField(err, "score", "final_score")
+}
+
+// Check reports every rule c breaks that needs neither the catalog nor the
+// clock, as LessonCompletion.Check does.
+func (c CourseCompletion) Check() error {
+	_, err := c.submission()
+	return err
+}
+
+func (c CourseCompletion) submission() (Submission, error) {
 	var fields []errs.FieldError
 	if c.CourseID == "" {
 		fields = append(fields, errs.Field("course_id", "is required"))
 	}
 	fields = checkCount(fields, "total_time_seconds", c.TotalTimeSeconds, 0, -1)
-	if err := errs.Validation(fields...); err != nil {
-		return Result{}, err
-	}
 	var md map[string]any
 	if c.TotalTimeSeconds != nil {
 		md = map[string]any{"total_time_seconds": *c.TotalTimeSeconds}
 	}
 	course := c.CourseID
-	res, err := s.Record(ctx, userID, Submission{BodyHash: c.BodyHash, TimeField: "completed_at", Input: learning.EventInput{
+	sub := Submission{BodyHash: c.BodyHash, TimeField: "completed_at", Input: learning.EventInput{
 		EventID: c.EventID, EventType: learning.CourseCompleted.String(), OccurredAt: c.CompletedAt, CourseID: &course,
 		Score: c.FinalScore, Metadata: md, MetadataSize: metadataSize(md),
-	}})
-	return res, renameField(err, "score", "final_score")
+	}}
+	if err := errs.Validation(fields...); err != nil {
+		return Submission{}, errs.Merge(err, renameField(learning.CheckInput(sub.Input), "score", "final_score"))
+	}
+	return sub, nil
 }
 
 // checkCount adds a problem when v is given and outside [lo, hi]; hi < 0

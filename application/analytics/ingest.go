@@ -196,6 +196,11 @@ func (s *Service) validate(ctx context.Context, userID string, sub Submission, r
 			subj.course, subj.lessons = &c, lessons
 		}
 	}
+	// Stored, a course_id other than the lesson's would count the lesson
+	// in two courses.
+	if subj.lesson != nil && subj.course != nil && subj.lesson.CourseID() != subj.course.Course.ID() {
+		fields = append(fields, errs.FieldCode("course_id", errs.CodeCourseMismatch, "is not the course of lesson_id"))
+	}
 	if err := errs.Validation(fields...); err != nil {
 		return ev, subj, err
 	}

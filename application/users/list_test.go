@@ -2,6 +2,7 @@ package users_test
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"testing"
 	"time"
@@ -118,6 +119,9 @@ func TestListUsersSearch(t *testing.T) {
 	}
 }
 
+// cursor forges a cursor holding raw.
+func cursor(raw string) string { return base64.RawURLEncoding.EncodeToString([]byte(raw)) }
+
 func TestListUsersRefusesBadInput(t *testing.T) {
 	cases := []struct {
 		name, field string
@@ -125,6 +129,9 @@ func TestListUsersRefusesBadInput(t *testing.T) {
 	}{
 		{"not base64", "cursor", users.ListQuery{Cursor: "!!!"}},
 		{"no separator", "cursor", users.ListQuery{Cursor: "MTIz"}},
+		{"id not a UUID", "cursor", users.ListQuery{Cursor: cursor("1700000000000000|x'; drop table users")}},
+		{"instant past year 9999", "cursor", users.ListQuery{Cursor: cursor("9223372036854775807|0b8f6c9e-1c1e-4c8a-9a43-4c1f2f5d8e11")}},
+		{"instant before 1970", "cursor", users.ListQuery{Cursor: cursor("-9223372036854775808|0b8f6c9e-1c1e-4c8a-9a43-4c1f2f5d8e11")}},
 		{"long search", "q", users.ListQuery{Search: string(make([]byte, 300))}},
 	}
 	e := newEnv(t)

@@ -16,6 +16,7 @@ import (
 	"github.com/lingo-labs/lingo/application/auth"
 	"github.com/lingo-labs/lingo/domain/account"
 	"github.com/lingo-labs/lingo/domain/errs"
+	"github.com/lingo-labs/lingo/domain/learning"
 	"github.com/lingo-labs/lingo/ports"
 )
 
@@ -191,20 +192,30 @@ func encodeCursor(c ports.UserCursor) string {
 	return base64.RawURLEncoding.EncodeToString([]byte(strconv.FormatInt(c.CreatedAt.UnixMicro(), 10) + "|" + c.ID))
 }
 
+// maxCursorMicros is the end of year 9999 in Unix microseconds: no user is
+// created later, and PostgreSQL's timestamp range ends soon after it.
+const maxCursorMicros = 253402300800000000
+
+// decodeCursor reads a cursor encodeCursor made. A forged one is refused
+// here, whatever it holds: an id that is not a UUID or an instant outside
+// [1970, 9999] would otherwise reach the database and fail there.
 func decodeCursor(s string) (ports.UserCursor, error) {
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return ports.UserCursor{}, err
 	}
 	micros, id, ok := strings.Cut(string(raw), "|")
-	if !ok || id == "" || len(id) > 64 {
+	if !ok || !learning.IsUUID(id) {
 		return ports.UserCursor{}, errors.New("malformed cursor")
 	}
 	us, err := strconv.ParseInt(micros, 10, 64)
 	if err != nil {
 		return ports.UserCursor{}, err
 	}
-	return ports.UserCursor{CreatedAt: time.UnixMicro(us).UTC(), ID: id}, nil
+	if us < 0 || us >= maxCursorMicros {
+		return ports.UserCursor{}, errors.New("cursor instant out of range")
+	}
+	return ports.UserCursor{CreatedAt: time.UnixMicro(us).UTC(), ID: strings.ToLower(id)}, nil
 }
 
 // Change is an admin's PATCH of a user; nil fields stay as they are.

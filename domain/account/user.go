@@ -70,7 +70,7 @@ func RestoreUser(s Snapshot) (User, error) {
 	if email.String() != s.Email { // the unique index is on the normalised form; anything else is a stray row
 		return User{}, fmt.Errorf("account: restore user %s: email is not normalised", s.ID)
 	}
-	name, err := ParseDisplayName(s.DisplayName)
+	name, err := parseDisplayName(s.DisplayName, false)
 	if err != nil {
 		return User{}, fmt.Errorf("account: restore user %s: display name: %w", s.ID, err)
 	}

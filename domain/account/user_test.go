@@ -153,6 +153,17 @@ func TestRestoreUserRoundTrip(t *testing.T) {
 	}
 }
 
+// TestRestoreUserKeepsAnInvisibleName: a name stored before the
+// visible-character rule still loads, so that its user can sign in and
+// choose another.
+func TestRestoreUserKeepsAnInvisibleName(t *testing.T) {
+	s := mustUser(t).Snapshot()
+	s.DisplayName = "\u200b"
+	if _, err := account.RestoreUser(s); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestRestoreUserRefusesBrokenRows(t *testing.T) {
 	cases := []struct {
 		name   string

@@ -120,6 +120,12 @@ const MaxDisplayNameLength = 50
 // other format characters stay allowed, because joiners are part of emoji
 // sequences and of Persian and Indic spelling.
 func ParseDisplayName(s string) (DisplayName, error) {
+	return parseDisplayName(s, true)
+}
+
+// parseDisplayName is ParseDisplayName; RestoreUser passes visible=false,
+// for a name stored before the visible-character rule must still load.
+func parseDisplayName(s string, needVisible bool) (DisplayName, error) {
 	if !utf8.ValidString(s) {
 		return DisplayName{}, invalid("must be valid UTF-8")
 	}
@@ -131,12 +137,30 @@ func ParseDisplayName(s string) (DisplayName, error) {
 	case n > MaxDisplayNameLength:
 		return DisplayName{}, invalid(fmt.Sprintf("must be at most %d characters", MaxDisplayNameLength))
 	}
+	visible := false
 	for _, r := range s {
 		if unicode.IsControl(r) || r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 {
 			return DisplayName{}, invalid("must not contain control characters")
 		}
+		visible = visible || isVisible(r)
+	}
+	if needVisible && !visible {
+		return DisplayName{}, invalid("must hold at least one visible character")
 	}
 	return DisplayName{s: s}, nil
+}
+
+// isVisible reports whether r draws something by itself: a letter, digit,
+// punctuation mark or symbol. Spaces, format characters (the zero-width
+// space, joiners), combining marks alone and the few letters Unicode draws
+// blank (the Hangul fillers, the braille blank) do not, so a name made only
+// of them would show as nothing.
+func isVisible(r rune) bool {
+	switch r {
+	case 0x115F, 0x1160, 0x3164, 0xFFA0, 0x2800:
+		return false
+	}
+	return unicode.In(r, unicode.L, unicode.N, unicode.P, unicode.S)
 }
 
 func (d DisplayName) String() string { return d.s }

@@ -93,6 +93,8 @@ func TestParseDisplayName(t *testing.T) {
 		{"one character", "x", "x"},
 		{"emoji joined by zero-width joiners", "Ana 👩‍👩‍👧", "Ana 👩‍👩‍👧"},
 		{"persian with a zero-width non-joiner", "می‌خواهم", "می‌خواهم"},
+		{"a single emoji", "🦉", "🦉"},
+		{"digits only", "42", "42"},
 	}
 	for _, c := range accept {
 		t.Run("accepts "+c.name, func(t *testing.T) {
@@ -114,6 +116,12 @@ func TestParseDisplayName(t *testing.T) {
 		{"bidi override", "Ana\u202egnp"},
 		{"bidi isolate", "Ana\u2067x"},
 		{"invalid utf-8", "Ana\xff"},
+		{"only a zero-width space", "\u200b"},
+		{"zero-width characters and spaces", "\u200b \u200d\u2060 \ufeff"},
+		{"ideographic and no-break spaces", "\u3000\u00a0"},
+		{"a combining mark alone", "\u0301"},
+		{"hangul filler", "\u3164"},
+		{"braille blank", "\u2800\u2800"},
 	}
 	for _, c := range refuse {
 		t.Run("refuses "+c.name, func(t *testing.T) {

@@ -5,12 +5,15 @@ package calendar
 
 import (
 	"fmt"
+	"path"
 	"strings"
 	"time"
 
 	// The tz database is embedded so zones work on machines without zoneinfo.
 	_ "time/tzdata"
 )
+
+//go:generate go run ./internal/zonesgen
 
 // Date is a calendar day (no zone, no time). The zero value is not a date;
 // use IsZero to test for it.
@@ -103,15 +106,20 @@ type Zone struct {
 // UTC is the default zone of a new learner.
 var UTC = Zone{name: "UTC", loc: time.UTC}
 
-// ParseZone accepts an IANA zone name ("Europe/Berlin", "UTC"). "Local",
-// fixed offsets and unknown names are refused: a learner's days must not
-// depend on the server's settings.
+// ParseZone accepts the name of a zone or link of the IANA tz database
+// embedded in the binary ("Europe/Berlin", "UTC", "Asia/Calcutta"), written
+// exactly as the database writes it. Everything else is refused, even where
+// time.LoadLocation would load something: "Local" and "localtime" (the
+// server's zone; a learner's days must not depend on the server),
+// "posixrules" and "Factory" (no place's time), the "posix/" and "right/"
+// trees, offsets, and other spellings of a path ("Europe//Berlin",
+// "./UTC"). The accepted names are listed in zones_gen.go, generated from
+// the database Go embeds, never read from the host.
 func ParseZone(name string) (Zone, error) {
-	switch {
-	case name == "":
+	if name == "" {
 		return Zone{}, fmt.Errorf("time zone must not be empty")
-	case name == "Local" || strings.HasPrefix(name, "+") || strings.HasPrefix(name, "-") ||
-		strings.ContainsAny(name, " \\") || strings.Contains(name, ".."):
+	}
+	if !knownZones[name] {
 		return Zone{}, fmt.Errorf("%q is not an IANA time zone name", name)
 	}
 	loc, err := time.LoadLocation(name)
@@ -120,6 +128,33 @@ func ParseZone(name string) (Zone, error) {
 	}
 	return Zone{name: name, loc: loc}, nil
 }
+
+// RestoreZoneName maps a zone name stored before ParseZone refused other
+// spellings to the name it meant ("Europe//Berlin" to "Europe/Berlin",
+// "right/UTC" to "UTC"), so that stored preferences keep their days. It
+// reports false when the name means no zone of the database.
+func RestoreZoneName(name string) (string, bool) {
+	if knownZones[name] {
+		return name, true
+	}
+	clean := path.Clean(name)
+	for _, tree := range []string{"posix/", "right/"} {
+		clean = strings.TrimPrefix(clean, tree)
+	}
+	if knownZones[clean] {
+		return clean, true
+	}
+	return name, false
+}
+
+// knownZones is zoneNames as a set.
+var knownZones = func() map[string]bool {
+	m := make(map[string]bool, len(zoneNames))
+	for _, n := range zoneNames {
+		m[n] = true
+	}
+	return m
+}()
 
 func (z Zone) Name() string {
 	if z.loc == nil {
@@ -138,3 +173,6 @@ func (z Zone) Location() *time.Location {
 
 // Today is the date of now in the zone.
 func (z Zone) Today(now time.Time) Date { return DateOf(now, z.Location()) }
+
+// ZoneNames lists every name ParseZone accepts, sorted.
+func ZoneNames() []string { return append([]string(nil), zoneNames[:]...) }

@@ -1,6 +1,11 @@
 package calendar_test
 
 import (
+	"archive/zip"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"sort"
 	"testing"
 	"time"
 
@@ -33,7 +38,9 @@ func TestDateOfAcrossZones(t *testing.T) {
 }
 
 func TestParseZoneRefuses(t *testing.T) {
-	for _, name := range []string{"", "Local", "+02:00", "-05:00", "Mars/Olympus", "../etc/passwd", "Europe/ Berlin"} {
+	for _, name := range []string{"", "Local", "+02:00", "-05:00", "Mars/Olympus", "../etc/passwd", "Europe/ Berlin",
+		"posixrules", "Factory", "localtime", "posix/Europe/Berlin", "right/UTC", "Europe//Berlin", "./UTC",
+		"Europe/Berlin/", "/Europe/Berlin", "europe/berlin", "UTC\x00", "Europe/Berlin\n", "zone.tab", "iso3166.tab"} {
 		if _, err := calendar.ParseZone(name); err == nil {
 			t.Errorf("ParseZone(%q) accepted", name)
 		}
@@ -74,5 +81,59 @@ func TestParseDate(t *testing.T) {
 	}
 	if _, err := calendar.ParseDate("2026-02-30"); err == nil {
 		t.Fatal("2026-02-30 accepted")
+	}
+}
+
+func TestParseZoneAcceptsZonesAndLinks(t *testing.T) {
+	for _, name := range []string{"UTC", "Europe/Berlin", "America/Argentina/Buenos_Aires", "Asia/Calcutta", "US/Eastern", "Etc/GMT+5"} {
+		z, err := calendar.ParseZone(name)
+		if err != nil || z.Name() != name {
+			t.Errorf("ParseZone(%q) = %v, %v", name, z.Name(), err)
+		}
+	}
+}
+
+// TestZoneListIsTheEmbeddedDatabase holds zones_gen.go to the tz database
+// this Go release embeds (time/tzdata is made from lib/time/zoneinfo.zip):
+// a Go upgrade that adds or removes a zone fails here until `go generate
+// ./domain/calendar/` is run. Every listed name must load.
+func TestZoneListIsTheEmbeddedDatabase(t *testing.T) {
+	names := calendar.ZoneNames()
+	for _, n := range names {
+		if _, err := time.LoadLocation(n); err != nil {
+			t.Errorf("listed zone %q does not load: %v", n, err)
+		}
+	}
+	z, err := zip.OpenReader(filepath.Join(runtime.GOROOT(), "lib", "time", "zoneinfo.zip"))
+	if err != nil {
+		t.Skipf("needs the Go distribution's lib/time/zoneinfo.zip: %v", err)
+	}
+	defer z.Close()
+	var want []string
+	for _, f := range z.File {
+		if n := f.Name; n != "posixrules" && n != "Factory" && n != "localtime" && !f.FileInfo().IsDir() {
+			want = append(want, n)
+		}
+	}
+	sort.Strings(want)
+	if !slices.Equal(names, want) {
+		t.Fatalf("zones_gen.go lists %d names, the embedded database %d: run go generate ./domain/calendar/", len(names), len(want))
+	}
+}
+
+func TestRestoreZoneName(t *testing.T) {
+	for stored, want := range map[string]string{
+		"Europe/Berlin": "Europe/Berlin", "Europe//Berlin": "Europe/Berlin", "right/UTC": "UTC",
+		"posix/Asia/Tokyo": "Asia/Tokyo", "./UTC": "UTC",
+	} {
+		got, ok := calendar.RestoreZoneName(stored)
+		if !ok || got != want {
+			t.Errorf("RestoreZoneName(%q) = %q, %v; want %q", stored, got, ok, want)
+		}
+	}
+	for _, stored := range []string{"Nowhere/City", "Local", "posixrules", "+02:00"} {
+		if _, ok := calendar.RestoreZoneName(stored); ok {
+			t.Errorf("RestoreZoneName(%q) found a zone", stored)
+		}
 	}
 }

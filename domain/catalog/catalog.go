@@ -20,6 +20,9 @@ const (
 	MaxXPReward       = 100
 	// DefaultXPReward is what a lesson earns when the admin does not say.
 	DefaultXPReward = 10
+	// MaxPosition bounds a lesson's position: far more lessons than a
+	// course holds, and well inside the 32-bit integer column that keeps it.
+	MaxPosition = 10000
 )
 
 // Language is one of the sixteen languages Lingo teaches. The zero value is
@@ -115,6 +118,13 @@ func NewCourse(id string, in CourseInput) (Course, error) {
 	return c, nil
 }
 
+// Validate reports every rule in breaks, as NewCourse would, for callers
+// that join them with problems of their own (a 422 lists them all).
+func (in CourseInput) Validate() error {
+	_, err := NewCourse("-", in)
+	return err
+}
+
 // CourseRecord is a course as a store keeps it.
 type CourseRecord struct {
 	ID          string
@@ -204,6 +214,13 @@ func (c Course) Apply(p CoursePatch) (Course, []string, error) {
 	return next, changed, nil
 }
 
+// Validate reports every rule the patch breaks; the rules do not depend on
+// the course it applies to.
+func (p CoursePatch) Validate() error {
+	_, _, err := Course{}.Apply(p)
+	return err
+}
+
 // checkSlug accepts a lower-case slug of [a-z0-9-]{1,64}. It does not trim:
 // a slug is an identifier, and silently changing it would surprise an admin.
 func checkSlug(s string, fields *[]errs.FieldError) string {
@@ -258,8 +275,8 @@ func checkDescription(s string, fields *[]errs.FieldError) string {
 }
 
 func checkPosition(p int, fields *[]errs.FieldError) {
-	if p < 1 {
-		*fields = append(*fields, errs.Field("position", "must be at least 1"))
+	if p < 1 || p > MaxPosition {
+		*fields = append(*fields, errs.Field("position", fmt.Sprintf("must be between 1 and %d", MaxPosition)))
 	}
 }
 

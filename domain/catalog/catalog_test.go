@@ -187,6 +187,8 @@ func TestNewLessonRefuses(t *testing.T) {
 		{"xp 101", catalog.LessonInput{Slug: "a", Title: "A", XPReward: ptr(101)}, 1, map[string]string{"xp_reward": errs.CodeValidation}},
 		{"position 0", catalog.LessonInput{Slug: "a", Title: "A", Position: ptr(0)}, 1, map[string]string{"position": errs.CodeValidation}},
 		{"negative position", catalog.LessonInput{Slug: "a", Title: "A", Position: ptr(-3)}, 1, map[string]string{"position": errs.CodeValidation}},
+		{"position past the maximum", catalog.LessonInput{Slug: "a", Title: "A", Position: ptr(catalog.MaxPosition + 1)}, 1, map[string]string{"position": errs.CodeValidation}},
+		{"position of 2^31", catalog.LessonInput{Slug: "a", Title: "A", Position: ptr(1 << 31)}, 1, map[string]string{"position": errs.CodeValidation}},
 		{"bad slug and title", catalog.LessonInput{Slug: "A!", Title: ""}, 1, map[string]string{"slug": errs.CodeValidation, "title": errs.CodeValidation}},
 	}
 	for _, c := range cases {

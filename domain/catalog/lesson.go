@@ -53,6 +53,12 @@ func NewLesson(id, courseID string, in LessonInput, nextPosition int) (Lesson, e
 	return l, nil
 }
 
+// Validate reports every rule in breaks, as NewLesson would.
+func (in LessonInput) Validate() error {
+	_, err := NewLesson("-", "-", in, 1)
+	return err
+}
+
 // LessonRecord is a lesson as a store keeps it.
 type LessonRecord struct {
 	ID       string
@@ -132,6 +138,12 @@ func (l Lesson) Apply(p LessonPatch) (Lesson, []string, error) {
 		}
 	}
 	return next, changed, nil
+}
+
+// Validate reports every rule the patch breaks.
+func (p LessonPatch) Validate() error {
+	_, _, err := Lesson{}.Apply(p)
+	return err
 }
 
 // TotalXP is what a learner earns by completing every lesson once without a

@@ -50,6 +50,7 @@ const (
 	CodeOccurredAtInFuture  = "occurred_at_in_future"
 	CodeEventTypeNotAllowed = "event_type_not_allowed"
 	CodeCourseIncomplete    = "course_incomplete"
+	CodeCourseMismatch      = "course_mismatch"
 
 	// Avatars.
 	CodeInvalidImage     = "invalid_image"

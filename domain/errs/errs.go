@@ -161,3 +161,43 @@ func Prefix(prefix string, err error) error {
 	}
 	return &out
 }
+
+// Merge combines the problems found by the steps of one request, so that a
+// 422 lists them all at once (the decoder's wrong types and missing fields
+// with the rules' violations). An error of another kind than Invalid wins
+// as it is (a malformed body is a 400 whatever else is wrong); else the
+// field problems are joined in order, keeping only the first problem of each
+// path: a later step that saw a missing or refused value as empty would
+// otherwise report the same field twice. It returns nil when every error is.
+func Merge(errors ...error) error {
+	var fields []FieldError
+	var first *Error
+	seen := map[string]bool{}
+	for _, err := range errors {
+		if err == nil {
+			continue
+		}
+		e, ok := As(err)
+		if !ok || e.Kind != Invalid {
+			return err
+		}
+		if first == nil {
+			first = e
+		}
+		for _, f := range e.Fields {
+			if !seen[f.Field] {
+				seen[f.Field] = true
+				fields = append(fields, f)
+			}
+		}
+	}
+	switch {
+	case first == nil:
+		return nil
+	case len(fields) == 0:
+		return first
+	}
+	out := *first
+	out.Fields = fields
+	return &out
+}

@@ -207,6 +207,19 @@ func NewEvent(id, userID string, in EventInput, received time.Time, zone calenda
 	return e, nil
 }
 
+// CheckInput reports the problems of in that do not depend on when, for
+// whom or in which zone it is received: every rule of NewEvent but the time
+// rule. A decoder that found problems of its own joins these to them, so
+// that one answer names every problem of the request.
+func CheckInput(in EventInput) error {
+	received := time.Unix(0, 0).UTC()
+	if in.OccurredAt != nil {
+		received = *in.OccurredAt // the time rule holds for an event received as it occurs
+	}
+	_, err := NewEvent("-", "-", in, received, calendar.UTC)
+	return err
+}
+
 // NewServerEvent makes a progress event the server records (level_up,
 // streak_extended, daily_goal_met, achievement_unlocked). It carries the
 // occurred_at and local_date of the event that caused it and earns nothing.

@@ -105,8 +105,10 @@ type Snapshot struct {
 // a corrupted row is reported (as an Internal error naming the columns)
 // instead of leaking an invalid value into the domain.
 func Restore(s Snapshot) (Preferences, error) {
+	// A zone stored before ParseZone refused other spellings keeps its days.
+	zone, _ := calendar.RestoreZoneName(s.Timezone)
 	patch := Patch{
-		Timezone: Set(s.Timezone),
+		Timezone: Set(zone),
 		Learning: LearningPatch{
 			NativeLanguage:  Set(s.NativeLanguage),
 			DifficultyLevel: Set(s.DifficultyLevel),

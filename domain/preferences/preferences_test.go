@@ -272,3 +272,13 @@ func TestDefaultSettingsAreThoseOfDefault(t *testing.T) {
 		t.Fatalf("DefaultSettings() = %s, %d; Default has %s, %d", zone.Name(), goal, d.Zone().Name(), d.DailyXPGoal())
 	}
 }
+
+// TestRestoreKeepsAZoneStoredInAnotherSpelling: a zone name accepted before
+// ParseZone refused other spellings still means its zone when read back.
+func TestRestoreKeepsAZoneStoredInAnotherSpelling(t *testing.T) {
+	s := preferences.Default(t0).Snapshot()
+	s.Timezone = "Europe//Berlin"
+	p, err := preferences.Restore(s)
+	require.NoError(t, err)
+	assert.Equal(t, "Europe/Berlin", p.Snapshot().Timezone)
+}

@@ -90,8 +90,8 @@ func TestEnvelopeOnErrors(t *testing.T) {
 			Body: `{"name":"","count":"7","inner":{"level":"expert","extra":1},"items":[{"kind":"a"},{}],"bogus":true}`})
 		require.Equal(t, 422, r.Status)
 		assert.Equal(t, "validation_error", r.Env.Metadata["error_code"])
-		assert.ElementsMatch(t, []string{"bogus", "count", "inner.extra"}, r.Fields(),
-			"shape problems are reported first, all at once")
+		assert.ElementsMatch(t, []string{"bogus", "count", "inner.extra", "inner.level", "name", "items[1].kind"}, r.Fields(),
+			"shape problems and rule violations are reported together, all at once")
 	})
 	t.Run("rule violations are 422 with paths", func(t *testing.T) {
 		r := app.Do(harness.Request{Method: "POST", Path: "/api/test/echo",

@@ -13,8 +13,10 @@ import (
 	"math"
 	"strconv"
 
+	"github.com/lingo-labs/lingo/adapters/httpapi/jsontext"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/preferences"
+	"github.com/lingo-labs/lingo/domain/text"
 )
 
 // Decode parses body. Malformed JSON, trailing data, or a body that is not a
@@ -110,7 +112,9 @@ type member struct {
 // object checks that body is exactly one JSON object and returns its members
 // in document order.
 func object(body []byte) ([]member, error) {
-	dec := json.NewDecoder(bytes.NewReader(body))
+	// Raw invalid UTF-8 is marked so that the text rule refuses it by path
+	// instead of encoding/json replacing it with U+FFFD.
+	dec := json.NewDecoder(bytes.NewReader(jsontext.MarkInvalidUTF8(body)))
 	var raw json.RawMessage
 	if err := dec.Decode(&raw); err != nil {
 		return nil, malformed(err)
@@ -236,6 +240,10 @@ func (d *decoder) str(m member) preferences.Opt[string] {
 	case '"':
 		var s string
 		if err := json.Unmarshal(m.value, &s); err == nil {
+			if msg := text.Check(s, text.Line); msg != "" {
+				d.bad(m.path, msg)
+				return preferences.Opt[string]{}
+			}
 			return preferences.Set(s)
 		}
 		d.bad(m.path, "must be a string")
@@ -252,6 +260,10 @@ func (d *decoder) nullableStr(m member) preferences.Nullable[string] {
 	case '"':
 		var s string
 		if err := json.Unmarshal(m.value, &s); err == nil {
+			if msg := text.Check(s, text.Line); msg != "" {
+				d.bad(m.path, msg)
+				return preferences.Nullable[string]{}
+			}
 			return preferences.SetValue(s)
 		}
 	}

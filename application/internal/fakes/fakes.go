@@ -25,10 +25,11 @@ var (
 	_ ports.IDGenerator       = (*IDs)(nil)
 )
 
-// IDs counts: id-1, id-2, ...
+// IDs counts in UUID form (…-000000000001, …-000000000002, ...), as the
+// stores and cursors expect of an id.
 type IDs struct{ n atomic.Int64 }
 
-func (g *IDs) NewID() string { return fmt.Sprintf("id-%d", g.n.Add(1)) }
+func (g *IDs) NewID() string { return fmt.Sprintf("00000000-0000-4000-8000-%012d", g.n.Add(1)) }
 
 // Users is an in-memory UserRepository.
 type Users struct {
