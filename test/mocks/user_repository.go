@@ -291,6 +291,55 @@ func (_c *UserRepository_Update_Call) RunAndReturn(run func(context.Context, str
 	return _c
 }
 
+// UpdateAsActor provides a mock function with given fields: ctx, actorID, id, fn
+func (_m *UserRepository) UpdateAsActor(ctx context.Context, actorID string, id string, fn func(account.User, *account.User) error) error {
+	ret := _m.Called(ctx, actorID, id, fn)
+
+	if len(ret) == 0 {
+		panic("no return value specified for UpdateAsActor")
+	}
+
+	var r0 error
+	if rf, ok := ret.Get(0).(func(context.Context, string, string, func(account.User, *account.User) error) error); ok {
+		r0 = rf(ctx, actorID, id, fn)
+	} else {
+		r0 = ret.Error(0)
+	}
+
+	return r0
+}
+
+// UserRepository_UpdateAsActor_Call is a *mock.Call that shadows Run/Return methods with type explicit version for method 'UpdateAsActor'
+type UserRepository_UpdateAsActor_Call struct {
+	*mock.Call
+}
+
+// UpdateAsActor is a helper method to define mock.On call
+//   - ctx context.Context
+//   - actorID string
+//   - id string
+//   - fn func(account.User , *account.User) error
+func (_e *UserRepository_Expecter) UpdateAsActor(ctx interface{}, actorID interface{}, id interface{}, fn interface{}) *UserRepository_UpdateAsActor_Call {
+	return &UserRepository_UpdateAsActor_Call{Call: _e.mock.On("UpdateAsActor", ctx, actorID, id, fn)}
+}
+
+func (_c *UserRepository_UpdateAsActor_Call) Run(run func(ctx context.Context, actorID string, id string, fn func(account.User, *account.User) error)) *UserRepository_UpdateAsActor_Call {
+	_c.Call.Run(func(args mock.Arguments) {
+		run(args[0].(context.Context), args[1].(string), args[2].(string), args[3].(func(account.User, *account.User) error))
+	})
+	return _c
+}
+
+func (_c *UserRepository_UpdateAsActor_Call) Return(_a0 error) *UserRepository_UpdateAsActor_Call {
+	_c.Call.Return(_a0)
+	return _c
+}
+
+func (_c *UserRepository_UpdateAsActor_Call) RunAndReturn(run func(context.Context, string, string, func(account.User, *account.User) error) error) *UserRepository_UpdateAsActor_Call {
+	_c.Call.Return(run)
+	return _c
+}
+
 // NewUserRepository creates a new instance of UserRepository. It also registers a testing interface on the mock and a cleanup function to assert the mocks expectations.
 // The first argument is typically a *testing.T value.
 func NewUserRepository(t interface {
