@@ -40,6 +40,7 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 	if log == nil {
 		log = NewLogger(cfg)
 	}
+	log = WithRedaction(log, cfg)
 	clk := opts.Clock
 	if clk == nil {
 		clk = clock.System{}

@@ -391,25 +391,3 @@ func (c Config) Redacted() map[string]any {
 		"version": c.Version,
 	}
 }
-
-// RedactDSN hides a password in a URL or key=value connection string.
-func RedactDSN(dsn string) string {
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		rest := dsn[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			if colon := strings.Index(rest[:at], ":"); colon >= 0 {
-				return dsn[:i+3] + rest[:colon] + ":[redacted]" + rest[at:]
-			}
-		}
-	}
-	fields := strings.Fields(dsn)
-	for i, f := range fields {
-		if strings.HasPrefix(strings.ToLower(f), "password=") {
-			fields[i] = "password=[redacted]"
-		}
-	}
-	if len(fields) > 1 {
-		return strings.Join(fields, " ")
-	}
-	return dsn
-}
