@@ -10,7 +10,7 @@ import (
 func TestRedactDSN(t *testing.T) {
 	cases := []struct {
 		name, dsn, want string
-		secrets       []string
+		secrets         []string
 	}{
 		{"url userinfo", "postgres://lingo:pa55word@db:5432/lingo?sslmode=disable",
 			"postgres://lingo:[redacted]@db:5432/lingo?sslmode=disable", []string{"pa55word"}},
