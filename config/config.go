@@ -12,6 +12,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"time"
 
@@ -29,7 +30,14 @@ type Config struct {
 	RateLimit RateLimit
 	Health    Health
 	Log       Log
+	Avatar    Avatar
 	Version   string
+}
+
+type Avatar struct {
+	// MemoryBudget bounds, in bytes, what the avatar uploads in progress may
+	// cost together while their images are decoded and resized.
+	MemoryBudget int64
 }
 
 type HTTP struct {
@@ -153,6 +161,7 @@ var keys = map[string]any{
 	"health.cache_ttl":           "1s",
 	"log.level":                  "info",
 	"log.format":                 "json",
+	"avatar.memory_budget":       "256MiB",
 }
 
 // Load reads the configuration. getenv is the process environment in
@@ -234,6 +243,7 @@ func Load(getenv Getenv) (Config, error) {
 			Health:    Quota{Limit: v.GetInt("ratelimit.health.limit"), Window: v.GetDuration("ratelimit.health.window")},
 			General:   Quota{Limit: v.GetInt("ratelimit.general.limit"), Window: v.GetDuration("ratelimit.general.window")},
 		},
+		Avatar: Avatar{MemoryBudget: parseBytes(v.GetString("avatar.memory_budget"))},
 		Health: Health{
 			CheckTimeout: v.GetDuration("health.check_timeout"),
 			CacheTTL:     v.GetDuration("health.cache_ttl"),
@@ -327,6 +337,9 @@ func (c Config) validate() error {
 	if c.Health.CheckTimeout <= 0 {
 		bad("LINGO_HEALTH_CHECK_TIMEOUT", "must be positive")
 	}
+	if c.Avatar.MemoryBudget < 64<<20 {
+		bad("LINGO_AVATAR_MEMORY_BUDGET", "must be a size of at least 64MiB (what one upload may cost), such as 256MiB")
+	}
 	if len(problems) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(problems, "; "))
 	}
@@ -390,4 +403,27 @@ func (c Config) Redacted() map[string]any {
 		"admin_email": c.Admin.Email, "admin_password": mask(c.Admin.Password), "ratelimit_enabled": c.RateLimit.Enabled,
 		"version": c.Version,
 	}
+}
+
+// parseBytes reads a size: a whole number of bytes, or one followed by B,
+// KiB, MiB, GiB (powers of 1024) or KB, MB, GB (powers of 1000). It returns
+// -1 for anything else, which validate refuses.
+func parseBytes(s string) int64 {
+	s = strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return -1
+	}
+	return n * mult
 }

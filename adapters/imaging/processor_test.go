@@ -2,6 +2,7 @@ package imaging_test
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/gif"
@@ -24,7 +25,7 @@ const limit = imaging.DefaultMaxBytes
 
 func process(t *testing.T, data []byte) (ports.ProcessedImage, error) {
 	t.Helper()
-	return imaging.NewDefault().Process(bytes.NewReader(data), limit)
+	return imaging.NewDefault().Process(context.Background(), bytes.NewReader(data), limit)
 }
 
 func decodeOut(t *testing.T, out ports.ProcessedImage) image.Image {
@@ -270,7 +271,7 @@ func TestHugeHeaderAllocatesNoPixels(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			_, err = p.Process(bytes.NewReader(tt.data), limit)
+			_, err = p.Process(context.Background(), bytes.NewReader(tt.data), limit)
 			runtime.ReadMemStats(&after)
 			require.Error(t, err)
 			assert.True(t, errs.Is(err, errs.Invalid), "kind %v: %v", errs.KindOf(err), err)
@@ -302,7 +303,7 @@ func (c *countingReader) Read(b []byte) (int, error) {
 func TestTooLarge(t *testing.T) {
 	t.Run("endless reader is cut at limit+1", func(t *testing.T) {
 		r := &countingReader{}
-		_, err := imaging.NewDefault().Process(r, limit)
+		_, err := imaging.NewDefault().Process(context.Background(), r, limit)
 		require.Error(t, err)
 		assert.True(t, errs.Is(err, errs.TooLarge))
 		assert.Equal(t, "payload_too_large", errs.CodeOf(err))
@@ -310,18 +311,18 @@ func TestTooLarge(t *testing.T) {
 	})
 	img := encodePNG(t, gradient(64, 64))
 	t.Run("exactly at the limit is read", func(t *testing.T) {
-		_, err := imaging.NewDefault().Process(bytes.NewReader(img), int64(len(img)))
+		_, err := imaging.NewDefault().Process(context.Background(), bytes.NewReader(img), int64(len(img)))
 		require.NoError(t, err)
 	})
 	t.Run("one byte over the limit", func(t *testing.T) {
-		_, err := imaging.NewDefault().Process(bytes.NewReader(img), int64(len(img)-1))
+		_, err := imaging.NewDefault().Process(context.Background(), bytes.NewReader(img), int64(len(img)-1))
 		assert.True(t, errs.Is(err, errs.TooLarge))
 	})
 	t.Run("5 MiB + 1 byte", func(t *testing.T) {
 		data := make([]byte, limit+1)
 		copy(data, img)
 		r := bytes.NewReader(data)
-		_, err := imaging.NewDefault().Process(r, limit)
+		_, err := imaging.NewDefault().Process(context.Background(), r, limit)
 		assert.True(t, errs.Is(err, errs.TooLarge))
 	})
 }
@@ -331,7 +332,7 @@ type failingReader struct{}
 func (failingReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
 
 func TestReadFailureIsBadRequest(t *testing.T) {
-	_, err := imaging.NewDefault().Process(failingReader{}, limit)
+	_, err := imaging.NewDefault().Process(context.Background(), failingReader{}, limit)
 	assert.True(t, errs.Is(err, errs.BadRequest), "kind %v", errs.KindOf(err))
 }
 
@@ -450,7 +451,7 @@ func TestConcurrentCallsBeyondTheSlotsAllFinish(t *testing.T) {
 	errc := make(chan error, 10)
 	for range 10 {
 		go func() {
-			_, err := p.Process(bytes.NewReader(data), limit)
+			_, err := p.Process(context.Background(), bytes.NewReader(data), limit)
 			errc <- err
 		}()
 	}

@@ -3,6 +3,7 @@
 package mocks
 
 import (
+	context "context"
 	io "io"
 
 	ports "github.com/lingo-labs/lingo/ports"
@@ -22,9 +23,9 @@ func (_m *ImageProcessor) EXPECT() *ImageProcessor_Expecter {
 	return &ImageProcessor_Expecter{mock: &_m.Mock}
 }
 
-// Process provides a mock function with given fields: r, limit
-func (_m *ImageProcessor) Process(r io.Reader, limit int64) (ports.ProcessedImage, error) {
-	ret := _m.Called(r, limit)
+// Process provides a mock function with given fields: ctx, r, limit
+func (_m *ImageProcessor) Process(ctx context.Context, r io.Reader, limit int64) (ports.ProcessedImage, error) {
+	ret := _m.Called(ctx, r, limit)
 
 	if len(ret) == 0 {
 		panic("no return value specified for Process")
@@ -32,17 +33,17 @@ func (_m *ImageProcessor) Process(r io.Reader, limit int64) (ports.ProcessedImag
 
 	var r0 ports.ProcessedImage
 	var r1 error
-	if rf, ok := ret.Get(0).(func(io.Reader, int64) (ports.ProcessedImage, error)); ok {
-		return rf(r, limit)
+	if rf, ok := ret.Get(0).(func(context.Context, io.Reader, int64) (ports.ProcessedImage, error)); ok {
+		return rf(ctx, r, limit)
 	}
-	if rf, ok := ret.Get(0).(func(io.Reader, int64) ports.ProcessedImage); ok {
-		r0 = rf(r, limit)
+	if rf, ok := ret.Get(0).(func(context.Context, io.Reader, int64) ports.ProcessedImage); ok {
+		r0 = rf(ctx, r, limit)
 	} else {
 		r0 = ret.Get(0).(ports.ProcessedImage)
 	}
 
-	if rf, ok := ret.Get(1).(func(io.Reader, int64) error); ok {
-		r1 = rf(r, limit)
+	if rf, ok := ret.Get(1).(func(context.Context, io.Reader, int64) error); ok {
+		r1 = rf(ctx, r, limit)
 	} else {
 		r1 = ret.Error(1)
 	}
@@ -56,15 +57,16 @@ type ImageProcessor_Process_Call struct {
 }
 
 // Process is a helper method to define mock.On call
+//   - ctx context.Context
 //   - r io.Reader
 //   - limit int64
-func (_e *ImageProcessor_Expecter) Process(r interface{}, limit interface{}) *ImageProcessor_Process_Call {
-	return &ImageProcessor_Process_Call{Call: _e.mock.On("Process", r, limit)}
+func (_e *ImageProcessor_Expecter) Process(ctx interface{}, r interface{}, limit interface{}) *ImageProcessor_Process_Call {
+	return &ImageProcessor_Process_Call{Call: _e.mock.On("Process", ctx, r, limit)}
 }
 
-func (_c *ImageProcessor_Process_Call) Run(run func(r io.Reader, limit int64)) *ImageProcessor_Process_Call {
+func (_c *ImageProcessor_Process_Call) Run(run func(ctx context.Context, r io.Reader, limit int64)) *ImageProcessor_Process_Call {
 	_c.Call.Run(func(args mock.Arguments) {
-		run(args[0].(io.Reader), args[1].(int64))
+		run(args[0].(context.Context), args[1].(io.Reader), args[2].(int64))
 	})
 	return _c
 }
@@ -74,7 +76,7 @@ func (_c *ImageProcessor_Process_Call) Return(_a0 ports.ProcessedImage, _a1 erro
 	return _c
 }
 
-func (_c *ImageProcessor_Process_Call) RunAndReturn(run func(io.Reader, int64) (ports.ProcessedImage, error)) *ImageProcessor_Process_Call {
+func (_c *ImageProcessor_Process_Call) RunAndReturn(run func(context.Context, io.Reader, int64) (ports.ProcessedImage, error)) *ImageProcessor_Process_Call {
 	_c.Call.Return(run)
 	return _c
 }
