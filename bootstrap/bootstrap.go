@@ -60,6 +60,7 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 		),
 		fx.Invoke(func(l *zap.Logger) { l.Info("starting lingo", zap.Any("config", cfg.Redacted())) }),
 		sqlstore.Module,
+		StartupModule,
 		CacheModule(cfg),
 		StorageProbeModule,
 		ObservabilityModule,

@@ -10,8 +10,9 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// NewFromConfig opens the configured database, migrates it at start when
-// configured to, and closes it on stop.
+// NewFromConfig opens the configured database and closes it on stop. It
+// does not connect: the migrations and other start-up work are bootstrap's
+// Startup steps, which tolerate a database that is down at start.
 func NewFromConfig(lc fx.Lifecycle, cfg config.Config, log *zap.Logger) (*DB, error) {
 	db, err := Open(Options{
 		Driver: cfg.Database.Driver, DSN: cfg.Database.DSN,
@@ -21,16 +22,7 @@ func NewFromConfig(lc fx.Lifecycle, cfg config.Config, log *zap.Logger) (*DB, er
 	if err != nil {
 		return nil, err
 	}
-	lc.Append(fx.Hook{
-		OnStart: func(ctx context.Context) error {
-			if !cfg.Database.Migrate {
-				return nil
-			}
-			_, err := Migrate(ctx, db, log)
-			return err
-		},
-		OnStop: func(context.Context) error { return db.Close() },
-	})
+	lc.Append(fx.Hook{OnStop: func(context.Context) error { return db.Close() }})
 	return db, nil
 }
 
