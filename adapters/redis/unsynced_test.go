@@ -55,4 +55,3 @@ func TestLostBumpServesNoStaleValue(t *testing.T) {
 		})
 	}
 }
-
