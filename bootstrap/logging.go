@@ -29,8 +29,10 @@ func (c redactingCore) With(fields []zapcore.Field) zapcore.Core {
 	return redactingCore{Core: c.Core.With(c.fields(fields)), r: c.r}
 }
 
+// Check asks the wrapped core first, so that its own decision (a sampler's
+// count, a level) still applies, and then writes through the redaction.
 func (c redactingCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
-	if c.Enabled(e.Level) {
+	if c.Core.Check(e, nil) != nil {
 		return ce.AddCore(e, c)
 	}
 	return ce
