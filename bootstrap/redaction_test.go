@@ -84,3 +84,22 @@ func TestLogsNeverShowDSNSecrets(t *testing.T) {
 		})
 	}
 }
+
+// TestStartFailsOnAStepThatIsNotAnOutage: only an unreachable database lets
+// the server start not ready; a bad bootstrap admin password still fails the
+// start, as before start-up steps could be retried.
+func TestStartFailsOnAStepThatIsNotAnOutage(t *testing.T) {
+	env := map[string]string{"LINGO_DATA_DIR": t.TempDir(), "LINGO_HTTP_ADDR": "127.0.0.1:0",
+		"LINGO_ADMIN_EMAIL": "root@lingo.example", "LINGO_ADMIN_PASSWORD": "short"}
+	cfg, err := config.Load(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := bootstrap.New(cfg, bootstrap.Options{Logger: zap.NewNop()})
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := app.Start(ctx); err == nil {
+		_ = app.Stop(ctx)
+		t.Fatal("the app started with an admin password it cannot use")
+	}
+}
