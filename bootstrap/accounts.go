@@ -75,19 +75,17 @@ func newUsersService(p accountPorts, sessions *auth.Service) *users.Service {
 	return users.New(users.Deps{Users: p.Users, Hasher: p.Hasher, Sessions: sessions, Clock: p.Clock, IDs: p.IDs})
 }
 
-// ensureAdmin runs after the database's start hook (which migrates), since
-// the users service depends on the database and fx runs start hooks in
-// the order their owners were built.
-func ensureAdmin(lc fx.Lifecycle, cfg config.Config, svc *users.Service, log *zap.Logger) {
+// ensureAdmin is a Startup step after the migrations.
+func ensureAdmin(st *Startup, cfg config.Config, svc *users.Service, log *zap.Logger) {
 	if cfg.Admin.Email == "" {
 		return
 	}
-	lc.Append(fx.Hook{OnStart: func(ctx context.Context) error {
+	st.Add("bootstrap admin", func(ctx context.Context) error {
 		changed, err := svc.EnsureAdmin(ctx, cfg.Admin.Email, cfg.Admin.Password)
 		if err != nil {
 			return fmt.Errorf("LINGO_ADMIN_EMAIL/LINGO_ADMIN_PASSWORD: %w", err)
 		}
 		log.Info("bootstrap admin ensured", zap.String("email", cfg.Admin.Email), zap.Bool("changed", changed))
 		return nil
-	}})
+	})
 }

@@ -39,7 +39,10 @@ func CacheModule(cfg config.Config) fx.Option {
 				func(c *goredis.Client) ports.Cache {
 					return redis.NewCache(c, cfg.Redis.KeyPrefix+"cache:", cfg.Redis.CacheTimeout)
 				},
-				redis.NewProbe,
+				// A health call waits on Redis no longer than a cache lookup.
+				func(c *goredis.Client, clk ports.Clock, cache ports.Cache) *redis.Probe {
+					return redis.NewProbe(c, clk, cache).AnswerWithin(cfg.Redis.CacheTimeout, cfg.Health.CheckTimeout)
+				},
 				func(p *redis.Probe) ports.CacheInspector { return p },
 				probe(func(p *redis.Probe) *redis.Probe { return p }),
 			),

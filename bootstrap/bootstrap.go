@@ -41,6 +41,7 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 	if log == nil {
 		log = NewLogger(cfg)
 	}
+	log = WithRedaction(log, cfg)
 	clk := opts.Clock
 	if clk == nil {
 		clk = clock.System{}
@@ -53,13 +54,14 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 		}),
 		fx.StartTimeout(30 * time.Second),
 		fx.StopTimeout(cfg.HTTP.ShutdownTimeout + 5*time.Second),
-		fx.Supply(cfg, log, SQLStoreOptions(cfg), HTTPOptions(cfg)),
+		fx.Supply(cfg, log, SQLStoreOptions(cfg), HTTPOptions(cfg), ImagingOptions(cfg)),
 		fx.Provide(
 			func() ports.Clock { return clk },
 			func() ports.IDGenerator { return ids.UUIDv7{} },
 		),
 		fx.Invoke(func(l *zap.Logger) { l.Info("starting lingo", zap.Any("config", cfg.Redacted())) }),
 		StorageModule(cfg),
+		StartupModule,
 		CacheModule(cfg),
 		StorageProbeModule,
 		ObservabilityModule,

@@ -19,19 +19,17 @@ import (
 var EngineModule = fx.Module("engine",
 	fx.Provide(newCatalogService, newAnalyticsService),
 	engineRoutes,
-	fx.Invoke(func(lc fx.Lifecycle, cfg config.Config, svc *appcatalog.Service, log *zap.Logger) {
+	fx.Invoke(func(st *Startup, cfg config.Config, svc *appcatalog.Service, log *zap.Logger) {
 		if !cfg.Database.SeedDemo {
 			return
 		}
-		// The hook runs after sqlstore's migration hook, which was
-		// registered first.
-		lc.Append(fx.Hook{OnStart: func(ctx context.Context) error {
+		st.Add("demo catalog", func(ctx context.Context) error {
 			n, err := svc.SeedDemo(ctx)
 			if n > 0 {
 				log.Info("demo catalog seeded", zap.Int("courses", n))
 			}
 			return err
-		}})
+		})
 	}),
 )
 

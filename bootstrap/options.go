@@ -2,6 +2,7 @@ package bootstrap
 
 import (
 	"github.com/lingo-labs/lingo/adapters/httpapi"
+	"github.com/lingo-labs/lingo/adapters/imaging"
 	"github.com/lingo-labs/lingo/adapters/sqlstore"
 	"github.com/lingo-labs/lingo/config"
 )
@@ -28,4 +29,9 @@ func HTTPOptions(cfg config.Config) httpapi.Options {
 		TrustedProxies: cfg.HTTP.TrustedProxies, CORSOrigins: cfg.HTTP.CORSOrigins, PublicBaseURL: cfg.HTTP.PublicBaseURL,
 		RateLimitEnabled: cfg.RateLimit.Enabled, LimiterBackend: backend, HealthCheckTimeout: cfg.Health.CheckTimeout,
 	}
+}
+
+// ImagingOptions is the avatar processor's part of the configuration.
+func ImagingOptions(cfg config.Config) imaging.Options {
+	return imaging.Options{MemoryBudget: cfg.Avatar.MemoryBudget}
 }

@@ -31,7 +31,14 @@ type Config struct {
 	Health    Health
 	Streak    Streak
 	Log       Log
+	Avatar    Avatar
 	Version   string
+}
+
+type Avatar struct {
+	// MemoryBudget bounds, in bytes, what the avatar uploads in progress may
+	// cost together while their images are decoded and resized.
+	MemoryBudget int64
 }
 
 type HTTP struct {
@@ -173,6 +180,7 @@ var keys = map[string]any{
 	"streak.freeze_max":          2,
 	"log.level":                  "info",
 	"log.format":                 "json",
+	"avatar.memory_budget":       "256MiB",
 }
 
 // Load reads the configuration. getenv is the process environment in
@@ -257,6 +265,7 @@ func Load(getenv Getenv) (Config, error) {
 			Health:    Quota{Limit: v.GetInt("ratelimit.health.limit"), Window: v.GetDuration("ratelimit.health.window")},
 			General:   Quota{Limit: v.GetInt("ratelimit.general.limit"), Window: v.GetDuration("ratelimit.general.window")},
 		},
+		Avatar: Avatar{MemoryBudget: parseBytes(v.GetString("avatar.memory_budget"))},
 		Health: Health{
 			CheckTimeout: v.GetDuration("health.check_timeout"),
 			CacheTTL:     v.GetDuration("health.cache_ttl"),
@@ -374,6 +383,9 @@ func (c Config) validate() error {
 	if c.Health.CheckTimeout <= 0 {
 		bad("LINGO_HEALTH_CHECK_TIMEOUT", "must be positive")
 	}
+	if c.Avatar.MemoryBudget < 64<<20 {
+		bad("LINGO_AVATAR_MEMORY_BUDGET", "must be a size of at least 64MiB (what one upload may cost), such as 256MiB")
+	}
 	if len(problems) > 0 {
 		return errors.New("invalid configuration: " + strings.Join(problems, "; "))
 	}
@@ -425,24 +437,25 @@ func (c Config) Redacted() map[string]any {
 	}
 }
 
-// RedactDSN hides a password in a URL or key=value connection string.
-func RedactDSN(dsn string) string {
-	if i := strings.Index(dsn, "://"); i >= 0 {
-		rest := dsn[i+3:]
-		if at := strings.LastIndex(rest, "@"); at >= 0 {
-			if colon := strings.Index(rest[:at], ":"); colon >= 0 {
-				return dsn[:i+3] + rest[:colon] + ":[redacted]" + rest[at:]
-			}
+// parseBytes reads a size: a whole number of bytes, or one followed by B,
+// KiB, MiB, GiB (powers of 1024) or KB, MB, GB (powers of 1000). It returns
+// -1 for anything else, which validate refuses.
+func parseBytes(s string) int64 {
+	s = strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
 		}
 	}
-	fields := strings.Fields(dsn)
-	for i, f := range fields {
-		if strings.HasPrefix(strings.ToLower(f), "password=") {
-			fields[i] = "password=[redacted]"
-		}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return -1
 	}
-	if len(fields) > 1 {
-		return strings.Join(fields, " ")
-	}
-	return dsn
+	return n * mult
 }

@@ -23,6 +23,14 @@ type UserRepository interface {
 	// stored and Update returns that error unchanged. NotFound when there is
 	// no such user.
 	Update(ctx context.Context, id string, fn func(*account.User) error) error
+	// UpdateAsActor is Update for a change another user, the actor, makes:
+	// the actor's row is locked in the same transaction as the user's (both
+	// in id order, so two actors changing each other cannot deadlock), and
+	// fn gets the actor as it stands under that lock, so it can refuse an
+	// actor who lost their rights meanwhile. NotFound when there is no such
+	// user; Forbidden when the actor no longer exists. The actor may be the
+	// user; fn then gets the user twice.
+	UpdateAsActor(ctx context.Context, actorID, id string, fn func(actor account.User, u *account.User) error) error
 	// List returns up to q.Limit users in (created_at, id) ascending order,
 	// strictly after q.After when it is set, filtered by q.Search. It returns
 	// only errors of kind Internal or Unavailable.

@@ -23,14 +23,18 @@ type ImageProcessor interface {
 	//   - UnsupportedMedia, code unsupported_media_type: the bytes are not
 	//     PNG, JPEG or WebP (decided from magic numbers only);
 	//   - Invalid, code image_too_large, field "avatar": the header declares
-	//     more pixels than allowed (checked before any pixel is decoded);
+	//     more pixels than allowed, or an image whose decoding would cost
+	//     more memory than one upload may (checked before any pixel is
+	//     decoded);
+	//   - Unavailable, code service_unavailable: the uploads in progress
+	//     fill the memory budget and ctx ended while this one waited;
 	//   - Invalid, code invalid_image, field "avatar": empty, truncated or
 	//     undecodable bytes;
 	//   - BadRequest, code bad_request: reading r failed (the client's
 	//     connection broke); an *http.MaxBytesError from r counts as TooLarge
 	//     and an already classified error from r is returned as it is.
 	// Accepted images are stored as JPEG unless a pixel is translucent.
-	Process(r io.Reader, limit int64) (ProcessedImage, error)
+	Process(ctx context.Context, r io.Reader, limit int64) (ProcessedImage, error)
 }
 
 // AvatarInfo describes a stored avatar file.

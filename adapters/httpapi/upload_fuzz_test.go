@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"image"
 	"image/color"
@@ -87,7 +88,7 @@ func FuzzAvatarUpload(f *testing.F) {
 		err := httpapi.ReadAvatarUpload(httptest.NewRecorder(), req, func(r io.Reader) error {
 			called = true
 			var err error
-			out, err = proc.Process(r, 1<<20)
+			out, err = proc.Process(context.Background(), r, 1<<20)
 			return err
 		})
 		if err != nil {

@@ -2,6 +2,7 @@ package imaging_test
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"os"
 	"testing"
@@ -36,7 +37,7 @@ func FuzzProcess(f *testing.F) {
 	const box, maxLen = 64, 1 << 20
 	p := imaging.New(imaging.Options{MaxSide: 2048, MaxPixels: 1 << 20, Box: box})
 	f.Fuzz(func(t *testing.T, data []byte) {
-		out, err := p.Process(bytes.NewReader(data), maxLen)
+		out, err := p.Process(context.Background(), bytes.NewReader(data), maxLen)
 		if err != nil {
 			e, ok := errs.As(err)
 			if !ok {

@@ -2,6 +2,7 @@ package imaging_test
 
 import (
 	"bytes"
+	"compress/zlib"
 	"encoding/binary"
 	"hash/crc32"
 	"image"
@@ -206,4 +207,40 @@ func withWebPEXIF(simple []byte, w, h int, tiff []byte) []byte {
 	out := []byte("RIFF")
 	out = binary.LittleEndian.AppendUint32(out, uint32(len(body)))
 	return append(out, body...)
+}
+
+// flatPNG is a valid PNG of w×h pixels of one colour at the given bit depth
+// (8 or 16) and colour type (6 RGBA, 2 RGB, 0 grey), written row by row so
+// that even a 40-million-pixel one is made without holding its pixels: it
+// compresses to a few hundred KB and decodes to its full size.
+func flatPNG(t testing.TB, w, h int, depth, colorType byte) []byte {
+	t.Helper()
+	channels := map[byte]int{0: 1, 2: 3, 6: 4}[colorType]
+	ihdr := make([]byte, 13)
+	binary.BigEndian.PutUint32(ihdr[0:], uint32(w))
+	binary.BigEndian.PutUint32(ihdr[4:], uint32(h))
+	ihdr[8], ihdr[9] = depth, colorType
+	var idat bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&idat, zlib.BestSpeed)
+	row := make([]byte, 1+w*channels*int(depth)/8) // filter byte 0, then black (alpha 0xFF..)
+	if colorType == 6 {
+		bpc := int(depth) / 8
+		for x := range w {
+			for b := range bpc {
+				row[1+(x*4+3)*bpc+b] = 0xFF
+			}
+		}
+	}
+	for range h {
+		if _, err := zw.Write(row); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	out := []byte("\x89PNG\r\n\x1a\n")
+	out = append(out, pngChunk("IHDR", ihdr)...)
+	out = append(out, pngChunk("IDAT", idat.Bytes())...)
+	return append(out, pngChunk("IEND", nil)...)
 }

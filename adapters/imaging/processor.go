@@ -7,6 +7,7 @@ package imaging
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"image"
@@ -19,6 +20,7 @@ import (
 	imgx "github.com/disintegration/imaging"
 	"go.uber.org/fx"
 	"golang.org/x/image/webp"
+	"golang.org/x/sync/semaphore"
 
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/ports"
@@ -48,6 +50,13 @@ type Options struct {
 	// without a bound a burst of uploads could exhaust memory; extra calls
 	// wait for a slot.
 	MaxConcurrent int
+	// MaxImageMemory is what one upload may cost (memoryCost); a costlier
+	// image is refused from its header as image_too_large.
+	MaxImageMemory int64
+	// MemoryBudget bounds what the uploads in progress cost together; an
+	// upload waits for room, as long as its context lets it, then answers
+	// Unavailable.
+	MemoryBudget int64
 }
 
 // Processor implements ports.ImageProcessor. It is safe for concurrent use.
@@ -57,6 +66,9 @@ type Processor struct {
 	box       int
 	quality   int
 	slots     chan struct{}
+	maxMemory int64
+	budget    int64
+	memory    *semaphore.Weighted
 }
 
 var _ ports.ImageProcessor = (*Processor)(nil)
@@ -81,16 +93,49 @@ func New(o Options) *Processor {
 		n = runtime.GOMAXPROCS(0)
 	}
 	p.slots = make(chan struct{}, n)
+	p.maxMemory, p.budget = o.MaxImageMemory, o.MemoryBudget
+	if p.maxMemory <= 0 {
+		p.maxMemory = DefaultMaxImageMemory
+	}
+	if p.budget <= 0 {
+		p.budget = DefaultMemoryBudget
+	}
+	p.memory = semaphore.NewWeighted(p.budget)
 	return p
 }
 
 // NewDefault returns a Processor with the limits of the avatar upload in the OpenAPI document.
 func NewDefault() *Processor { return New(Options{}) }
 
-// Module provides the Processor as the ImageProcessor port.
+// Module provides the Processor as the ImageProcessor port, with the Options
+// bootstrap maps from the configuration (the memory budget).
 var Module = fx.Module("imaging",
-	fx.Provide(fx.Annotate(NewDefault, fx.As(new(ports.ImageProcessor)))),
+	fx.Provide(fx.Annotate(New, fx.As(new(ports.ImageProcessor)))),
 )
+
+// ErrBusy answers an upload that found no room in the memory budget before
+// its request ended.
+var ErrBusy = errs.E(errs.Unavailable, errs.CodeServiceUnavailable, "Too many images are being processed; please try again shortly.")
+
+func busy(cause error) error {
+	return &errs.Error{Kind: ErrBusy.Kind, Code: ErrBusy.Code, Message: ErrBusy.Message, Err: cause}
+}
+
+// reserve waits for cost bytes of the budget (the whole budget when one image
+// costs more, so that it runs alone), then for a decoding slot.
+func (p *Processor) reserve(ctx context.Context, cost int64) (release func(), err error) {
+	cost = min(cost, p.budget)
+	if err := p.memory.Acquire(ctx, cost); err != nil {
+		return nil, busy(fmt.Errorf("wait for avatar memory: %w", err))
+	}
+	select {
+	case p.slots <- struct{}{}:
+	case <-ctx.Done():
+		p.memory.Release(cost)
+		return nil, busy(fmt.Errorf("wait for a decoding slot: %w", ctx.Err()))
+	}
+	return func() { <-p.slots; p.memory.Release(cost) }, nil
+}
 
 type format int
 
@@ -113,7 +158,7 @@ func unsupported() error {
 }
 
 // Process implements ports.ImageProcessor.
-func (p *Processor) Process(r io.Reader, limit int64) (ports.ProcessedImage, error) {
+func (p *Processor) Process(ctx context.Context, r io.Reader, limit int64) (ports.ProcessedImage, error) {
 	data, err := readLimited(r, limit)
 	if err != nil {
 		return ports.ProcessedImage{}, err
@@ -139,8 +184,16 @@ func (p *Processor) Process(r io.Reader, limit int64) (ports.ProcessedImage, err
 		return ports.ProcessedImage{}, err
 	}
 
-	p.slots <- struct{}{}
-	defer func() { <-p.slots }()
+	cost := p.memoryCost(f, data, cfg)
+	if cost > p.maxMemory {
+		return ports.ProcessedImage{}, p.tooLargeImage(cfg.Width, cfg.Height,
+			fmt.Sprintf("would need %d MiB of memory to process; at most %d MiB is allowed", (cost+(1<<20)-1)>>20, p.maxMemory>>20))
+	}
+	release, err := p.reserve(ctx, cost)
+	if err != nil {
+		return ports.ProcessedImage{}, err
+	}
+	defer release()
 	img, err := decode(f, data)
 	if err != nil {
 		return ports.ProcessedImage{}, invalidImage("the image data cannot be decoded", err)
@@ -295,13 +348,16 @@ func (p *Processor) checkSize(w, h int) error {
 		return invalidImage("the image has no pixels", fmt.Errorf("declared %dx%d", w, h))
 	}
 	if w > p.maxSide || h > p.maxSide || int64(w)*int64(h) > p.maxPixels {
-		e := errs.E(errs.Invalid, errs.CodeImageTooLarge, "The image is too large.")
-		e.Fields = []errs.FieldError{errs.FieldCode(FieldAvatar, errs.CodeImageTooLarge,
-			fmt.Sprintf("must be at most %d px on a side and %d pixels in all", p.maxSide, p.maxPixels))}
-		e.Details = map[string]any{"width": w, "height": h}
-		return e
+		return p.tooLargeImage(w, h, fmt.Sprintf("must be at most %d px on a side and %d pixels in all", p.maxSide, p.maxPixels))
 	}
 	return nil
+}
+
+func (p *Processor) tooLargeImage(w, h int, why string) error {
+	e := errs.E(errs.Invalid, errs.CodeImageTooLarge, "The image is too large.")
+	e.Fields = []errs.FieldError{errs.FieldCode(FieldAvatar, errs.CodeImageTooLarge, why)}
+	e.Details = map[string]any{"width": w, "height": h}
+	return e
 }
 
 // fit scales img down to fit within the box, keeping the aspect ratio and

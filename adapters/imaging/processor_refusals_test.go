@@ -2,6 +2,7 @@ package imaging_test
 
 import (
 	"bytes"
+	"context"
 	"image/gif"
 	"io"
 	"os"
@@ -98,7 +99,7 @@ func TestHugeHeaderAllocatesNoPixels(t *testing.T) {
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
-			_, err = p.Process(bytes.NewReader(tt.data), limit)
+			_, err = p.Process(context.Background(), bytes.NewReader(tt.data), limit)
 			runtime.ReadMemStats(&after)
 			require.Error(t, err)
 			assert.True(t, errs.Is(err, errs.Invalid), "kind %v: %v", errs.KindOf(err), err)
@@ -130,7 +131,7 @@ func (c *countingReader) Read(b []byte) (int, error) {
 func TestTooLarge(t *testing.T) {
 	t.Run("endless reader is cut at limit+1", func(t *testing.T) {
 		r := &countingReader{}
-		_, err := imaging.NewDefault().Process(r, limit)
+		_, err := imaging.NewDefault().Process(context.Background(), r, limit)
 		require.Error(t, err)
 		assert.True(t, errs.Is(err, errs.TooLarge))
 		assert.Equal(t, errs.CodePayloadTooLarge, errs.CodeOf(err))
@@ -138,18 +139,18 @@ func TestTooLarge(t *testing.T) {
 	})
 	img := encodePNG(t, gradient(64, 64))
 	t.Run("exactly at the limit is read", func(t *testing.T) {
-		_, err := imaging.NewDefault().Process(bytes.NewReader(img), int64(len(img)))
+		_, err := imaging.NewDefault().Process(context.Background(), bytes.NewReader(img), int64(len(img)))
 		require.NoError(t, err)
 	})
 	t.Run("one byte over the limit", func(t *testing.T) {
-		_, err := imaging.NewDefault().Process(bytes.NewReader(img), int64(len(img)-1))
+		_, err := imaging.NewDefault().Process(context.Background(), bytes.NewReader(img), int64(len(img)-1))
 		assert.True(t, errs.Is(err, errs.TooLarge))
 	})
 	t.Run("5 MiB + 1 byte", func(t *testing.T) {
 		data := make([]byte, limit+1)
 		copy(data, img)
 		r := bytes.NewReader(data)
-		_, err := imaging.NewDefault().Process(r, limit)
+		_, err := imaging.NewDefault().Process(context.Background(), r, limit)
 		assert.True(t, errs.Is(err, errs.TooLarge))
 	})
 }
@@ -159,6 +160,6 @@ type failingReader struct{}
 func (failingReader) Read([]byte) (int, error) { return 0, io.ErrUnexpectedEOF }
 
 func TestReadFailureIsBadRequest(t *testing.T) {
-	_, err := imaging.NewDefault().Process(failingReader{}, limit)
+	_, err := imaging.NewDefault().Process(context.Background(), failingReader{}, limit)
 	assert.True(t, errs.Is(err, errs.BadRequest), "kind %v", errs.KindOf(err))
 }

@@ -2,6 +2,7 @@ package imaging_test
 
 import (
 	"bytes"
+	"context"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -20,7 +21,7 @@ const limit = imaging.DefaultMaxBytes
 
 func process(t *testing.T, data []byte) (ports.ProcessedImage, error) {
 	t.Helper()
-	return imaging.NewDefault().Process(bytes.NewReader(data), limit)
+	return imaging.NewDefault().Process(context.Background(), bytes.NewReader(data), limit)
 }
 
 func decodeOut(t *testing.T, out ports.ProcessedImage) image.Image {
@@ -298,7 +299,7 @@ func TestConcurrentCallsBeyondTheSlotsAllFinish(t *testing.T) {
 	errc := make(chan error, 10)
 	for range 10 {
 		go func() {
-			_, err := p.Process(bytes.NewReader(data), limit)
+			_, err := p.Process(context.Background(), bytes.NewReader(data), limit)
 			errc <- err
 		}()
 	}

@@ -78,6 +78,11 @@ func (r Users) Update(ctx context.Context, id string, fn func(*account.User) err
 		return err
 	}
 	defer unlock()
+	return r.updateLocked(ctx, id, fn)
+}
+
+// updateLocked is Update with the user's row lock already held.
+func (r Users) updateLocked(ctx context.Context, id string, fn func(*account.User) error) error {
 	u, err := r.ByID(ctx, id)
 	if err != nil {
 		return err
@@ -99,6 +104,53 @@ func (r Users) Update(ctx context.Context, id string, fn func(*account.User) err
 	}
 	r.s.users[id] = u
 	return nil
+}
+
+// UpdateAsActor locks the actor's row and the user's in id order, as
+// sqlstore does, so that two actors changing each other queue instead of
+// deadlocking, and fn sees the actor as it stands under the lock.
+func (r Users) UpdateAsActor(ctx context.Context, actorID, id string, fn func(actor account.User, u *account.User) error) error {
+	actorID, id = strings.ToLower(actorID), strings.ToLower(id)
+	if actorID != id {
+		first := min(actorID, id)
+		unlock, err := r.s.rows.lock(ctx, "user:"+first)
+		if err != nil {
+			return err
+		}
+		defer unlock()
+		if first == actorID {
+			// The user's lock is taken by Update below; the actor's is held.
+			return r.updateAs(ctx, actorID, id, fn)
+		}
+		unlockActor, err := r.s.rows.lock(ctx, "user:"+actorID)
+		if err != nil {
+			return err
+		}
+		defer unlockActor()
+		return r.updateLocked(ctx, id, func(u *account.User) error {
+			actor, err := r.ByID(ctx, actorID)
+			if err != nil {
+				return errs.E(errs.Forbidden, errs.CodeForbidden, "You don't have permission to access this resource.")
+			}
+			return fn(actor, u)
+		})
+	}
+	return r.updateAs(ctx, actorID, id, fn)
+}
+
+// updateAs runs Update on id with the actor read under the user's lock.
+func (r Users) updateAs(ctx context.Context, actorID, id string, fn func(actor account.User, u *account.User) error) error {
+	return r.Update(ctx, id, func(u *account.User) error {
+		actor := *u
+		if actorID != id {
+			a, err := r.ByID(ctx, actorID)
+			if err != nil {
+				return errs.E(errs.Forbidden, errs.CodeForbidden, "You don't have permission to access this resource.")
+			}
+			actor = a
+		}
+		return fn(actor, u)
+	})
 }
 
 // List pages by (created_at, id). The search folds case with Unicode rules,

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -31,11 +32,20 @@ const versionTTL = 24 * time.Hour
 // is only a miss.
 const DefaultCacheOpTimeout = 5 * time.Millisecond
 
-// invalidateTimeout bounds Bump and Delete. It is longer than a lookup's
-// because a lost invalidation on a Redis that is slow but alive would let
-// later reads serve stale values until their TTL; a dead Redis fails these
-// at once (connection refused) and serves no reads either.
-const invalidateTimeout = 250 * time.Millisecond
+// Bump and Delete are bounded like lookups: a hung Redis must cost a write
+// no more than a read (the OpenAPI document promises at most 50 ms a request
+// for a Redis that never answers, and the limiter takes 40 of them). An
+// invalidation lost that way does not serve old values: see unsynced.
+
+// downFor is how long the cache stops asking Redis after a call failed: a
+// hung Redis then costs one lookup's timeout a second in all, not one per
+// cache call, however many calls a request makes.
+const downFor = time.Second
+
+// unsyncedFor is how long a namespace whose Bump failed is read around the
+// cache: longer than any value's TTL (the catalog's minute), so every value
+// cached under the old version has expired by the time reads return to it.
+const unsyncedFor = 2 * time.Minute
 
 // Cache implements ports.Cache on Redis, shared by every instance: values
 // under <prefix>d:<key> with their TTL, namespace version tokens under
@@ -43,8 +53,23 @@ const invalidateTimeout = 250 * time.Millisecond
 type Cache struct {
 	client       goredis.UniversalClient
 	prefix       string
-	timeout      time.Duration // lookups and fills
+	timeout      time.Duration // every call
 	hits, misses atomic.Uint64
+	downUntil    atomic.Int64 // Unix nanoseconds; calls before it fail at once
+	downFor      time.Duration
+
+	// unsynced holds the namespaces whose last Bump failed, with when they
+	// may be read through the cache again. A failed invalidation is the
+	// cache's to repair, not the reader's to suffer: until the namespace's
+	// version is bumped after all (Version retries it) or every value under
+	// the old version has expired, Version answers Unavailable, so
+	// ReadThrough loads from the database and stores nothing. Without it a
+	// learner whose write's Bump was lost read their old progress for the
+	// TTL (30 s). It is this process's memory: another instance may serve
+	// the old value until its TTL when Redis lost only this one call, but
+	// when Redis is down or hung every instance reads around it anyway.
+	mu       sync.Mutex
+	unsynced map[string]time.Time
 }
 
 var _ ports.Cache = (*Cache)(nil)
@@ -58,17 +83,61 @@ func NewCache(client goredis.UniversalClient, prefix string, lookupTimeout time.
 	if lookupTimeout <= 0 {
 		lookupTimeout = DefaultCacheOpTimeout
 	}
-	return &Cache{client: client, prefix: prefix, timeout: lookupTimeout}
+	return &Cache{client: client, prefix: prefix, timeout: lookupTimeout, downFor: downFor, unsynced: map[string]time.Time{}}
 }
 
-// bounded gives one lookup or fill its deadline (the request's, if sooner).
-func (c *Cache) bounded(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, c.timeout)
+// errDown answers calls while the cache stays away from a Redis that failed.
+var errDown = errors.New("redis failed a call less than a second ago")
+
+// bounded gives one call its deadline (the request's, if sooner), or fails
+// at once while Redis is considered down.
+func (c *Cache) bounded(ctx context.Context) (context.Context, context.CancelFunc, error) {
+	if time.Now().UnixNano() < c.downUntil.Load() {
+		return nil, nil, errDown
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout)
+	return ctx, cancel, nil
 }
 
-// boundedInvalidate gives one invalidation its deadline.
-func (c *Cache) boundedInvalidate(ctx context.Context) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, invalidateTimeout)
+// failed classifies a call's error and, for anything but an absent key,
+// keeps the cache away from Redis for downFor.
+func (c *Cache) failed(op string, err error) error {
+	if !errors.Is(err, errDown) {
+		c.downUntil.Store(time.Now().Add(c.downFor).UnixNano())
+	}
+	return unavailable(op, err)
+}
+
+// markUnsynced records that namespace's Bump was lost.
+func (c *Cache) markUnsynced(namespace string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	now := time.Now()
+	for ns, until := range c.unsynced {
+		if now.After(until) {
+			delete(c.unsynced, ns)
+		}
+	}
+	c.unsynced[namespace] = now.Add(unsyncedFor)
+}
+
+// isUnsynced reports whether namespace's last Bump was lost and its old
+// values may still be cached.
+func (c *Cache) isUnsynced(namespace string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	until, ok := c.unsynced[namespace]
+	if ok && time.Now().After(until) {
+		delete(c.unsynced, namespace)
+		return false
+	}
+	return ok
+}
+
+func (c *Cache) clearUnsynced(namespace string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.unsynced, namespace)
 }
 
 func unavailable(op string, err error) error {
@@ -77,7 +146,11 @@ func unavailable(op string, err error) error {
 
 // Get implements ports.Cache; a failed GET counts as a miss.
 func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
-	ctx, cancel := c.bounded(ctx)
+	ctx, cancel, err := c.bounded(ctx)
+	if err != nil {
+		c.misses.Add(1)
+		return nil, false, c.failed("get", err)
+	}
 	defer cancel()
 	b, err := c.client.Get(ctx, c.prefix+"d:"+key).Bytes()
 	switch {
@@ -86,7 +159,7 @@ func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 		return nil, false, nil
 	case err != nil:
 		c.misses.Add(1)
-		return nil, false, unavailable("get", err)
+		return nil, false, c.failed("get", err)
 	}
 	c.hits.Add(1)
 	return b, true, nil
@@ -94,38 +167,57 @@ func (c *Cache) Get(ctx context.Context, key string) ([]byte, bool, error) {
 
 // Set implements ports.Cache.
 func (c *Cache) Set(ctx context.Context, key string, value []byte, ttl time.Duration) error {
-	ctx, cancel := c.bounded(ctx)
-	defer cancel()
 	if ttl <= 0 {
 		return nil
 	}
+	ctx, cancel, err := c.bounded(ctx)
+	if err != nil {
+		return c.failed("set", err)
+	}
+	defer cancel()
 	if err := c.client.Set(ctx, c.prefix+"d:"+key, value, ttl).Err(); err != nil {
-		return unavailable("set", err)
+		return c.failed("set", err)
 	}
 	return nil
 }
 
 // Delete implements ports.Cache.
 func (c *Cache) Delete(ctx context.Context, keys ...string) error {
-	ctx, cancel := c.boundedInvalidate(ctx)
-	defer cancel()
 	if len(keys) == 0 {
 		return nil
 	}
+	ctx, cancel, err := c.bounded(ctx)
+	if err != nil {
+		return c.failed("delete", err)
+	}
+	defer cancel()
 	full := make([]string, len(keys))
 	for i, k := range keys {
 		full[i] = c.prefix + "d:" + k
 	}
 	if err := c.client.Del(ctx, full...).Err(); err != nil {
-		return unavailable("delete", err)
+		return c.failed("delete", err)
 	}
 	return nil
 }
 
 // Version implements ports.Cache. When the namespace has no token yet, the
-// first instance to SET NX one wins and every other reads the winner's.
+// first instance to SET NX one wins and every other reads the winner's. A
+// namespace whose last Bump was lost is bumped now; until that succeeds
+// Version answers Unavailable, so nothing cached under the old token is read.
 func (c *Cache) Version(ctx context.Context, namespace string) (string, error) {
-	ctx, cancel := c.bounded(ctx)
+	if c.isUnsynced(namespace) {
+		tok, err := c.bump(ctx, namespace)
+		if err != nil {
+			return "", err
+		}
+		c.clearUnsynced(namespace)
+		return tok, nil
+	}
+	ctx, cancel, err := c.bounded(ctx)
+	if err != nil {
+		return "", c.failed("version", err)
+	}
 	defer cancel()
 	key := c.prefix + "v:" + namespace
 	v, err := c.client.Get(ctx, key).Result()
@@ -133,31 +225,44 @@ func (c *Cache) Version(ctx context.Context, namespace string) (string, error) {
 		return v, nil
 	}
 	if !errors.Is(err, goredis.Nil) {
-		return "", unavailable("version", err)
+		return "", c.failed("version", err)
 	}
 	tok := newToken()
 	ok, err := c.client.SetNX(ctx, key, tok, versionTTL).Result()
 	if err != nil {
-		return "", unavailable("version", err)
+		return "", c.failed("version", err)
 	}
 	if ok {
 		return tok, nil
 	}
 	v, err = c.client.Get(ctx, key).Result()
 	if err != nil {
-		return "", unavailable("version", err)
+		return "", c.failed("version", err)
 	}
 	return v, nil
 }
 
-// Bump implements ports.Cache.
+// Bump implements ports.Cache. A failed Bump leaves the namespace unsynced
+// (see Cache), so the reads after the write that asked for it are right.
 func (c *Cache) Bump(ctx context.Context, namespace string) error {
-	ctx, cancel := c.boundedInvalidate(ctx)
-	defer cancel()
-	if err := c.client.Set(ctx, c.prefix+"v:"+namespace, newToken(), versionTTL).Err(); err != nil {
-		return unavailable("bump", err)
+	if _, err := c.bump(ctx, namespace); err != nil {
+		c.markUnsynced(namespace)
+		return err
 	}
 	return nil
+}
+
+func (c *Cache) bump(ctx context.Context, namespace string) (string, error) {
+	ctx, cancel, err := c.bounded(ctx)
+	if err != nil {
+		return "", c.failed("bump", err)
+	}
+	defer cancel()
+	tok := newToken()
+	if err := c.client.Set(ctx, c.prefix+"v:"+namespace, tok, versionTTL).Err(); err != nil {
+		return "", c.failed("bump", err)
+	}
+	return tok, nil
 }
 
 // Stats implements ports.Cache.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	goredis "github.com/redis/go-redis/v9"
@@ -16,10 +17,25 @@ import (
 // PING, then one INFO for the server, memory, clients and stats figures.
 // Redis is not critical: the limiter fails open and the cache falls back to
 // the database, so an outage degrades the service but keeps it ready.
+//
+// A health call never waits on Redis longer than the answer budget
+// (AnswerWithin): the PING and INFO run in the background, one at a time,
+// under the probe's own deadline, and a call that finds them still running
+// after the budget answers with the last report. A Redis that accepts
+// connections and never answers thus costs /api/health/cache and
+// /api/health/detailed the budget, not the deadline, and the report says it
+// did not answer as soon as the deadline has passed once.
 type Probe struct {
 	client *goredis.Client
 	clock  ports.Clock
 	cache  ports.Cache // its hit and miss counts are the report's "application"
+
+	wait     time.Duration // how long a call waits for a report in flight; 0: as long as its context lets it
+	deadline time.Duration // each background inspection's deadline
+
+	mu       sync.Mutex
+	last     *ports.CacheReport
+	inflight chan struct{}
 }
 
 var (
@@ -30,7 +46,17 @@ var (
 // NewProbe makes the probe. clock measures the PING, so tests can inject a
 // slow answer without waiting for one.
 func NewProbe(client *goredis.Client, clock ports.Clock, cache ports.Cache) *Probe {
-	return &Probe{client: client, clock: clock, cache: cache}
+	return &Probe{client: client, clock: clock, cache: cache, deadline: time.Second}
+}
+
+// AnswerWithin sets the answer budget (wait) and each inspection's deadline,
+// and returns p.
+func (p *Probe) AnswerWithin(wait, deadline time.Duration) *Probe {
+	p.wait = wait
+	if deadline > 0 {
+		p.deadline = deadline
+	}
+	return p
 }
 
 func (p *Probe) Component() string { return "redis" }
@@ -57,8 +83,52 @@ func (p *Probe) Check(ctx context.Context) health.Check {
 	return c
 }
 
-// Inspect implements ports.CacheInspector.
+// Inspect implements ports.CacheInspector: it starts an inspection unless
+// one is running, waits for it within the answer budget and ctx, and returns
+// the newest report there is.
 func (p *Probe) Inspect(ctx context.Context) ports.CacheReport {
+	p.mu.Lock()
+	done := p.inflight
+	if done == nil {
+		done = make(chan struct{})
+		p.inflight = done
+		go p.refresh(done)
+	}
+	p.mu.Unlock()
+	var budget <-chan time.Time
+	if p.wait > 0 {
+		t := time.NewTimer(p.wait)
+		defer t.Stop()
+		budget = t.C
+	}
+	select {
+	case <-done:
+	case <-budget:
+	case <-ctx.Done():
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.last == nil {
+		return ports.CacheReport{Mode: "redis", Latency: p.wait, Error: "redis has not answered yet", Pool: poolOf(p.client.PoolStats())}
+	}
+	r := *p.last
+	if p.cache != nil {
+		r.App = p.cache.Stats()
+	}
+	return r
+}
+
+func (p *Probe) refresh(done chan struct{}) {
+	ctx, cancel := context.WithTimeout(context.Background(), p.deadline)
+	defer cancel()
+	r := p.inspect(ctx)
+	p.mu.Lock()
+	p.last, p.inflight = &r, nil
+	p.mu.Unlock()
+	close(done)
+}
+
+func (p *Probe) inspect(ctx context.Context) ports.CacheReport {
 	r := ports.CacheReport{Mode: "redis", Pool: poolOf(p.client.PoolStats())}
 	if p.cache != nil {
 		r.App = p.cache.Stats()

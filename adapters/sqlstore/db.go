@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -45,7 +46,17 @@ type DB struct {
 	gorm    *gorm.DB
 	sql     *sql.DB
 	dialect Dialect
+	// schemaPending is set while the migrations that start-up applies have
+	// not run yet (the database was down at start); the probe then reports
+	// the database unavailable even when it answers.
+	schemaPending atomic.Bool
 }
+
+// MarkSchemaPending says the schema is not applied yet.
+func (db *DB) MarkSchemaPending() { db.schemaPending.Store(true) }
+
+// MarkSchemaReady says the migrations ran.
+func (db *DB) MarkSchemaReady() { db.schemaPending.Store(false) }
 
 // Open connects without touching the schema. It does not fail when
 // PostgreSQL is down: the pool connects lazily, readiness reports the outage,
@@ -56,6 +67,9 @@ func Open(opts Options, log *zap.Logger) (*DB, error) {
 		SkipDefaultTransaction: true,
 		NowFunc:                func() time.Time { return time.Now().UTC() },
 		TranslateError:         false,
+		// No ping at open: PostgreSQL may be down at start, which readiness
+		// reports while the start-up steps retry.
+		DisableAutomaticPing: true,
 	}
 	var (
 		g   *gorm.DB

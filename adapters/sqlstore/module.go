@@ -9,23 +9,15 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// NewFromOptions opens the database, migrates it at start when opts.Migrate
-// says so, and closes it on stop.
+// NewFromOptions opens the database and closes it on stop. It does not
+// connect: the migrations and other start-up work are bootstrap's Startup
+// steps, which tolerate a database that is down at start.
 func NewFromOptions(lc fx.Lifecycle, opts Options, log *zap.Logger) (*DB, error) {
 	db, err := Open(opts, log)
 	if err != nil {
 		return nil, err
 	}
-	lc.Append(fx.Hook{
-		OnStart: func(ctx context.Context) error {
-			if !opts.Migrate {
-				return nil
-			}
-			_, err := Migrate(ctx, db, log)
-			return err
-		},
-		OnStop: func(context.Context) error { return db.Close() },
-	})
+	lc.Append(fx.Hook{OnStop: func(context.Context) error { return db.Close() }})
 	return db, nil
 }
 

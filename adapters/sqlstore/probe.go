@@ -53,6 +53,11 @@ func (p *Probe) Check(ctx context.Context) health.Check {
 		}
 		return c
 	}
+	if p.db.schemaPending.Load() {
+		c.Status = health.Unavailable
+		c.Error = "the database schema is not applied yet"
+		return c
+	}
 	c.Status = health.FromLatency(c.Latency)
 	return c
 }

@@ -85,13 +85,46 @@ func (s *RefreshTokenStore) ByHash(ctx context.Context, hash string) (account.Re
 	return row.token()
 }
 
+// Rotation and revocation are serialised by design, not retried: each
+// takes the owning user's row lock (SELECT ... FOR UPDATE on users) before it
+// touches any refresh token, in its own transaction. Without it, PostgreSQL's
+// READ COMMITTED let a revoking UPDATE run on a snapshot taken before a
+// concurrent rotation committed: it waited for the parent row, revoked it, but
+// never saw the child the rotation had just inserted, so the new token
+// survived a password change or a reuse detection. With the lock, the two
+// cannot interleave: a revocation that locks first commits before the
+// rotation's conditional UPDATE runs (the parent is then revoked and the
+// rotation stores nothing); a rotation that locks first commits its child
+// before the revocation's UPDATE starts, and that statement's fresh snapshot
+// sees the child. The user row is the one row every token of every family
+// shares, so a password change (all families) and a reuse detection (one
+// family) need no second lock order; Save needs none either, since its
+// foreign-key check takes a KEY SHARE lock on the same row, which waits for
+// FOR UPDATE. Rotations of one user queue behind each other, a cost nobody
+// notices at a few refreshes an hour. SQLite runs one write transaction at a
+// time, which gives the same order without a lock.
+func (s *RefreshTokenStore) lockUser(tx *gorm.DB, userID string) error {
+	if s.db.Dialect() != Postgres {
+		return nil
+	}
+	var id []string
+	if err := tx.Raw(`SELECT id FROM users WHERE id = ? FOR UPDATE`, userID).Scan(&id).Error; err != nil {
+		return dbError("lock user of refresh tokens", err)
+	}
+	return nil
+}
+
 // Rotate spends the old token with a conditional UPDATE (only while it is
-// neither spent nor revoked) and inserts the next one in one transaction;
-// of two concurrent rotations exactly one sees a row affected.
+// neither spent nor revoked) and inserts the next one in one transaction,
+// under the user's lock (see lockUser); of two concurrent rotations exactly
+// one sees a row affected.
 func (s *RefreshTokenStore) Rotate(ctx context.Context, spentHash string, next account.RefreshToken, now time.Time) error {
 	return s.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockUser(tx, next.UserID()); err != nil {
+			return err
+		}
 		res := tx.Model(&refreshTokenRow{}).
-			Where("token_hash = ? AND spent_at IS NULL AND revoked_at IS NULL", spentHash).
+			Where("token_hash = ? AND user_id = ? AND spent_at IS NULL AND revoked_at IS NULL", spentHash, next.UserID()).
 			Update("spent_at", now.UTC())
 		if res.Error != nil {
 			return dbError("spend refresh token", res.Error)
@@ -115,39 +148,63 @@ func (s *RefreshTokenStore) Rotate(ctx context.Context, spentHash string, next a
 }
 
 func (s *RefreshTokenStore) Revoke(ctx context.Context, userID, hash string, now time.Time) error {
-	res := s.db.Gorm(ctx).Model(&refreshTokenRow{}).
-		Where("token_hash = ? AND user_id = ? AND revoked_at IS NULL", hash, userID).
-		Update("revoked_at", now.UTC())
-	if res.Error != nil {
-		return dbError("revoke refresh token", res.Error)
-	}
-	if res.RowsAffected > 0 {
+	return s.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockUser(tx, userID); err != nil {
+			return err
+		}
+		res := tx.Model(&refreshTokenRow{}).
+			Where("token_hash = ? AND user_id = ? AND revoked_at IS NULL", hash, userID).
+			Update("revoked_at", now.UTC())
+		if res.Error != nil {
+			return dbError("revoke refresh token", res.Error)
+		}
+		if res.RowsAffected > 0 {
+			return nil
+		}
+		var n int64
+		if err := tx.Model(&refreshTokenRow{}).Where("token_hash = ? AND user_id = ?", hash, userID).Count(&n).Error; err != nil {
+			return dbError("look up refresh token", err)
+		}
+		if n == 0 {
+			return errs.E(errs.NotFound, "", "no such refresh token")
+		}
 		return nil
-	}
-	var n int64
-	if err := s.db.Gorm(ctx).Model(&refreshTokenRow{}).Where("token_hash = ? AND user_id = ?", hash, userID).Count(&n).Error; err != nil {
-		return dbError("look up refresh token", err)
-	}
-	if n == 0 {
-		return errs.E(errs.NotFound, "", "no such refresh token")
-	}
-	return nil
+	})
 }
 
+// RevokeFamily finds the family's user (a family never changes hands), takes
+// that user's lock and revokes the family under it (see lockUser).
 func (s *RefreshTokenStore) RevokeFamily(ctx context.Context, familyID string, now time.Time) error {
-	err := s.db.Gorm(ctx).Model(&refreshTokenRow{}).
-		Where("family_id = ? AND revoked_at IS NULL", familyID).Update("revoked_at", now.UTC()).Error
-	if err != nil {
-		return dbError("revoke refresh token family", err)
-	}
-	return nil
+	return s.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
+		var owner []string
+		if err := tx.Model(&refreshTokenRow{}).Where("family_id = ?", familyID).Limit(1).Pluck("user_id", &owner).Error; err != nil {
+			return dbError("look up refresh token family", err)
+		}
+		if len(owner) == 0 {
+			return nil
+		}
+		if err := s.lockUser(tx, owner[0]); err != nil {
+			return err
+		}
+		err := tx.Model(&refreshTokenRow{}).
+			Where("family_id = ? AND revoked_at IS NULL", familyID).Update("revoked_at", now.UTC()).Error
+		if err != nil {
+			return dbError("revoke refresh token family", err)
+		}
+		return nil
+	})
 }
 
 func (s *RefreshTokenStore) RevokeUser(ctx context.Context, userID string, now time.Time) error {
-	err := s.db.Gorm(ctx).Model(&refreshTokenRow{}).
-		Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", now.UTC()).Error
-	if err != nil {
-		return dbError("revoke refresh tokens of user", err)
-	}
-	return nil
+	return s.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := s.lockUser(tx, userID); err != nil {
+			return err
+		}
+		err := tx.Model(&refreshTokenRow{}).
+			Where("user_id = ? AND revoked_at IS NULL", userID).Update("revoked_at", now.UTC()).Error
+		if err != nil {
+			return dbError("revoke refresh tokens of user", err)
+		}
+		return nil
+	})
 }

@@ -111,12 +111,9 @@ func (r *UserRepository) Update(ctx context.Context, id string, fn func(*account
 		return errs.E(errs.NotFound, errs.CodeNotFound, "The requested resource was not found.")
 	}
 	return r.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
-		var row userRow
-		if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Limit(1).Find(&row).Error; err != nil {
-			return dbError("lock user", err)
-		}
-		if row.ID == "" {
-			return errs.E(errs.NotFound, errs.CodeNotFound, "The requested resource was not found.")
+		row, err := lockUserRow(tx, id)
+		if err != nil {
+			return err
 		}
 		u, err := row.user()
 		if err != nil {
@@ -125,26 +122,88 @@ func (r *UserRepository) Update(ctx context.Context, id string, fn func(*account
 		if err := fn(&u); err != nil {
 			return err
 		}
-		if u.ID() != id {
-			return errs.Wrap(errs.Internal, "", errors.New("sqlstore: update changed the user id"))
-		}
-		next := toUserRow(u)
-		if next == row {
-			return nil
-		}
-		err = tx.Model(&userRow{}).Where("id = ?", id).Updates(map[string]any{
-			"email": next.Email, "display_name": next.DisplayName, "role": next.Role, "is_active": next.IsActive,
-			"password_hash": next.PasswordHash, "token_version": next.TokenVersion, "avatar_key": next.AvatarKey,
-			"updated_at": next.UpdatedAt,
-		}).Error
-		if err != nil {
-			if IsUniqueViolation(err) {
-				return errs.E(errs.Conflict, errs.CodeEmailTaken, "An account with this email already exists.")
-			}
-			return dbError("update user", err)
-		}
-		return nil
+		return storeUser(tx, row, u)
 	})
+}
+
+// UpdateAsActor locks the actor's row and the user's row in one transaction,
+// the lower id first: two admins changing each other at once then queue on
+// the same first lock instead of deadlocking, and the second one's fn sees
+// the first one's change to its own actor.
+func (r *UserRepository) UpdateAsActor(ctx context.Context, actorID, id string, fn func(actor account.User, u *account.User) error) error {
+	if !isUUID(id) {
+		return errs.E(errs.NotFound, errs.CodeNotFound, "The requested resource was not found.")
+	}
+	if !isUUID(actorID) {
+		return errs.E(errs.Forbidden, errs.CodeForbidden, "You don't have permission to access this resource.")
+	}
+	actorID, id = strings.ToLower(actorID), strings.ToLower(id)
+	return r.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
+		order := []string{actorID, id}
+		if id < actorID {
+			order = []string{id, actorID}
+		}
+		rows := map[string]userRow{}
+		for _, x := range order {
+			if _, done := rows[x]; done {
+				continue
+			}
+			row, err := lockUserRow(tx, x)
+			if errs.Is(err, errs.NotFound) && x == actorID {
+				return errs.E(errs.Forbidden, errs.CodeForbidden, "You don't have permission to access this resource.")
+			}
+			if err != nil {
+				return err
+			}
+			rows[x] = row
+		}
+		actor, err := rows[actorID].user()
+		if err != nil {
+			return err
+		}
+		u, err := rows[id].user()
+		if err != nil {
+			return err
+		}
+		if err := fn(actor, &u); err != nil {
+			return err
+		}
+		return storeUser(tx, rows[id], u)
+	})
+}
+
+func lockUserRow(tx *gorm.DB, id string) (userRow, error) {
+	var row userRow
+	if err := tx.Clauses(clause.Locking{Strength: "UPDATE"}).Where("id = ?", id).Limit(1).Find(&row).Error; err != nil {
+		return userRow{}, dbError("lock user", err)
+	}
+	if row.ID == "" {
+		return userRow{}, errs.E(errs.NotFound, errs.CodeNotFound, "The requested resource was not found.")
+	}
+	return row, nil
+}
+
+// storeUser writes u over row, when anything changed.
+func storeUser(tx *gorm.DB, row userRow, u account.User) error {
+	if u.ID() != row.ID {
+		return errs.Wrap(errs.Internal, "", errors.New("sqlstore: update changed the user id"))
+	}
+	next := toUserRow(u)
+	if next == row {
+		return nil
+	}
+	err := tx.Model(&userRow{}).Where("id = ?", row.ID).Updates(map[string]any{
+		"email": next.Email, "display_name": next.DisplayName, "role": next.Role, "is_active": next.IsActive,
+		"password_hash": next.PasswordHash, "token_version": next.TokenVersion, "avatar_key": next.AvatarKey,
+		"updated_at": next.UpdatedAt,
+	}).Error
+	if err != nil {
+		if IsUniqueViolation(err) {
+			return errs.E(errs.Conflict, errs.CodeEmailTaken, "An account with this email already exists.")
+		}
+		return dbError("update user", err)
+	}
+	return nil
 }
 
 // List pages by (created_at, id). The search is a LIKE on lower(email) and

@@ -11,8 +11,9 @@ import (
 )
 
 // TTLs of the cached progress reads. A learner's own writes bump the
-// learner's namespace, so ProgressTTL only bounds staleness when a bump
-// fails. The global comparison also moves with every other learner's
+// learner's namespace; a bump that fails leaves the namespace read around the
+// cache until it is made good (the cache adapter's business), so ProgressTTL
+// bounds staleness only on another instance that missed nothing itself. The global comparison also moves with every other learner's
 // writes, which bump nothing of this learner's: GlobalTTL is how stale it
 // may be, short enough that nobody notices.
 const (

@@ -83,7 +83,7 @@ func RandomKey(contentType string) string {
 // sees the key the previous one set and deletes that file afterwards. Of
 // any number of concurrent uploads exactly one file is left, the last one's.
 func (s *Service) Upload(ctx context.Context, userID string, r io.Reader) (Avatar, account.User, error) {
-	img, err := s.d.Processor.Process(r, MaxBytes)
+	img, err := s.d.Processor.Process(ctx, r, MaxBytes)
 	if err != nil {
 		return Avatar{}, account.User{}, err
 	}

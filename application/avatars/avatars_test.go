@@ -29,7 +29,7 @@ type processor struct {
 	limit int64
 }
 
-func (p *processor) Process(r io.Reader, limit int64) (ports.ProcessedImage, error) {
+func (p *processor) Process(_ context.Context, r io.Reader, limit int64) (ports.ProcessedImage, error) {
 	p.limit = limit
 	_, _ = io.Copy(io.Discard, r)
 	return p.img, p.err

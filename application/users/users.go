@@ -224,17 +224,28 @@ type Change struct {
 	Active *bool
 }
 
+// ErrNotAdmin refuses a change by an actor who is no longer an active admin
+// when the change runs: their role was read when the request was
+// authenticated, and another admin may have demoted them since.
+var ErrNotAdmin = errs.E(errs.Forbidden, errs.CodeForbidden, "You don't have permission to access this resource.")
+
 // UpdateUser applies an admin's change. Deactivation bumps the token
 // version, so the user's access tokens stop on their next request, and
 // revokes every refresh token. An admin cannot demote or deactivate
-// themselves (ErrSelfLockout).
+// themselves (ErrSelfLockout). The actor is read again under its row lock in
+// the change's transaction: of two admins demoting each other at once, the
+// second finds itself demoted and is refused (ErrNotAdmin), so one admin
+// always remains.
 func (s *Service) UpdateUser(ctx context.Context, actorID, userID string, c Change) (account.User, error) {
 	if actorID == userID && (c.Role != nil && *c.Role != account.RoleAdmin || c.Active != nil && !*c.Active) {
 		return account.User{}, ErrSelfLockout
 	}
 	var out account.User
 	var deactivated bool
-	err := s.d.Users.Update(ctx, userID, func(u *account.User) error {
+	err := s.d.Users.UpdateAsActor(ctx, actorID, userID, func(actor account.User, u *account.User) error {
+		if actor.Role() != account.RoleAdmin || !actor.IsActive() {
+			return ErrNotAdmin
+		}
 		now := s.now()
 		if c.Role != nil {
 			if _, err := u.SetRole(*c.Role, now); err != nil {

@@ -197,6 +197,7 @@ func TestUpdateUser(t *testing.T) {
 			ctx := context.Background()
 			e := newEnv(t)
 			actor := e.register(t, "root@example.com")
+			makeAdmin(t, e, actor.User.ID())
 			target := e.register(t, "ana@example.com")
 			id := target.User.ID()
 			if c.self {
@@ -222,8 +223,35 @@ func TestUpdateUser(t *testing.T) {
 	}
 	e := newEnv(t)
 	a := e.register(t, "root@example.com")
+	makeAdmin(t, e, a.User.ID())
 	if _, err := e.svc.UpdateUser(context.Background(), a.User.ID(), "nobody", users.Change{Role: &admin}); !errs.Is(err, errs.NotFound) {
 		t.Fatalf("unknown user: %v", err)
+	}
+}
+
+func makeAdmin(t *testing.T, e *env, id string) {
+	t.Helper()
+	err := e.users.Update(context.Background(), id, func(u *account.User) error {
+		_, err := u.SetRole(account.RoleAdmin, t0)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestUpdateUserByDemotedActor: the actor's role is the one stored when the
+// change runs, not the one their access token was issued with.
+func TestUpdateUserByDemotedActor(t *testing.T) {
+	admin := account.RoleAdmin
+	e := newEnv(t)
+	actor := e.register(t, "root@example.com") // a learner by now, whatever their token said
+	target := e.register(t, "ana@example.com")
+	_, err := e.svc.UpdateUser(context.Background(), actor.User.ID(), target.User.ID(), users.Change{Role: &admin})
+	wantCode(t, err, errs.Forbidden, errs.CodeForbidden)
+	u, _ := e.users.ByID(context.Background(), target.User.ID())
+	if u.Role() != account.RoleLearner {
+		t.Fatal("a refused change was stored")
 	}
 }
 

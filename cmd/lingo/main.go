@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -39,7 +40,7 @@ Configuration comes from lingo.yaml (or LINGO_CONFIG) and LINGO_* variables; see
 // run is the whole program; main only turns its error into an exit code.
 // extra fx options let tests add routes. It returns when ctx is cancelled (SIGINT/SIGTERM) after in-flight
 // requests have drained.
-func run(ctx context.Context, args []string, getenv config.Getenv, stderr io.Writer, extra ...fx.Option) error {
+func run(ctx context.Context, args []string, getenv config.Getenv, stderr io.Writer, extra ...fx.Option) (err error) {
 	cmd := "serve"
 	if len(args) > 0 {
 		cmd = args[0]
@@ -59,7 +60,14 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stderr io.Wri
 	if err != nil {
 		return err
 	}
-	log := bootstrap.NewLogger(cfg)
+	// A start that fails may carry a driver's error that echoes the DSN;
+	// main prints it, so it is redacted like a log entry.
+	defer func() {
+		if err != nil {
+			err = errors.New(config.NewRedactor(cfg).Redact(err.Error()))
+		}
+	}()
+	log := bootstrap.WithRedaction(bootstrap.NewLogger(cfg), cfg)
 	defer log.Sync() //nolint:errcheck // nothing useful to do if stderr is gone
 
 	if cmd == "migrate" {

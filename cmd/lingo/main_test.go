@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -158,5 +159,24 @@ func TestMigrateOnMemoryIsANoOp(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Fatalf("migrate on memory wrote %v", entries)
+	}
+}
+
+// TestStartErrorHidesDSNSecret: main prints run's error, and a DSN the
+// driver refuses comes back inside it, in the driver's own partly redacted
+// form.
+func TestStartErrorHidesDSNSecret(t *testing.T) {
+	const secret = "Sup3r-s3cret"
+	env := envOf(map[string]string{
+		"LINGO_DATABASE_DRIVER": "postgres", "LINGO_DATABASE_DSN": "host=127.0.0.1 port=not-a-port password = " + secret,
+		"LINGO_AUTH_JWT_SECRET": "0123456789abcdef0123456789abcdef", "LINGO_HTTP_ADDR": freeAddr(t),
+		"LINGO_LOG_LEVEL": "fatal", "LINGO_DATA_DIR": t.TempDir(),
+	})
+	err := run(context.Background(), []string{"migrate"}, env, io.Discard)
+	if err == nil {
+		t.Fatal("a DSN with a bad port was accepted")
+	}
+	if strings.Contains(err.Error(), secret) {
+		t.Fatalf("the error shows the secret: %v", err)
 	}
 }

@@ -71,3 +71,35 @@ func TestPostgresStoppedAndBack(t *testing.T) {
 	require.True(t, back, "ready did not recover without a restart")
 	assert.Equal(t, 200, app.Do(harness.Request{Method: "GET", Path: "/api/test/db"}).Status)
 }
+
+// TestStartsWhilePostgresDown starts Lingo while its PostgreSQL is stopped:
+// the server comes up not ready (503 naming the database), and once
+// PostgreSQL starts the migrations and the bootstrap admin are applied and
+// requests work, without a restart.
+func TestStartsWhilePostgresDown(t *testing.T) {
+	pg := harness.StartPostgres(t)
+	pg.Stop()
+	app := harness.Start(t, harness.Options{
+		Env: map[string]string{"LINGO_DATABASE_DRIVER": "postgres", "LINGO_DATABASE_DSN": pg.DSN,
+			"LINGO_ADMIN_EMAIL": "root@lingo.example", "LINGO_ADMIN_PASSWORD": "bootstrap admin password"},
+		FX: []fx.Option{fx.Provide(httpapi.AsRoutes(func(db *sqlstore.DB) dbRoute { return dbRoute{db} }))},
+	})
+
+	ready := app.Do(harness.Request{Method: "GET", Path: "/api/health/ready"})
+	require.Equal(t, 503, ready.Status, "%s", ready.Body)
+	require.NotEmpty(t, ready.Env.Errors)
+	assert.Equal(t, "database", ready.Env.Errors[0].Details["component"])
+	assert.Equal(t, 503, app.Do(harness.Request{Method: "GET", Path: "/api/test/db"}).Status)
+	assert.Equal(t, 200, app.Do(harness.Request{Method: "GET", Path: "/api/health/live"}).Status)
+
+	pg.Start()
+
+	back := harness.WaitFor(20*time.Second, func() bool {
+		return app.Do(harness.Request{Method: "GET", Path: "/api/health/ready"}).Status == 200
+	})
+	require.True(t, back, "ready did not recover without a restart")
+	assert.Equal(t, 200, app.Do(harness.Request{Method: "GET", Path: "/api/test/db"}).Status, "the migrations ran")
+	login := app.Do(harness.Request{Method: "POST", Path: "/api/auth/login",
+		Body: map[string]any{"email": "root@lingo.example", "password": "bootstrap admin password"}})
+	assert.Equal(t, 200, login.Status, "the bootstrap admin was made: %s", login.Body)
+}

@@ -89,6 +89,24 @@ func (r *Users) Update(_ context.Context, id string, fn func(*account.User) erro
 	return nil
 }
 
+func (r *Users) UpdateAsActor(_ context.Context, actorID, id string, fn func(account.User, *account.User) error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	u, ok := r.byID[id]
+	if !ok {
+		return errs.E(errs.NotFound, "", "no such user")
+	}
+	actor, ok := r.byID[actorID]
+	if !ok {
+		return errs.E(errs.Forbidden, errs.CodeForbidden, "no such actor")
+	}
+	if err := fn(actor, &u); err != nil {
+		return err
+	}
+	r.byID[id] = u
+	return nil
+}
+
 func (r *Users) List(_ context.Context, q ports.UserListQuery) ([]account.User, error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()

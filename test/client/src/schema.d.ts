@@ -50,7 +50,9 @@ export interface paths {
          * @description The database is critical: when it does not answer within its deadline (1 s by default) the answer is 503
          *     `service_unavailable` with the failing component in `errors[].details`. Redis is not critical: while it is
          *     down the answer is 200 with status `degraded`. Results are reused for about a second, so readiness costs
-         *     the database at most one check per second whatever the request rate.
+         *     the database at most one check per second whatever the request rate. The server also starts while
+         *     PostgreSQL is down: until it is up and the migrations are applied the answer is 503 with `component:
+         *     database`, and it turns 200 without a restart.
          */
         get: operations["getHealthReady"];
         put?: never;
@@ -96,7 +98,10 @@ export interface paths {
         };
         /**
          * The read-through cache and its store (Redis INFO, or the in-process figures).
-         * @description Asks the store now (one PING and one INFO under the probe deadline). Always 200. With Redis, `server`,
+         * @description Asks the store (one PING and one INFO under the probe deadline, in the background, one at a time) and waits
+         *     for the answer no longer than one cache lookup (`LINGO_REDIS_CACHE_TIMEOUT`); a Redis slower than that is
+         *     reported from its last answer, and one that never answers is `unavailable` once the deadline has passed,
+         *     so this call never waits on Redis longer than a cache lookup. Always 200. With Redis, `server`,
          *     `memory` and `clients` are Redis' own INFO figures and `pool` the go-redis client pool; when Redis does not
          *     answer, `status` is `unavailable`, `connected` false and those three sections are null. In the embedded
          *     default `mode` is `embedded`, `status` healthy, `server` and `memory` describe the in-process cache (its
@@ -379,6 +384,11 @@ export interface paths {
          *     of the file; the rest of the body is not read. No `avatar` field is 422 `required` on `avatar`; empty,
          *     truncated or undecodable bytes are 422 `invalid_image` on `avatar`; a header declaring more than 10000 px
          *     on a side or 40 000 000 pixels is 422 `image_too_large` on `avatar`, decided before any pixel is decoded.
+         *     So is an image whose processing would need more than 64 MiB of memory, counted from the header as
+         *     the decoded picture's bytes in its in-memory type (a 16-bit PNG takes 8 bytes a pixel, a 4:2:0 JPEG 1.5)
+         *     plus the resize buffers: a small 16-bit PNG of 10000×4000 is refused this way. The uploads in progress
+         *     together stay within `LINGO_AVATAR_MEMORY_BUDGET` (default 256 MiB); an upload that finds no room waits
+         *     for it while its request lasts, then answers 503 `service_unavailable`.
          *     The stored image has the EXIF orientation applied, fits within 800×800 (never upscaled), and is
          *     re-encoded (PNG when a pixel is not fully opaque, else JPEG), so no metadata is left. It is stored under
          *     a new random key; the previous avatar's file is deleted. When the storage fails the answer is 503 and the
@@ -573,7 +583,9 @@ export interface paths {
          * @description Absent fields keep their values. Deactivation takes effect at once: the user's access tokens answer 401
          *     on their next request, every refresh token is revoked, and login answers 403 `account_disabled`.
          *     Reactivation does not revive old tokens. An admin cannot demote or deactivate themselves (409
-         *     `self_lockout`). An id that is not a user's is 404. Learners get 403.
+         *     `self_lockout`). An id that is not a user's is 404. Learners get 403, and so does an admin who is no longer
+         *     one when the change runs: the caller's role is read again, locked, in the change's transaction, so of two
+         *     admins demoting each other at once one is refused and an admin always remains.
          */
         patch: operations["adminUpdateUser"];
         trace?: never;
