@@ -61,7 +61,7 @@ type Registrar interface {
 type RouteLimiter func(Class) gin.HandlerFunc
 
 // routeSteps is what the router puts before every handler of the table, in
-// the order of ARCHITECTURE.md ("a request's way"): token check, rate limit,
+// the order of docs/architecture.md ("A request's way"): token check, rate limit,
 // user load.
 type routeSteps struct {
 	identify gin.HandlerFunc // nil when the accounts feature is absent

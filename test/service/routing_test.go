@@ -113,7 +113,7 @@ func aliases(path string) []string {
 	return out
 }
 
-// contractClass is the class API.md §7 gives a path, "" for the paths that
+// contractClass is the class the OpenAPI document ("Rate limits") gives a path, "" for the paths that
 // are not limited.
 func contractClass(path string) string {
 	switch {
