@@ -55,11 +55,13 @@ type accountPorts struct {
 	Issuer ports.TokenIssuer
 	Clock  ports.Clock
 	IDs    ports.IDGenerator
+	// Outbox publishes user.registered with the registration (issue 14).
+	Outbox ports.Outbox `optional:"true"`
 }
 
 func newAuthService(p accountPorts, cfg config.Config) *auth.Service {
 	return auth.New(auth.Deps{Users: p.Users, Tokens: p.Tokens, Hasher: p.Hasher, Issuer: p.Issuer,
-		Clock: p.Clock, IDs: p.IDs, RefreshTTL: cfg.Auth.RefreshTTL})
+		Clock: p.Clock, IDs: p.IDs, RefreshTTL: cfg.Auth.RefreshTTL, Outbox: p.Outbox})
 }
 
 func newUsersService(p accountPorts, sessions *auth.Service) *users.Service {

@@ -67,6 +67,7 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 		SettingsModule,
 		RateLimitModule,
 		EngineModule,
+		JobsModule,
 		httpapi.Module,
 	}
 	return append(options, opts.FX...)

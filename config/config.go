@@ -29,6 +29,7 @@ type Config struct {
 	RateLimit RateLimit
 	Health    Health
 	Log       Log
+	Jobs      Jobs
 	Version   string
 }
 
@@ -241,6 +242,11 @@ func Load(getenv Getenv) (Config, error) {
 		Log:     Log{Level: v.GetString("log.level"), Format: v.GetString("log.format")},
 		Version: Version,
 	}
+	jobs, jobProblems := loadJobs(v)
+	if len(jobProblems) > 0 {
+		return Config{}, errors.New("invalid configuration: " + strings.Join(jobProblems, "; "))
+	}
+	c.Jobs = jobs
 	seed := v.GetString("database.seed_demo")
 	c.Database.SeedDemo = seed == "true" || (seed == "" && c.Database.Driver == "sqlite")
 

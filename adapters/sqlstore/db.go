@@ -18,6 +18,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/lingo-labs/lingo/domain/errs"
+	"github.com/lingo-labs/lingo/ports"
 )
 
 // Dialect names the SQL flavour; queries that differ branch on it.
@@ -42,6 +43,10 @@ type DB struct {
 	gorm    *gorm.DB
 	sql     *sql.DB
 	dialect Dialect
+	// queue inserts the jobs of published messages; nil until a job engine
+	// is attached (UseQueue), and then publishing makes no deliveries.
+	queue Queue
+	ids   ports.IDGenerator
 }
 
 // Open connects without touching the schema. It does not fail when
@@ -127,8 +132,15 @@ func sqlitePath(dsn string) string {
 	return p
 }
 
-// Gorm is the handle for repositories of this package.
-func (db *DB) Gorm(ctx context.Context) *gorm.DB { return db.gorm.WithContext(ctx) }
+// Gorm is the handle for repositories of this package: the transaction
+// Outbox.Atomically put in ctx, if any, so that every repository called
+// inside it takes part.
+func (db *DB) Gorm(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx.WithContext(ctx)
+	}
+	return db.gorm.WithContext(ctx)
+}
 
 // SQL is the underlying pool (migrations, pool statistics).
 func (db *DB) SQL() *sql.DB { return db.sql }
@@ -151,7 +163,7 @@ func (db *DB) Ping(ctx context.Context) error {
 
 // Transaction runs fn in one transaction; any error rolls it back.
 func (db *DB) Transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	err := db.gorm.WithContext(ctx).Transaction(fn)
+	err := db.Gorm(ctx).Transaction(fn)
 	return Classify(err)
 }
 

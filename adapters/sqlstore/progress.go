@@ -11,6 +11,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/learning"
 	"github.com/lingo-labs/lingo/domain/progress"
+	"github.com/lingo-labs/lingo/domain/webhook"
 	"github.com/lingo-labs/lingo/ports"
 )
 
@@ -310,7 +311,14 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 	if err := insertRows(t.tx, `INSERT INTO completed_courses (user_id, course_id, event_row_id, completed_at) VALUES `, courses, ""); err != nil {
 		return err
 	}
-	return insertRows(t.tx, `INSERT INTO learner_achievements (user_id, code, unlocked_at) VALUES `, unlocks, "")
+	if err := insertRows(t.tx, `INSERT INTO learner_achievements (user_id, code, unlocked_at) VALUES `, unlocks, ""); err != nil {
+		return err
+	}
+	var msgs []webhook.Message
+	for _, a := range as {
+		msgs = append(msgs, a.Messages...)
+	}
+	return t.db.publish(t.tx, msgs)
 }
 
 // insertRows runs one multi-row INSERT of rows (none: nothing to do). The

@@ -1,0 +1,81 @@
+package bootstrap
+
+import (
+	"time"
+
+	"context"
+
+	"go.uber.org/fx"
+	"go.uber.org/zap"
+
+	"github.com/lingo-labs/lingo/adapters/httpapi"
+	"github.com/lingo-labs/lingo/adapters/riverqueue"
+	"github.com/lingo-labs/lingo/adapters/sqlstore"
+	"github.com/lingo-labs/lingo/adapters/webhookhttp"
+	"github.com/lingo-labs/lingo/application/webhooks"
+	"github.com/lingo-labs/lingo/config"
+	"github.com/lingo-labs/lingo/domain/webhook"
+	"github.com/lingo-labs/lingo/ports"
+)
+
+// JobsModule is issue 14: the transactional job engine (River on the
+// application's database), the outbox that publishes messages with their
+// changes, webhook endpoints and deliveries, and reminders.
+var JobsModule = fx.Module("jobs",
+	fx.Provide(
+		fx.Annotate(sqlstore.NewWebhookStore, fx.As(new(ports.WebhookStore))),
+		fx.Annotate(sqlstore.NewOutbox, fx.As(new(ports.Outbox))),
+		fx.Annotate(newWebhookSender, fx.As(new(ports.WebhookSender))),
+		newWebhooksService,
+		newJobEngine,
+		httpapi.AsRoutes(httpapi.NewWebhooksHandler),
+	),
+	fx.Invoke(func(*riverqueue.Engine) {}),
+)
+
+func retrySchedule(cfg config.Config) []time.Duration {
+	if len(cfg.Jobs.Webhooks.RetrySchedule) > 0 {
+		return cfg.Jobs.Webhooks.RetrySchedule
+	}
+	return webhook.RetrySchedule
+}
+
+func newWebhookSender(cfg config.Config) *webhookhttp.Sender {
+	return webhookhttp.New(webhookhttp.Options{AllowPrivate: cfg.Jobs.Webhooks.AllowPrivate, Timeout: cfg.Jobs.Webhooks.Timeout,
+		PerEndpoint: cfg.Jobs.Webhooks.EndpointConcurrency, UserAgent: "Lingo-Webhooks/" + cfg.Version})
+}
+
+func newWebhooksService(cfg config.Config, store ports.WebhookStore, outbox ports.Outbox, sender ports.WebhookSender,
+	clk ports.Clock, ids ports.IDGenerator) *webhooks.Service {
+	return webhooks.New(webhooks.Deps{Store: store, Outbox: outbox, Sender: sender, Clock: clk, IDs: ids,
+		AllowPrivate: cfg.Jobs.Webhooks.AllowPrivate, RetrySchedule: retrySchedule(cfg)})
+}
+
+// newJobEngine makes the engine, attaches it to the database so that
+// published messages get their jobs, and runs it with the app: River's
+// migrations after goose's (the database's start hook comes first), then
+// the workers.
+func newJobEngine(lc fx.Lifecycle, cfg config.Config, db *sqlstore.DB, svc *webhooks.Service, ids ports.IDGenerator,
+	log *zap.Logger) (*riverqueue.Engine, error) {
+	e, err := riverqueue.New(db, riverqueue.Options{
+		Work: cfg.Jobs.Enabled, PollInterval: cfg.Jobs.PollInterval, Workers: cfg.Jobs.Workers,
+		RemindersInterval: cfg.Jobs.RemindersInterval, RetrySchedule: retrySchedule(cfg),
+		AttemptTimeout: cfg.Jobs.Webhooks.Timeout,
+	}, svc, nil, log.Named("jobs"))
+	if err != nil {
+		return nil, err
+	}
+	db.UseQueue(e, ids)
+	lc.Append(fx.Hook{
+		OnStart: func(ctx context.Context) error {
+			if cfg.Database.Migrate {
+				if err := e.Migrate(ctx); err != nil {
+					return err
+				}
+			}
+			return e.Start(ctx)
+		},
+		OnStop: e.Stop,
+	})
+	return e, nil
+}
