@@ -12,8 +12,10 @@ import (
 	"github.com/lingo-labs/lingo/adapters/riverqueue"
 	"github.com/lingo-labs/lingo/adapters/sqlstore"
 	"github.com/lingo-labs/lingo/adapters/webhookhttp"
+	"github.com/lingo-labs/lingo/application/reminders"
 	"github.com/lingo-labs/lingo/application/webhooks"
 	"github.com/lingo-labs/lingo/config"
+	"github.com/lingo-labs/lingo/domain/account"
 	"github.com/lingo-labs/lingo/domain/webhook"
 	"github.com/lingo-labs/lingo/ports"
 )
@@ -27,6 +29,8 @@ var JobsModule = fx.Module("jobs",
 		fx.Annotate(sqlstore.NewOutbox, fx.As(new(ports.Outbox))),
 		fx.Annotate(newWebhookSender, fx.As(new(ports.WebhookSender))),
 		newWebhooksService,
+		fx.Annotate(sqlstore.NewReminderStore, fx.As(new(ports.ReminderStore))),
+		newRemindersService,
 		newJobEngine,
 		httpapi.AsRoutes(httpapi.NewWebhooksHandler),
 	),
@@ -55,13 +59,13 @@ func newWebhooksService(cfg config.Config, store ports.WebhookStore, outbox port
 // published messages get their jobs, and runs it with the app: River's
 // migrations after goose's (the database's start hook comes first), then
 // the workers.
-func newJobEngine(lc fx.Lifecycle, cfg config.Config, db *sqlstore.DB, svc *webhooks.Service, ids ports.IDGenerator,
-	log *zap.Logger) (*riverqueue.Engine, error) {
+func newJobEngine(lc fx.Lifecycle, cfg config.Config, db *sqlstore.DB, svc *webhooks.Service, rem *reminders.Service,
+	ids ports.IDGenerator, log *zap.Logger) (*riverqueue.Engine, error) {
 	e, err := riverqueue.New(db, riverqueue.Options{
 		Work: cfg.Jobs.Enabled, PollInterval: cfg.Jobs.PollInterval, Workers: cfg.Jobs.Workers,
 		RemindersInterval: cfg.Jobs.RemindersInterval, RetrySchedule: retrySchedule(cfg),
 		AttemptTimeout: cfg.Jobs.Webhooks.Timeout,
-	}, svc, nil, log.Named("jobs"))
+	}, svc, rem, log.Named("jobs"))
 	if err != nil {
 		return nil, err
 	}
@@ -78,4 +82,24 @@ func newJobEngine(lc fx.Lifecycle, cfg config.Config, db *sqlstore.DB, svc *webh
 		OnStop: e.Stop,
 	})
 	return e, nil
+}
+
+// remindersIn is the reminder service for features that tell it of changes;
+// optional so that those features run without the job engine.
+type remindersIn struct {
+	fx.In
+	Reminders *reminders.Service `optional:"true"`
+}
+
+func newRemindersService(store ports.ReminderStore, prefs ports.PreferencesRepository, prog ports.ProgressStore,
+	outbox ports.Outbox, clk ports.Clock, ids ports.IDGenerator) *reminders.Service {
+	return reminders.New(reminders.Deps{Store: store, Prefs: prefs, Progress: prog, Outbox: outbox, Clock: clk, IDs: ids})
+}
+
+// joined plans a new learner's reminders in the registration's transaction.
+func joined(r *reminders.Service) func(ctx context.Context, u account.User) error {
+	if r == nil {
+		return nil
+	}
+	return r.Joined
 }

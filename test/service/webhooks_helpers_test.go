@@ -127,7 +127,13 @@ type deliveryOut struct {
 // polling and a retry schedule of milliseconds.
 func startWebhooks(t testing.TB, env map[string]string) *engineApp {
 	t.Helper()
-	e := &engineApp{clock: clock.NewFake(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))}
+	return startWebhooksAt(t, env, clock.NewFake(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)))
+}
+
+// startWebhooksAt is startWebhooks on a given clock (instances sharing one).
+func startWebhooksAt(t testing.TB, env map[string]string, clk *clock.Fake) *engineApp {
+	t.Helper()
+	e := &engineApp{clock: clk}
 	all := map[string]string{
 		"LINGO_ADMIN_EMAIL": adminEmail, "LINGO_ADMIN_PASSWORD": adminPassword,
 		"LINGO_RATELIMIT_ENABLED": "false", "LINGO_DATABASE_SEED_DEMO": "true",

@@ -19,6 +19,13 @@ CREATE TABLE reminder_log (
     PRIMARY KEY (user_id, kind, local_date)
 );
 
+-- Learners who joined before this migration get rows due at once; the
+-- first run moves each to its next local time without sending anything.
+INSERT INTO reminder_schedule (user_id, kind, next_due_at)
+SELECT u.id, k.kind, now()
+FROM users u CROSS JOIN (SELECT 'reminder.daily' AS kind UNION ALL SELECT 'reminder.streak_at_risk' UNION ALL SELECT 'summary.weekly') k
+WHERE u.role = 'learner';
+
 -- +goose Down
 DROP TABLE reminder_log;
 DROP TABLE reminder_schedule;
