@@ -64,6 +64,10 @@ func New(db *sqlstore.DB, opts Options, deliver ports.Deliverer, reminders ports
 		MaxAttempts:       len(opts.RetrySchedule) + 1,
 		// A delivery row outlives its job: the log is the delivery table.
 		CompletedJobRetentionPeriod: time.Hour,
+		JobTimeout:                  jobTimeout(opts),
+		// A job left running by a process that died is worked again after
+		// this long (River's default is an hour).
+		RescueStuckJobsAfter: 2 * jobTimeout(opts),
 	}
 	if opts.Work {
 		workers := river.NewWorkers()
@@ -87,6 +91,9 @@ func New(db *sqlstore.DB, opts Options, deliver ports.Deliverer, reminders ports
 	e := &Engine{client: client, driver: driver, db: db, opts: opts, log: log}
 	return e, nil
 }
+
+// jobTimeout bounds a delivery job: its attempt's own deadline fires first.
+func jobTimeout(opts Options) time.Duration { return opts.AttemptTimeout + 5*time.Second }
 
 // Migrate brings River's own tables up to date. On PostgreSQL an advisory
 // lock keeps instances that start together from racing each other.

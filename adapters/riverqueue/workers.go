@@ -33,10 +33,6 @@ func (w *deliveryWorker) NextRetry(job *river.Job[DeliveryArgs]) time.Time {
 	return time.Now().Add(RetryWait(w.opts.RetrySchedule, job.Attempt))
 }
 
-// Timeout leaves the attempt's own deadline to fire first.
-func (w *deliveryWorker) Timeout(*river.Job[DeliveryArgs]) time.Duration {
-	return w.opts.AttemptTimeout + 15*time.Second
-}
 
 // RetryWait is the wait after failed attempt n (from 1) of schedule.
 func RetryWait(schedule []time.Duration, attempt int) time.Duration {
@@ -57,6 +53,10 @@ type remindersWorker struct {
 	river.WorkerDefaults[RemindersArgs]
 	run ports.ReminderRunner
 }
+
+// Timeout lets a pass over many due rows finish; a pass cut short leaves
+// the rest due for the next one.
+func (w *remindersWorker) Timeout(*river.Job[RemindersArgs]) time.Duration { return 5 * time.Minute }
 
 func (w *remindersWorker) Work(ctx context.Context, _ *river.Job[RemindersArgs]) error {
 	if w.run == nil {
