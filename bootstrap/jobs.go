@@ -9,6 +9,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/lingo-labs/lingo/adapters/httpapi"
+	"github.com/lingo-labs/lingo/adapters/metrics"
 	"github.com/lingo-labs/lingo/adapters/riverqueue"
 	"github.com/lingo-labs/lingo/adapters/sqlstore"
 	"github.com/lingo-labs/lingo/adapters/webhookhttp"
@@ -32,6 +33,8 @@ var JobsModule = fx.Module("jobs",
 		fx.Annotate(sqlstore.NewReminderStore, fx.As(new(ports.ReminderStore))),
 		newRemindersService,
 		newJobEngine,
+		newJobMetrics,
+		probe(riverqueue.NewProbe),
 		httpapi.AsRoutes(httpapi.NewWebhooksHandler),
 	),
 	fx.Invoke(func(*riverqueue.Engine) {}),
@@ -50,9 +53,15 @@ func newWebhookSender(cfg config.Config) *webhookhttp.Sender {
 }
 
 func newWebhooksService(cfg config.Config, store ports.WebhookStore, outbox ports.Outbox, sender ports.WebhookSender,
-	clk ports.Clock, ids ports.IDGenerator) *webhooks.Service {
+	clk ports.Clock, ids ports.IDGenerator, jm *metrics.JobMetrics) *webhooks.Service {
 	return webhooks.New(webhooks.Deps{Store: store, Outbox: outbox, Sender: sender, Clock: clk, IDs: ids,
-		AllowPrivate: cfg.Jobs.Webhooks.AllowPrivate, RetrySchedule: retrySchedule(cfg)})
+		AllowPrivate: cfg.Jobs.Webhooks.AllowPrivate, RetrySchedule: retrySchedule(cfg), Observe: jm.Delivery})
+}
+
+// newJobMetrics registers the job series: deliveries by outcome, queue
+// depth read at each scrape, job wait and run times.
+func newJobMetrics(m *metrics.Metrics, db *sqlstore.DB) *metrics.JobMetrics {
+	return m.WatchJobs(riverqueue.Depth(db))
 }
 
 // newJobEngine makes the engine, attaches it to the database so that
@@ -60,7 +69,7 @@ func newWebhooksService(cfg config.Config, store ports.WebhookStore, outbox port
 // migrations after goose's (the database's start hook comes first), then
 // the workers.
 func newJobEngine(lc fx.Lifecycle, cfg config.Config, db *sqlstore.DB, svc *webhooks.Service, rem *reminders.Service,
-	ids ports.IDGenerator, log *zap.Logger) (*riverqueue.Engine, error) {
+	ids ports.IDGenerator, jm *metrics.JobMetrics, log *zap.Logger) (*riverqueue.Engine, error) {
 	e, err := riverqueue.New(db, riverqueue.Options{
 		Work: cfg.Jobs.Enabled, PollInterval: cfg.Jobs.PollInterval, Workers: cfg.Jobs.Workers,
 		RemindersInterval: cfg.Jobs.RemindersInterval, RetrySchedule: retrySchedule(cfg),
@@ -70,6 +79,7 @@ func newJobEngine(lc fx.Lifecycle, cfg config.Config, db *sqlstore.DB, svc *webh
 		return nil, err
 	}
 	db.UseQueue(e, ids)
+	observing, stopObserving := context.WithCancel(context.Background())
 	lc.Append(fx.Hook{
 		OnStart: func(ctx context.Context) error {
 			if cfg.Database.Migrate {
@@ -77,9 +87,16 @@ func newJobEngine(lc fx.Lifecycle, cfg config.Config, db *sqlstore.DB, svc *webh
 					return err
 				}
 			}
-			return e.Start(ctx)
+			if err := e.Start(ctx); err != nil {
+				return err
+			}
+			e.OnJob(observing, jm.Job)
+			return nil
 		},
-		OnStop: e.Stop,
+		OnStop: func(ctx context.Context) error {
+			defer stopObserving()
+			return e.Stop(ctx)
+		},
 	})
 	return e, nil
 }

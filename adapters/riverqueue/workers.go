@@ -33,7 +33,6 @@ func (w *deliveryWorker) NextRetry(job *river.Job[DeliveryArgs]) time.Time {
 	return time.Now().Add(RetryWait(w.opts.RetrySchedule, job.Attempt))
 }
 
-
 // RetryWait is the wait after failed attempt n (from 1) of schedule.
 func RetryWait(schedule []time.Duration, attempt int) time.Duration {
 	if len(schedule) == 0 {

@@ -277,3 +277,26 @@ func TestWebhookAdminRules(t *testing.T) {
 }
 
 var _ = atomic.Int64{}
+
+// TestJobEngineInHealthAndMetrics: the detailed health lists the job
+// engine, and /metrics counts delivery outcomes and the queue depth.
+func TestJobEngineInHealthAndMetrics(t *testing.T) {
+	e := startWebhooks(t, nil)
+	rc := newReceiver(t, nil)
+	e.hook(t, rc.URL, "user.registered")
+	e.learner(t)
+	rc.await(t, "the registration", func(ms []received) bool { return len(ms) >= 1 })
+	r := e.get(t, e.admin, "/api/health/detailed")
+	require.Equal(t, 200, r.Status, "%s", r.Body)
+	assert.Contains(t, string(r.Body), `"job_engine":{`)
+	r = e.get(t, e.admin, "/api/health/system")
+	assert.Contains(t, string(r.Body), `"job_engine":{`)
+	var body string
+	require.True(t, harness.WaitFor(30e9, func() bool {
+		m := e.Do(harness.Request{Method: "GET", Path: "/metrics"})
+		body = string(m.Body)
+		return strings.Contains(body, `lingo_webhook_deliveries_total{outcome="succeeded"} 1`) &&
+			strings.Contains(body, `lingo_jobs_run_seconds_count{kind="webhook_delivery"} 1`)
+	}), "the delivery and its job were not counted")
+	assert.Contains(t, body, `lingo_jobs_queue_depth{state="available"}`)
+}
