@@ -85,7 +85,10 @@ func (s *Service) check(in Input, e *webhook.Endpoint) error {
 	}
 	if in.Description != nil {
 		d := *in.Description
-		if utf8.RuneCountInString(d) > maxDescriptionLen {
+		switch {
+		case !utf8.ValidString(d) || strings.ContainsFunc(d, func(r rune) bool { return r < 0x20 && r != '\t' && r != '\n' }):
+			problems = append(problems, errs.Field("description", "must be UTF-8 text without control characters but tab and newline"))
+		case utf8.RuneCountInString(d) > maxDescriptionLen:
 			problems = append(problems, errs.Field("description", fmt.Sprintf("must be at most %d characters", maxDescriptionLen)))
 		}
 		e.Description = d

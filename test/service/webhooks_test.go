@@ -251,6 +251,10 @@ func TestWebhookAdminRules(t *testing.T) {
 	r = e.post(t, e.admin, "/api/admin/webhooks", map[string]any{"url": "https://hooks.example.com/in", "event_types": []string{"*"}, "extra": 1})
 	require.Equal(t, 422, r.Status)
 	assert.Equal(t, []string{"extra"}, r.Fields())
+	r = e.post(t, e.admin, "/api/admin/webhooks", map[string]any{"url": "https://hooks.example.com/in", "event_types": []string{"*"},
+		"description": "bell\u0007"})
+	require.Equal(t, 422, r.Status)
+	assert.Equal(t, []string{"description"}, r.Fields())
 	r = e.get(t, e.admin, "/api/admin/webhooks")
 	require.Equal(t, 200, r.Status)
 	assert.Contains(t, string(r.Body), `"data":[]`, "nothing stored by refused requests")
