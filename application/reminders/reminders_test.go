@@ -12,7 +12,6 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-
 // memStore is the reminder store of one learner in memory.
 type memStore struct {
 	rows map[webhook.EventType]time.Time
@@ -66,7 +65,9 @@ func (progress) Snapshot(context.Context, string, calendar.Date) (ports.LearnerS
 
 type outbox struct{ published []webhook.Message }
 
-func (o *outbox) Atomically(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
+func (o *outbox) Atomically(ctx context.Context, fn func(context.Context) error) error {
+	return fn(ctx)
+}
 func (o *outbox) Publish(_ context.Context, msgs ...webhook.Message) error {
 	o.published = append(o.published, msgs...)
 	return nil
@@ -133,4 +134,3 @@ func TestLateRowMovesUnsent(t *testing.T) {
 		t.Fatalf("published %v, row at %v", ob.published, st.rows[webhook.ReminderDaily])
 	}
 }
-
