@@ -67,7 +67,7 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 		SettingsModule,
 		RateLimitModule,
 		EngineModule,
-		JobsModule,
+		JobsModule(cfg),
 		httpapi.Module,
 	}
 	return append(options, opts.FX...)

@@ -21,10 +21,19 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// JobsModule is issue 14: the transactional job engine (River on the
-// application's database), the outbox that publishes messages with their
-// changes, webhook endpoints and deliveries, and reminders.
-var JobsModule = fx.Module("jobs",
+// JobsModule is issue 14 for a SQL database: the transactional job engine
+// (River on the application's database), the outbox that publishes messages
+// with their changes, webhook endpoints and deliveries, and reminders. Other
+// storage drivers get none of it (the features that tell it of changes take
+// it as optional) until they bring an outbox of their own.
+func JobsModule(cfg config.Config) fx.Option {
+	if cfg.Database.Driver != "sqlite" && cfg.Database.Driver != "postgres" {
+		return fx.Options()
+	}
+	return jobsModule
+}
+
+var jobsModule = fx.Module("jobs",
 	fx.Provide(
 		fx.Annotate(sqlstore.NewWebhookStore, fx.As(new(ports.WebhookStore))),
 		fx.Annotate(sqlstore.NewOutbox, fx.As(new(ports.Outbox))),

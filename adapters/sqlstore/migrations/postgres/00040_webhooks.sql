@@ -1,6 +1,6 @@
 -- +goose Up
 -- Webhook endpoints and their delivery log (issue 14). A secret must be usable
--- for HMAC, so it is stored as issued (see docs/webhooks.md); it never leaves
+-- for HMAC, so it is stored as issued (README, "Webhooks"); it never leaves
 -- the server except in the answers to create and rotate-secret.
 CREATE TABLE webhook_endpoints (
     id                    uuid PRIMARY KEY,
