@@ -13,6 +13,7 @@ import (
 	"github.com/lingo-labs/lingo/adapters/httpapi"
 	"github.com/lingo-labs/lingo/adapters/jwt"
 	"github.com/lingo-labs/lingo/application/auth"
+	"github.com/lingo-labs/lingo/application/reminders"
 	"github.com/lingo-labs/lingo/application/users"
 	"github.com/lingo-labs/lingo/config"
 	"github.com/lingo-labs/lingo/ports"
@@ -64,11 +65,14 @@ type accountPorts struct {
 	Issuer ports.TokenIssuer
 	Clock  ports.Clock
 	IDs    ports.IDGenerator
+	// Outbox publishes user.registered with the registration (issue 14).
+	Outbox    ports.Outbox       `optional:"true"`
+	Reminders *reminders.Service `optional:"true"`
 }
 
 func newAuthService(p accountPorts, cfg config.Config) *auth.Service {
 	return auth.New(auth.Deps{Users: p.Users, Tokens: p.Tokens, Hasher: p.Hasher, Issuer: p.Issuer,
-		Clock: p.Clock, IDs: p.IDs, RefreshTTL: cfg.Auth.RefreshTTL})
+		Clock: p.Clock, IDs: p.IDs, RefreshTTL: cfg.Auth.RefreshTTL, Outbox: p.Outbox, Joined: joined(p.Reminders)})
 }
 
 func newUsersService(p accountPorts, sessions *auth.Service) *users.Service {

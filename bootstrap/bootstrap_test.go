@@ -91,7 +91,7 @@ func TestCacheSelection(t *testing.T) {
 			for _, p := range probes {
 				names = append(names, p.Component())
 			}
-			assert.ElementsMatch(t, []string{"database", "redis", "avatar_storage"}, names)
+			assert.ElementsMatch(t, []string{"database", "redis", "avatar_storage", "job_engine"}, names)
 		})
 	}
 }

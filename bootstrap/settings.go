@@ -38,8 +38,13 @@ func newAvatarStore(cfg config.Config) (*filestore.AvatarStore, error) {
 
 // newPreferencesService bumps the learner's cached progress reads when the
 // time zone or the daily goal changes.
-func newPreferencesService(prefs ports.PreferencesRepository, clk ports.Clock, cache ports.Cache, log *zap.Logger) *apppreferences.Service {
-	return apppreferences.New(apppreferences.Deps{Prefs: prefs, Clock: clk, Cache: cache, OnBumpError: bumpFailed(log)})
+func newPreferencesService(prefs ports.PreferencesRepository, clk ports.Clock, cache ports.Cache, log *zap.Logger,
+	r remindersIn) *apppreferences.Service {
+	d := apppreferences.Deps{Prefs: prefs, Clock: clk, Cache: cache, OnBumpError: bumpFailed(log)}
+	if r.Reminders != nil {
+		d.Changed = r.Reminders.Changed // the reminder schedule follows the preferences (issue 14)
+	}
+	return apppreferences.New(d)
 }
 
 type avatarPorts struct {

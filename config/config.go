@@ -32,6 +32,7 @@ type Config struct {
 	Streak    Streak
 	Log       Log
 	Avatar    Avatar
+	Jobs      Jobs
 	Version   string
 }
 
@@ -274,6 +275,11 @@ func Load(getenv Getenv) (Config, error) {
 		Log:     Log{Level: v.GetString("log.level"), Format: v.GetString("log.format")},
 		Version: Version,
 	}
+	jobs, jobProblems := loadJobs(v)
+	if len(jobProblems) > 0 {
+		return Config{}, errors.New("invalid configuration: " + strings.Join(jobProblems, "; "))
+	}
+	c.Jobs = jobs
 	seed := v.GetString("database.seed_demo")
 	c.Database.SeedDemo = seed == "true" || (seed == "" && (c.Database.Driver == "sqlite" || c.Database.Driver == DriverMemory))
 

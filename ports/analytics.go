@@ -7,6 +7,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/calendar"
 	"github.com/lingo-labs/lingo/domain/learning"
 	"github.com/lingo-labs/lingo/domain/progress"
+	"github.com/lingo-labs/lingo/domain/webhook"
 )
 
 // LearnerSettings gives the preferences the progress engine needs. The
@@ -126,6 +127,8 @@ type Append struct {
 	ServerEvents []learning.Event
 	// LessonCourseID is the course of a newly completed lesson.
 	LessonCourseID string
+	// Messages are published with the event, in its transaction.
+	Messages []webhook.Message
 }
 
 // LearnerTx is one learner's progress inside the transaction that holds the

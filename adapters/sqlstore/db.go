@@ -19,6 +19,7 @@ import (
 	"gorm.io/gorm/logger"
 
 	"github.com/lingo-labs/lingo/domain/errs"
+	"github.com/lingo-labs/lingo/ports"
 )
 
 // Dialect names the SQL flavour; queries that differ branch on it.
@@ -50,6 +51,10 @@ type DB struct {
 	// not run yet (the database was down at start); the probe then reports
 	// the database unavailable even when it answers.
 	schemaPending atomic.Bool
+	// queue inserts the jobs of published messages; nil until a job engine
+	// is attached (UseQueue), and then publishing makes no deliveries.
+	queue Queue
+	ids   ports.IDGenerator
 }
 
 // MarkSchemaPending says the schema is not applied yet.
@@ -147,8 +152,15 @@ func sqlitePath(dsn string) string {
 	return p
 }
 
-// Gorm is the handle for repositories of this package.
-func (db *DB) Gorm(ctx context.Context) *gorm.DB { return db.gorm.WithContext(ctx) }
+// Gorm is the handle for repositories of this package: the transaction
+// Outbox.Atomically put in ctx, if any, so that every repository called
+// inside it takes part.
+func (db *DB) Gorm(ctx context.Context) *gorm.DB {
+	if tx, ok := ctx.Value(txKey{}).(*gorm.DB); ok {
+		return tx.WithContext(ctx)
+	}
+	return db.gorm.WithContext(ctx)
+}
 
 // SQL is the underlying pool (migrations, pool statistics).
 func (db *DB) SQL() *sql.DB { return db.sql }
@@ -185,7 +197,7 @@ func (db *DB) readUsers(ctx context.Context) error {
 // only a failure to begin or commit is classified here.
 func (db *DB) Transaction(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	var fnErr error
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
 		fnErr = fn(tx)
 		return fnErr
 	})

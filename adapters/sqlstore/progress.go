@@ -10,6 +10,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/calendar"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/progress"
+	"github.com/lingo-labs/lingo/domain/webhook"
 	"github.com/lingo-labs/lingo/ports"
 )
 
@@ -302,7 +303,14 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 	if err := insertRows(t.tx, `INSERT INTO learner_achievements (user_id, code, unlocked_at) VALUES `, unlocks, ""); err != nil {
 		return err
 	}
-	return saveLastStreak(t.db, t.tx, t.userID, as, updatedAt)
+	if err := saveLastStreak(t.db, t.tx, t.userID, as, updatedAt); err != nil {
+		return err
+	}
+	var msgs []webhook.Message
+	for _, a := range as {
+		msgs = append(msgs, a.Messages...)
+	}
+	return t.db.publish(t.tx, msgs)
 }
 
 // insertRows runs one multi-row INSERT of rows (none: nothing to do). The

@@ -112,9 +112,13 @@ func (s *Service) applyTx(tx ports.LearnerTx, userID string, ev learning.Event, 
 	if err != nil {
 		return Result{}, errs.Wrap(errs.Internal, "", err)
 	}
+	msgs, err := s.messagesOf(userID, ev, o.Events)
+	if err != nil {
+		return Result{}, err
+	}
 	if err := tx.Append(ports.Append{
 		Event:   ports.StoredEvent{Event: ev, BodyHash: hash, Answer: answer},
-		Outcome: o, ServerEvents: server, LessonCourseID: lessonCourse,
+		Outcome: o, ServerEvents: server, LessonCourseID: lessonCourse, Messages: msgs,
 	}); err != nil {
 		return Result{}, err
 	}

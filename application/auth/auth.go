@@ -11,6 +11,7 @@ import (
 
 	"github.com/lingo-labs/lingo/domain/account"
 	"github.com/lingo-labs/lingo/domain/errs"
+	"github.com/lingo-labs/lingo/domain/webhook"
 	"github.com/lingo-labs/lingo/ports"
 )
 
@@ -39,6 +40,10 @@ type Deps struct {
 	Clock      ports.Clock
 	IDs        ports.IDGenerator
 	RefreshTTL time.Duration // DefaultRefreshTTL when zero
+	// Outbox, when set, publishes user.registered in the registration's
+	// transaction, and Joined runs in it too (the reminder schedule).
+	Outbox ports.Outbox
+	Joined func(ctx context.Context, u account.User) error
 }
 
 // Service runs the auth use cases.
@@ -122,7 +127,7 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 	if err != nil {
 		return Session{}, fmt.Errorf("register: %w", err)
 	}
-	if err := s.d.Users.Create(ctx, u); err != nil {
+	if err := s.create(ctx, u); err != nil {
 		if errs.Is(err, errs.Conflict) {
 			return Session{}, ErrEmailTaken
 		}
@@ -133,6 +138,29 @@ func (s *Service) Register(ctx context.Context, r Registration) (Session, error)
 		return Session{}, err
 	}
 	return Session{User: u, Tokens: tokens}, nil
+}
+
+// create stores the new learner with what registration publishes, all in
+// one transaction when there is an outbox.
+func (s *Service) create(ctx context.Context, u account.User) error {
+	if s.d.Outbox == nil {
+		return s.d.Users.Create(ctx, u)
+	}
+	return s.d.Outbox.Atomically(ctx, func(ctx context.Context) error {
+		if err := s.d.Users.Create(ctx, u); err != nil {
+			return err
+		}
+		if s.d.Joined != nil {
+			if err := s.d.Joined(ctx, u); err != nil {
+				return err
+			}
+		}
+		m, err := webhook.NewMessage(s.d.IDs.NewID(), webhook.UserRegistered, u.CreatedAt(), u.ID(), nil)
+		if err != nil {
+			return errs.Wrap(errs.Internal, "", err)
+		}
+		return s.d.Outbox.Publish(ctx, m)
+	})
 }
 
 // Login checks the password and signs the user in. An email that is

@@ -22,6 +22,9 @@ type Deps struct {
 	Cache ports.Cache
 	// OnBumpError is told when that bump fails (nil ignores it).
 	OnBumpError func(namespace string, err error)
+	// Changed, when set, is told of committed preferences that changed (the
+	// reminder schedule follows them); its error is the request's.
+	Changed func(ctx context.Context, userID string, p preferences.Preferences) error
 }
 
 // Service runs the preferences use cases.
@@ -70,6 +73,11 @@ func (s *Service) Update(ctx context.Context, userID string, patch preferences.P
 	}
 	if slices.Contains(changed, preferences.PathTimezone) || slices.Contains(changed, preferences.PathDailyXPGoal) {
 		s.bumpProgress(ctx, userID)
+	}
+	if len(changed) > 0 && s.d.Changed != nil {
+		if err := s.d.Changed(ctx, userID, out); err != nil {
+			return preferences.Preferences{}, nil, fmt.Errorf("after preferences of %s changed: %w", userID, err)
+		}
 	}
 	return out, changed, nil
 }

@@ -69,6 +69,11 @@ const (
 	CodeComponentUnavailable   = "component_unavailable"
 	CodeRequestTimeout         = "request_timeout"
 
+	CodeJobsUnavailable = "jobs_unavailable"
+
+	// Webhooks.
+	CodeInvalidURL = "invalid_url"
+
 	// Transport.
 	CodeAmbiguousFraming = "ambiguous_framing"
 

@@ -22,6 +22,8 @@ npm run --silent typecheck
 rm -rf dist
 npm run --silent build
 
+# The webhook step signs in as this admin and receives on 127.0.0.1.
+export LINGO_ADMIN_EMAIL="journey-admin@example.com" LINGO_ADMIN_PASSWORD="journey admin password"
 work=$(mktemp -d "${TMPDIR:-/tmp}/lingo-client-XXXXXX")
 trap 'lingo_stop; rm -rf "$work"' EXIT
 # The journey logs in and refreshes more often than a person would within a
@@ -30,7 +32,7 @@ trap 'lingo_stop; rm -rf "$work"' EXIT
 export LINGO_ADMIN_EMAIL="journey-admin@example.com" LINGO_ADMIN_PASSWORD="journey admin password"
 lingo_start "$root/bin/lingo" "$work/lingo.log" \
   LINGO_DATA_DIR="$work/data" LINGO_LOG_LEVEL=warn LINGO_RATELIMIT_AUTH_LIMIT=30 \
-  LINGO_ADMIN_EMAIL="$LINGO_ADMIN_EMAIL" LINGO_ADMIN_PASSWORD="$LINGO_ADMIN_PASSWORD"
+  LINGO_ADMIN_EMAIL="$LINGO_ADMIN_EMAIL" LINGO_ADMIN_PASSWORD="$LINGO_ADMIN_PASSWORD" LINGO_WEBHOOKS_ALLOW_PRIVATE=true
 export LINGO_URL
 echo "test-client: Lingo at $LINGO_URL (pid $LINGO_PID)"
 status=0

@@ -93,7 +93,7 @@ func TestHealthDetailedEmbedded(t *testing.T) {
 	}
 	r.Decode(t, &d)
 	assert.Equal(t, "healthy", d.Status)
-	for _, name := range []string{"database", "redis", "avatar_storage"} {
+	for _, name := range []string{"database", "redis", "avatar_storage", "job_engine"} {
 		assert.Equal(t, "healthy", d.Components[name].Status, name)
 	}
 	assert.Equal(t, "embedded", d.Components["redis"].Details["mode"])
@@ -109,7 +109,7 @@ func TestHealthDetailedEmbedded(t *testing.T) {
 	}
 	s.Decode(t, &sys)
 	assert.Equal(t, "healthy", sys.Status)
-	assert.Len(t, sys.Services, 3)
+	assert.Len(t, sys.Services, 4) // with the job engine (issue 14)
 }
 
 // TestCacheHitRatioMoves drives the app's own Cache the way the catalog and

@@ -3,7 +3,9 @@
 // steps run in order and share the learner's state; each says what the document
 // promises and checks it from outside.
 import assert from "node:assert/strict";
-import { randomUUID } from "node:crypto";
+import { createHmac, randomUUID } from "node:crypto";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { test } from "node:test";
 import {
   client,
@@ -553,6 +555,61 @@ test("a granted freeze protects a missed day", async () => {
   const progress = await api.GET("/api/analytics/progress");
   const p = need(progress.data?.data, progress.error);
   assert.deepEqual(p.streak_freezes, { equipped: 0, max: 2, used_total: 1, last_used_on: yesterday });
+});
+
+test("an admin registers a webhook and receives a signed event", async () => {
+  // A receiver on 127.0.0.1 (make test-client allows private targets).
+  const got: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];
+  let arrived: () => void = () => {};
+  const first = new Promise<void>((resolve) => (arrived = resolve));
+  const receiver = createServer((req, res) => {
+    let body = "";
+    req.on("data", (c) => (body += c));
+    req.on("end", () => {
+      got.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+      arrived();
+    });
+  });
+  await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
+  try {
+    const port = (receiver.address() as AddressInfo).port;
+    const login = await client().POST("/api/auth/login", {
+      body: { email: process.env.LINGO_ADMIN_EMAIL ?? "", password: process.env.LINGO_ADMIN_PASSWORD ?? "" },
+    });
+    const admin = need(login.data?.data, login.data).tokens.access_token;
+    const made = await client(admin).POST("/api/admin/webhooks", {
+      body: { url: `http://127.0.0.1:${port}/hook`, event_types: ["learning.event_recorded"], description: "journey" },
+    });
+    assert.equal(made.response.status, 201);
+    const hook = need(made.data?.data, made.data);
+    assert.match(hook.secret, /^whsec_/);
+
+    const eventId = randomUUID();
+    const sent = await client(access).POST("/api/analytics/events", { body: { event_id: eventId, event_type: "app_opened" } });
+    assert.equal(sent.response.status, 201);
+    await first;
+
+    const m = need(got[0], got);
+    const id = String(m.headers["webhook-id"]);
+    const ts = String(m.headers["webhook-timestamp"]);
+    const key = Buffer.from(hook.secret.slice("whsec_".length), "base64");
+    const want = "v1," + createHmac("sha256", key).update(`${id}.${ts}.${m.body}`).digest("base64");
+    assert.ok(String(m.headers["webhook-signature"]).split(" ").includes(want), "signed with the endpoint's secret");
+    const payload = JSON.parse(m.body);
+    assert.equal(payload.type, "learning.event_recorded");
+    assert.equal(payload.data.event_id, eventId);
+    assert.equal(payload.data.user_id, userId);
+
+    const log = await client(admin).GET("/api/admin/webhooks/{id}/deliveries", {
+      params: { path: { id: hook.id }, query: { limit: "10" } },
+    });
+    const page = need(log.data?.data, log.data);
+    assert.equal(page.items.length, 1);
+    assert.equal(page.items[0]?.event_type, "learning.event_recorded");
+  } finally {
+    receiver.close();
+  }
 });
 
 test("hit a rate limit", async () => {

@@ -854,6 +854,148 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/admin/webhooks": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** List the webhook endpoints, oldest first, without their secrets (admin only). */
+        get: operations["listWebhooks"];
+        put?: never;
+        /**
+         * Register a webhook endpoint (admin only).
+         * @description 201 with the endpoint, enabled, and its `secret` (`whsec_` + base64 of 32 random bytes), shown only here
+         *     and by rotate-secret. `event_types` is `["*"]` (every type) or a list of the event types below; `"*"` must
+         *     stand alone. The URL must be `http` or `https` with a host; unless `LINGO_WEBHOOKS_ALLOW_PRIVATE=true`, a
+         *     host that is a loopback, private, link-local, unspecified or carrier-grade NAT address (or `localhost`) is
+         *     422 `invalid_url` on `url`, for both schemes; names are checked again, resolved, at every connection, so a
+         *     name that resolves to such an address is never called. `description` is at most 500 characters.
+         *
+         *     **Deliveries.** Each message is `POST url` with `Content-Type: application/json`, body
+         *     `{type, timestamp, data}` (`timestamp` the instant of the change) and the Standard Webhooks headers
+         *     `webhook-id` (the message's id, the same on every attempt), `webhook-timestamp` (Unix seconds of the
+         *     attempt) and `webhook-signature`: `v1,` + base64 of HMAC-SHA256 keyed with the base64-decoded secret
+         *     over `{webhook-id}.{webhook-timestamp}.{body}`; for 24 hours after a rotation a second signature, made
+         *     with the old secret, follows after a space. Any 2xx within 15 s is success; redirects are not followed.
+         *     Otherwise the attempt is retried after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h and 10 h, then the delivery is
+         *     `exhausted`. `410 Gone` fails the delivery and disables the endpoint. Messages are made in the
+         *     transaction of the change they report, one delivery per endpoint enabled and subscribed at that moment:
+         *     a change that rolls back sends nothing; a committed one is delivered at least once, also across a
+         *     restart; a replayed request sends nothing new. Receivers should deduplicate on `webhook-id`.
+         *
+         *     **Event types and `data`.** `learning.event_recorded` `{user_id, event_id, event_type, occurred_at,
+         *     local_date, xp_awarded}` (each stored client event); `progress.level_up` `{user_id, level}`;
+         *     `progress.streak_extended` `{user_id, date, current_streak}`; `progress.daily_goal_met` `{user_id, date}`;
+         *     `progress.achievement_unlocked` `{user_id, code}`; `streak.freeze_used` `{user_id, date, freezes_equipped}`;
+         *     `league.week_closed` `{user_id, week_id, tier, rank, xp, outcome, new_tier}`; `user.registered`
+         *     `{user_id}`; `user.deleted` `{user_id}`; `export.ready` `{user_id, export_id}`; `reminder.daily`
+         *     `{user_id, date, reminder_time, timezone}`; `reminder.streak_at_risk` `{user_id, date, current_streak}`;
+         *     `summary.weekly` `{user_id, week_ending, xp, lessons_completed, active_days}`.
+         */
+        post: operations["createWebhook"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/webhooks/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        /** One webhook endpoint, without its secret (admin only). */
+        get: operations["getWebhook"];
+        put?: never;
+        post?: never;
+        /** Remove an endpoint with its delivery log; its pending deliveries are not attempted (admin only). */
+        delete: operations["deleteWebhook"];
+        options?: never;
+        head?: never;
+        /**
+         * Change an endpoint's url, event types, description or enabled flag (admin only).
+         * @description Absent (or null) fields keep their values; the rules of create apply. An invalid request changes nothing.
+         *     Re-enabling an endpoint disabled by a `410` makes it receive new messages again; deliveries that failed
+         *     stay failed (retry them one by one). Deliveries still pending when an endpoint is disabled fail without
+         *     an attempt.
+         */
+        patch: operations["updateWebhook"];
+        trace?: never;
+    };
+    "/api/admin/webhooks/{id}/rotate-secret": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Give an endpoint a new secret (admin only).
+         * @description 200 `{secret}`. For 24 hours every delivery also carries a signature made with the previous secret, so a
+         *     receiver can switch secrets without losing messages. A second rotation within the overlap drops the
+         *     oldest secret.
+         */
+        post: operations["rotateWebhookSecret"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/webhooks/{id}/deliveries": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Page through an endpoint's delivery log, newest first (admin only).
+         * @description `status` filters by `pending`, `succeeded`, `failed` or `exhausted` (another value is 422 on `status`).
+         *     `limit` defaults to 50 and is clamped to 1..200; non-numeric is 422 on `limit`. `cursor` is the previous
+         *     page's `next_cursor` (one this server did not issue is 422 `invalid_cursor`). `failed` means no retry
+         *     follows: the receiver answered `410`, or the endpoint was disabled before the attempt.
+         *     `next_attempt_at` is set while a retry is planned.
+         */
+        get: operations["listWebhookDeliveries"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/webhooks/{id}/deliveries/{delivery_id}/retry": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Deliver a message to the endpoint again, now (admin only).
+         * @description 202 `{status: "pending"}`: the delivery is pending again and one more attempt is planned at once, with
+         *     the same `webhook-id` and body, whatever its status was (a succeeded delivery is sent again). A failed
+         *     attempt is retried on the schedule.
+         */
+        post: operations["retryWebhookDelivery"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -1570,6 +1712,61 @@ export interface components {
                 events: number;
                 xp: number;
             }[];
+        };
+        WebhookEventTypes: ("*" | "learning.event_recorded" | "progress.level_up" | "progress.streak_extended" | "progress.daily_goal_met" | "progress.achievement_unlocked" | "streak.freeze_used" | "league.week_closed" | "user.registered" | "user.deleted" | "export.ready" | "reminder.daily" | "reminder.streak_at_risk" | "summary.weekly")[];
+        WebhookCreateRequest: {
+            url: string;
+            event_types: components["schemas"]["WebhookEventTypes"];
+            description?: string;
+        };
+        WebhookUpdateRequest: {
+            url?: string;
+            event_types?: components["schemas"]["WebhookEventTypes"];
+            description?: string;
+            enabled?: boolean;
+        };
+        Webhook: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            event_types: components["schemas"]["WebhookEventTypes"];
+            description: string;
+            enabled: boolean;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        WebhookWithSecret: {
+            /** Format: uuid */
+            id: string;
+            url: string;
+            event_types: components["schemas"]["WebhookEventTypes"];
+            description: string;
+            enabled: boolean;
+            secret: string;
+            /** Format: date-time */
+            created_at: string;
+            /** Format: date-time */
+            updated_at: string;
+        };
+        WebhookDelivery: {
+            /** Format: uuid */
+            id: string;
+            event_type: string;
+            /** @enum {string} */
+            status: "pending" | "succeeded" | "failed" | "exhausted";
+            attempts: number;
+            last_status_code: number | null;
+            last_error: string | null;
+            /** Format: date-time */
+            next_attempt_at: string | null;
+            /** Format: date-time */
+            created_at: string;
+        };
+        WebhookDeliveryPage: {
+            items: components["schemas"]["WebhookDelivery"][];
+            next_cursor: string | null;
         };
     };
     responses: {
@@ -2764,6 +2961,245 @@ export interface operations {
                     };
                 };
             };
+            default: components["responses"]["Error"];
+        };
+    };
+    listWebhooks: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every endpoint (not paged). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["Webhook"][];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    createWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookCreateRequest"];
+            };
+        };
+        responses: {
+            /** @description The new endpoint with its secret. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["WebhookWithSecret"];
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["Webhook"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Removed; `data` is null. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"];
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    updateWebhook: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["WebhookUpdateRequest"];
+            };
+        };
+        responses: {
+            /** @description The updated endpoint. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["Webhook"];
+                    };
+                };
+            };
+            400: components["responses"]["Error"];
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    rotateWebhookSecret: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The new secret. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: {
+                            secret: string;
+                        };
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    listWebhookDeliveries: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: string;
+                status?: string;
+            };
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["WebhookDeliveryPage"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    retryWebhookDelivery: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                delivery_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Planned. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: {
+                            /** @enum {string} */
+                            status: "pending";
+                        };
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
     };
