@@ -47,7 +47,10 @@ export interface paths {
         };
         /**
          * Readiness; 200 while the database answers, 503 when it does not.
-         * @description The database is critical: when it does not answer within its deadline (1 s by default) the answer is 503
+         * @description The database check reads a row of `users`, the read every authenticated request starts with, so a lock
+         *     that stalls it (an `ACCESS EXCLUSIVE` lock on PostgreSQL) makes the service not ready; a lock that stalls
+         *     only writes (SQLite's write lock) does not, since reads go on.
+         *     The database is critical: when it does not answer within its deadline (1 s by default) the answer is 503
          *     `service_unavailable` with the failing component in `errors[].details`. Redis is not critical: while it is
          *     down the answer is 200 with status `degraded`. Results are reused for about a second, so readiness costs
          *     the database at most one check per second whatever the request rate. The server also starts while
@@ -75,7 +78,9 @@ export interface paths {
          * @description Always 200: `status` says what is wrong (readiness is the call whose status code a load balancer acts on).
          *     `components` holds `database`, `redis` and `avatar_storage`, each from the shared probe run (each probe has
          *     its own deadline, runs concurrently with the others, and its result is reused for about a second). In the
-         *     embedded default `redis` describes the in-process adapters: healthy, `details.mode: embedded`.
+         *     embedded default `redis` describes the in-process adapters: healthy, `details.mode: embedded`. It also holds
+         *     `job_engine` (not critical): the background job queue in the database, with `details` `engine`, `working`
+         *     (whether this instance works jobs) and the jobs `available`, `scheduled`, `retryable` and `running`.
          *     A check taking ≥ 500 ms is degraded, ≥ 1000 ms unhealthy; Redis memory ≥ 90 % of maxmemory is degraded,
          *     ≥ 95 % unhealthy; a component that does not answer is unavailable. The database is critical: when it is
          *     unavailable or unhealthy the service is `unavailable`; any other trouble makes it `degraded`.
@@ -343,8 +348,10 @@ export interface paths {
          *     per JSON path: unknown, repeated or read-only keys, wrong types, `null` anywhere but
          *     `learning.target_language`, values out of range. An invalid request changes nothing, not even its valid
          *     fields. An empty object is a valid request that changes nothing. Enum values are exact lower-case strings.
-         *     `timezone` is an IANA name from the embedded tz database (`Local`, `UTC+2` style offsets and unknown
-         *     names are refused). `daily_xp_goal` is an integer (`20.0` is the integer 20).
+         *     `timezone` is the name of a zone or link of the IANA tz database embedded in the server
+         *     (`Europe/Berlin`, `Asia/Calcutta`), spelled exactly as the database does: `Local`, `localtime`,
+         *     `posixrules`, `Factory`, the `posix/` and `right/` trees, offsets (`+02:00`, `UTC+2`), other spellings of a
+         *     path (`Europe//Berlin`, `./UTC`) and unknown names are refused. `daily_xp_goal` is an integer (`20.0` is the integer 20).
          */
         put: operations["putPreferences"];
         post?: never;
@@ -360,8 +367,10 @@ export interface paths {
          *     per JSON path: unknown, repeated or read-only keys, wrong types, `null` anywhere but
          *     `learning.target_language`, values out of range. An invalid request changes nothing, not even its valid
          *     fields. An empty object is a valid request that changes nothing. Enum values are exact lower-case strings.
-         *     `timezone` is an IANA name from the embedded tz database (`Local`, `UTC+2` style offsets and unknown
-         *     names are refused). `daily_xp_goal` is an integer (`20.0` is the integer 20).
+         *     `timezone` is the name of a zone or link of the IANA tz database embedded in the server
+         *     (`Europe/Berlin`, `Asia/Calcutta`), spelled exactly as the database does: `Local`, `localtime`,
+         *     `posixrules`, `Factory`, the `posix/` and `right/` trees, offsets (`+02:00`, `UTC+2`), other spellings of a
+         *     path (`Europe//Berlin`, `./UTC`) and unknown names are refused. `daily_xp_goal` is an integer (`20.0` is the integer 20).
          */
         patch: operations["patchPreferences"];
         trace?: never;
@@ -553,8 +562,8 @@ export interface paths {
          * @description Oldest first, by `created_at` then `id`. `limit` defaults to 50 and is clamped to 1..200; a non-numeric
          *     limit is 422 on `limit`. `q` keeps users whose email or display name contains it, case-insensitively
          *     (on SQLite, letter case folds for ASCII only). `cursor` is the previous page's `next_cursor`; one this
-         *     server did not issue is 422 `invalid_cursor` on `cursor`. `next_cursor` is null exactly when nothing
-         *     follows. Learners get 403.
+         *     server did not issue (a forged one too, whatever instant or id it holds) is 422 `invalid_cursor` on
+         *     `cursor`. `next_cursor` is null exactly when nothing follows. Learners get 403.
          */
         get: operations["adminListUsers"];
         put?: never;
@@ -661,7 +670,9 @@ export interface paths {
          *     spacing and key order do not matter) answers 200 with the original answer and `metadata.idempotent_replay:
          *     true`; with another body 409 `event_id_conflict`. A `lesson_completed` answer also carries
          *     `lesson_progress`. A `course_completed` is the course-completion operation and answers as it does
-         *     (`course`, `already_completed`). A `course_id` or `lesson_id` not in the catalog is 422 `not_in_catalog`.
+         *     (`course`, `already_completed`). A `course_id` or `lesson_id` not in the catalog is 422 `not_in_catalog`;
+         *     an event with both whose `course_id` is not the course of its `lesson_id` is 422 `course_mismatch` on
+         *     `course_id`. `event_id` compares without regard to case (an upper-case copy of a stored id is a replay).
          */
         post: operations["postEvent"];
         delete?: never;
@@ -1288,6 +1299,7 @@ export interface components {
         RegisterRequest: {
             email: string;
             password: string;
+            /** @description 1 to 50 characters after trimming, at least one of them visible (a letter, digit, punctuation or symbol: a name of only spaces or zero-width characters is 422). */
             display_name: string;
         };
         LoginRequest: {
@@ -1298,6 +1310,7 @@ export interface components {
             refresh_token: string;
         };
         ProfileRequest: {
+            /** @description 1 to 50 characters after trimming, at least one of them visible (a letter, digit, punctuation or symbol: a name of only spaces or zero-width characters is 422). */
             display_name: string;
         };
         PasswordChangeRequest: {
@@ -1417,6 +1430,7 @@ export interface components {
             course_id: string;
             slug: string;
             title: string;
+            /** @description At most 10000; beyond it 422 on `position`. */
             position: number;
             xp_reward: number;
         };
@@ -1439,6 +1453,7 @@ export interface components {
         LessonInput: {
             slug: string;
             title: string;
+            /** @description At most 10000; beyond it 422 on `position`. */
             position?: number;
             /** @default 10 */
             xp_reward: number;
@@ -1446,6 +1461,7 @@ export interface components {
         LessonPatch: {
             slug?: string;
             title?: string;
+            /** @description At most 10000; beyond it 422 on `position`. */
             position?: number;
             xp_reward?: number;
         };
@@ -1770,7 +1786,11 @@ export interface components {
         };
     };
     responses: {
-        /** @description An error, in the envelope. */
+        /**
+         * @description An error, in the envelope. Besides the answers each operation describes, any operation may answer 503
+         *     `service_unavailable` when its request deadline passes (see "Limits"), and any path not spelled exactly as
+         *     a route is 404 `not_found` (see "Paths").
+         */
         Error: {
             headers: {
                 [name: string]: unknown;
