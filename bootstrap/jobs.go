@@ -1,9 +1,8 @@
 package bootstrap
 
 import (
-	"time"
-
 	"context"
+	"time"
 
 	"go.uber.org/fx"
 	"go.uber.org/zap"
@@ -75,9 +74,8 @@ func newJobMetrics(m *metrics.Metrics, db *sqlstore.DB) *metrics.JobMetrics {
 
 // newJobEngine makes the engine, attaches it to the database so that
 // published messages get their jobs, and runs it with the app: River's
-// migrations after goose's (the database's start hook comes first), then
-// the workers.
-func newJobEngine(lc fx.Lifecycle, cfg config.Config, db *sqlstore.DB, svc *webhooks.Service, rem *reminders.Service,
+// migrations after goose's (a later start-up step), then the workers.
+func newJobEngine(lc fx.Lifecycle, startup *Startup, cfg config.Config, db *sqlstore.DB, svc *webhooks.Service, rem *reminders.Service,
 	ids ports.IDGenerator, jm *metrics.JobMetrics, log *zap.Logger) (*riverqueue.Engine, error) {
 	e, err := riverqueue.New(db, riverqueue.Options{
 		Work: cfg.Jobs.Enabled, PollInterval: cfg.Jobs.PollInterval, Workers: cfg.Jobs.Workers,
@@ -89,21 +87,32 @@ func newJobEngine(lc fx.Lifecycle, cfg config.Config, db *sqlstore.DB, svc *webh
 	}
 	db.UseQueue(e, ids)
 	observing, stopObserving := context.WithCancel(context.Background())
-	lc.Append(fx.Hook{
-		OnStart: func(ctx context.Context) error {
-			if cfg.Database.Migrate {
-				if err := e.Migrate(ctx); err != nil {
-					return err
-				}
-			}
-			if err := e.Start(ctx); err != nil {
+	// River's migrations and workers are a start-up step after goose's: like
+	// them they wait, retried in the background, for a database that is down
+	// at start.
+	startup.Add("job engine", func(ctx context.Context) error {
+		if err := db.Ping(ctx); err != nil {
+			return err
+		}
+		if cfg.Database.Migrate {
+			if err := e.Migrate(ctx); err != nil {
 				return err
 			}
-			e.OnJob(observing, jm.Job)
-			return nil
-		},
+		}
+		if err := e.Start(ctx); err != nil {
+			return err
+		}
+		e.OnJob(observing, jm.Job)
+		return nil
+	})
+	lc.Append(fx.Hook{
 		OnStop: func(ctx context.Context) error {
 			defer stopObserving()
+			// A start-up step still being retried must not start the
+			// engine after it stopped.
+			if err := startup.halt(ctx); err != nil {
+				return err
+			}
 			return e.Stop(ctx)
 		},
 	})

@@ -110,9 +110,11 @@ func Open(opts Options, log *zap.Logger) (*DB, error) {
 	if maxOpen == 0 {
 		maxOpen = 20
 		if d == SQLite {
-			// One file, one writer at a time: a few connections serve readers
-			// under WAL; more would only queue on the write lock.
-			maxOpen = 4
+			// One file, one writer at a time, readers beside it under WAL. The
+			// job engine's maintenance loops each hold a connection while they
+			// wait for the write lock, so the pool leaves room beyond them for
+			// the requests' reads (and readiness) while a write is held.
+			maxOpen = 12
 		}
 	}
 	if maxIdle == 0 {
