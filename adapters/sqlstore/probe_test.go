@@ -60,7 +60,7 @@ func TestPoolStats(t *testing.T) {
 	t.Cleanup(func() { db.Close() })
 	require.NoError(t, db.Ping(context.Background()))
 	s := db.PoolStats()
-	assert.Equal(t, 4, s.MaxOpen, "the SQLite default")
+	assert.Equal(t, 12, s.MaxOpen, "the SQLite default")
 	assert.GreaterOrEqual(t, s.Open, 1)
 	assert.Equal(t, s.Open, s.InUse+s.Idle)
 }
