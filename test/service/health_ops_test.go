@@ -162,7 +162,7 @@ func TestCacheHitRatioMoves(t *testing.T) {
 	m.Decode(t, &hm)
 	assert.Equal(t, "embedded", hm.Redis.Mode)
 	assert.Equal(t, after.Application.Hits, hm.Redis.Application.Hits)
-	wantPool := 4 // the SQLite default; PostgreSQL's is 20 (make test-integration)
+	wantPool := 12 // the SQLite default; PostgreSQL's is 20 (make test-integration)
 	switch app.Config.Database.Driver {
 	case "postgres":
 		wantPool = 20
