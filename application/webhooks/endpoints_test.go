@@ -115,8 +115,10 @@ type outbox struct {
 	failRedeliver error
 }
 
-func (o *outbox) Atomically(ctx context.Context, fn func(context.Context) error) error { return fn(ctx) }
-func (o *outbox) Publish(context.Context, ...webhook.Message) error                { return nil }
+func (o *outbox) Atomically(ctx context.Context, fn func(context.Context) error) error {
+	return fn(ctx)
+}
+func (o *outbox) Publish(context.Context, ...webhook.Message) error { return nil }
 func (o *outbox) Redeliver(_ context.Context, id string) error {
 	if o.failRedeliver != nil {
 		return o.failRedeliver
