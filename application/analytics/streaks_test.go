@@ -13,6 +13,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/calendar"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/progress"
+	"github.com/lingo-labs/lingo/ports"
 )
 
 // today is the learner's date at now (UTC, the default zone).
@@ -224,4 +225,52 @@ func TestStreakProtectionNeedsWiring(t *testing.T) {
 	assert.Equal(t, errs.Internal, errs.KindOf(err), "%v", err)
 	_, err = w.svc.Calendar(context.Background(), w.user, ago(1), today)
 	assert.NoError(t, err, "the calendar reads without streak protection")
+}
+
+// TestRepairLeavesOtherDatesAsTheyAre: only missed dates are repaired; a
+// frozen date keeps its freeze, a date before the first active one stays
+// none, and the answer shows them as they are.
+func TestRepairLeavesOtherDatesAsTheyAre(t *testing.T) {
+	w := streakWorld(t, 2, 3)
+	rec := &repairLog{StreakStore: memory.NewStreaks(w.store)}
+	w.build(analytics.WithStreaks(rec, memory.NewUsers(w.store), 2))
+	w.clock.Set(now.AddDate(0, 0, -3))
+	_, err := w.svc.GrantFreezes(context.Background(), w.user, 1)
+	require.NoError(t, err)
+	w.clock.Set(now.AddDate(0, 0, -1))
+	w.mustRecord(submission(practice(80), "s"))
+	w.clock.Set(now)
+
+	days, err := w.svc.RepairStreak(context.Background(), w.user, []calendar.Date{ago(4), ago(2)})
+	require.NoError(t, err)
+	assert.Equal(t, []string{ago(4).String() + " none", ago(2).String() + " frozen"}, statuses(days))
+	assert.Empty(t, rec.repaired, "nothing was missed, so nothing was stored as repaired")
+
+	days, err = w.svc.RepairStreak(context.Background(), w.user, []calendar.Date{ago(3), today, ago(1)})
+	require.NoError(t, err)
+	assert.Equal(t, []string{ago(3).String() + " active", ago(1).String() + " active", today.String() + " pending"}, statuses(days))
+	assert.Empty(t, rec.repaired, "active and pending dates are not repaired")
+	inv, err := w.svc.GrantFreezes(context.Background(), w.user, 1)
+	require.NoError(t, err)
+	assert.Equal(t, 1, inv.Equipped, "the freeze spent on the frozen date was not given back")
+}
+
+// repairLog is a streak store that records the dates stored as repaired.
+type repairLog struct {
+	ports.StreakStore
+	repaired []calendar.Date
+}
+
+func (r *repairLog) Update(ctx context.Context, userID string, fn func(ports.StreakTx) error) error {
+	return r.StreakStore.Update(ctx, userID, func(tx ports.StreakTx) error { return fn(repairTx{tx, r}) })
+}
+
+type repairTx struct {
+	ports.StreakTx
+	log *repairLog
+}
+
+func (t repairTx) AddRepairs(dates []calendar.Date, at time.Time) error {
+	t.log.repaired = append(t.log.repaired, dates...)
+	return t.StreakTx.AddRepairs(dates, at)
 }
