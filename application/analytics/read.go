@@ -11,14 +11,15 @@ import (
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/health"
 	"github.com/lingo-labs/lingo/domain/learning"
+	"github.com/lingo-labs/lingo/domain/paging"
 	"github.com/lingo-labs/lingo/domain/progress"
 	"github.com/lingo-labs/lingo/ports"
 )
 
 // Limits of the event list (the OpenAPI document's listEvents).
 const (
-	DefaultLimit = 50
-	MaxLimit     = 200
+	DefaultLimit = paging.Default
+	MaxLimit     = paging.Max
 )
 
 // ListQuery is the event list's parameters, parsed at the edge.
@@ -69,15 +70,7 @@ func DecodeCursor(s string) (ports.EventCursor, error) {
 // Events lists one learner's events, newest first. Filters that cannot
 // match (a category and types of other categories) give an empty page.
 func (s *Service) Events(ctx context.Context, userID string, q ListQuery) (Page, error) {
-	limit := q.Limit
-	switch {
-	case limit == 0:
-		limit = DefaultLimit
-	case limit < 1:
-		limit = 1
-	case limit > MaxLimit:
-		limit = MaxLimit
-	}
+	limit := paging.Limit(q.Limit)
 	f := ports.EventFilter{UserID: userID, Types: q.Types, CourseID: q.CourseID, LessonID: q.LessonID,
 		SessionID: q.SessionID, From: q.From, To: q.To, Limit: limit + 1}
 	if q.Category.Valid() {

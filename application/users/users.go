@@ -17,13 +17,14 @@ import (
 	"github.com/lingo-labs/lingo/domain/account"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/learning"
+	"github.com/lingo-labs/lingo/domain/paging"
 	"github.com/lingo-labs/lingo/ports"
 )
 
 // Paging limits of the admin user list.
 const (
-	DefaultLimit = 50
-	MaxLimit     = 200
+	DefaultLimit = paging.Default
+	MaxLimit     = paging.Max
 	maxSearchLen = 254
 )
 
@@ -152,15 +153,7 @@ type Page struct {
 // for one row more than the limit tells whether another page follows
 // without a count query.
 func (s *Service) ListUsers(ctx context.Context, q ListQuery) (Page, error) {
-	limit := q.Limit
-	switch {
-	case limit == 0:
-		limit = DefaultLimit
-	case limit < 1:
-		limit = 1
-	case limit > MaxLimit:
-		limit = MaxLimit
-	}
+	limit := paging.Limit(q.Limit)
 	search := strings.ToLower(strings.TrimSpace(q.Search))
 	if utf8.RuneCountInString(search) > maxSearchLen {
 		return Page{}, errs.Validation(errs.Field("q", fmt.Sprintf("must be at most %d characters", maxSearchLen)))

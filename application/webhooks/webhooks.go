@@ -14,14 +14,15 @@ import (
 	"unicode/utf8"
 
 	"github.com/lingo-labs/lingo/domain/errs"
+	"github.com/lingo-labs/lingo/domain/paging"
 	"github.com/lingo-labs/lingo/domain/webhook"
 	"github.com/lingo-labs/lingo/ports"
 )
 
 // Paging limits of the delivery log.
 const (
-	DefaultLimit      = 50
-	MaxLimit          = 200
+	DefaultLimit      = paging.Default
+	MaxLimit          = paging.Max
 	maxDescriptionLen = 500
 )
 
@@ -202,15 +203,7 @@ type DeliveryPage struct {
 
 // Deliveries pages through an endpoint's log, newest first.
 func (s *Service) Deliveries(ctx context.Context, endpointID string, q DeliveryQuery) (DeliveryPage, error) {
-	limit := q.Limit
-	switch {
-	case limit == 0:
-		limit = DefaultLimit
-	case limit < 1:
-		limit = 1
-	case limit > MaxLimit:
-		limit = MaxLimit
-	}
+	limit := paging.Limit(q.Limit)
 	query := ports.DeliveryQuery{EndpointID: endpointID, Limit: limit + 1}
 	var problems []errs.FieldError
 	if q.Status != "" {
