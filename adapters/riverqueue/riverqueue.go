@@ -10,7 +10,6 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -19,6 +18,8 @@ import (
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
 	"go.uber.org/zap"
+	"go.uber.org/zap/exp/zapslog"
+	"go.uber.org/zap/zapcore"
 
 	"github.com/lingo-labs/lingo/adapters/sqlstore"
 	"github.com/lingo-labs/lingo/ports"
@@ -58,7 +59,10 @@ func New(db *sqlstore.DB, opts Options, deliver ports.Deliverer, reminders ports
 		driver = riversqlite.New(db.SQL())
 	}
 	cfg := &river.Config{
-		Logger:            slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn})),
+		// River speaks slog; its warnings and errors go through the app's
+		// zap logger, so they share its format and its secret redaction.
+		Logger: slog.New(zapslog.NewHandler(log.WithOptions(zap.IncreaseLevel(zapcore.WarnLevel)).Core(),
+			zapslog.WithName("river"))),
 		FetchPollInterval: opts.PollInterval,
 		FetchCooldown:     min(opts.PollInterval, 100*time.Millisecond),
 		MaxAttempts:       len(opts.RetrySchedule) + 1,
