@@ -84,7 +84,7 @@ func TestJobsContract(t *testing.T) {
 	storetest.RunJobs(t, func(*testing.T) storetest.Jobs {
 		s, q := memory.NewStore(), &queued{}
 		s.UseQueue(q, ids.UUIDv7{})
-		return storetest.Jobs{Users: memory.NewUsers(s), Outbox: memory.NewOutbox(s), Webhooks: memory.NewWebhooks(s),
+		return storetest.Jobs{Users: memory.NewUsers(s), Progress: memory.NewProgress(s), Outbox: memory.NewOutbox(s), Webhooks: memory.NewWebhooks(s),
 			Reminders: memory.NewReminders(s), Queued: q.all}
 	})
 }

@@ -64,7 +64,8 @@ func TestJobsContract(t *testing.T) {
 				db := fresh(t)
 				q := newTableQueue(t, db)
 				db.UseQueue(q, ids.UUIDv7{})
-				return storetest.Jobs{Users: sqlstore.NewUserRepository(db), Outbox: sqlstore.NewOutbox(db),
+				return storetest.Jobs{Users: sqlstore.NewUserRepository(db), Progress: sqlstore.NewProgressStore(db),
+					Outbox:   sqlstore.NewOutbox(db),
 					Webhooks: sqlstore.NewWebhookStore(db), Reminders: sqlstore.NewReminderStore(db), Queued: q.queued(t)}
 			})
 		})

@@ -21,6 +21,7 @@ import (
 // job queue attached that records what it is given.
 type Jobs struct {
 	Users     ports.UserRepository
+	Progress  ports.ProgressStore
 	Outbox    ports.Outbox
 	Webhooks  ports.WebhookStore
 	Reminders ports.ReminderStore
@@ -118,6 +119,34 @@ func RunOutbox(t *testing.T, fresh func(t *testing.T) Jobs) {
 		assert.Empty(t, deliveries(t, s.Webhooks, other.ID), "not subscribed")
 		assert.Empty(t, deliveries(t, s.Webhooks, off.ID), "disabled")
 		assert.ElementsMatch(t, made, s.Queued())
+	})
+
+	t.Run("a learner transaction's messages are published only when it commits", func(t *testing.T) {
+		s := fresh(t)
+		e := NewEndpoint(t, T0, "*")
+		require.NoError(t, s.Webhooks.CreateEndpoint(ctx, e))
+		u := StoredUser(t, s.Users, T0)
+		boom := errors.New("boom")
+		write := func(fail bool) error {
+			return s.Progress.Update(ctx, u.ID(), func(tx ports.LearnerTx) error {
+				a, err := Prepare(tx, u.ID(), Practice(T0, 100))
+				require.NoError(t, err)
+				a.Messages = []webhook.Message{NewMessage(t, webhook.LearningEventRecorded, u.ID())}
+				require.NoError(t, tx.Append(a))
+				if fail {
+					return boom
+				}
+				return nil
+			})
+		}
+		assert.Same(t, boom, write(true))
+		assert.Empty(t, deliveries(t, s.Webhooks, e.ID))
+		assert.Empty(t, s.Queued())
+		require.NoError(t, write(false))
+		ds := deliveries(t, s.Webhooks, e.ID)
+		require.Len(t, ds, 1)
+		assert.Equal(t, webhook.LearningEventRecorded, ds[0].Type)
+		assert.Equal(t, []string{ds[0].ID}, s.Queued())
 	})
 
 	t.Run("outside a transaction a publish commits at once; with no endpoint it makes nothing", func(t *testing.T) {
