@@ -32,7 +32,12 @@ import (
 //   - ProgressStore.Update gives fn a copy of the learner's aggregates and
 //     a buffer of new events (copy-on-write) and swaps them in only when fn
 //     returns nil, so fn's error leaves nothing behind; StreakStore.Update
-//     does the same under the same learner lock.
+//     does the same under the same learner lock;
+//   - Outbox.Atomically is a transaction by undo log: the writes of the
+//     stores called in it are made at once and taken back, newest first,
+//     when fn fails; its published deliveries and their jobs are held back
+//     until it commits. It does not isolate: a reader outside may see a
+//     write that is later taken back, which the features do not rely on.
 //
 // One Store serves every port; NewUsers, NewCatalog, ... give it as each one.
 type Store struct {
