@@ -123,13 +123,17 @@ func TestStorageSelection(t *testing.T) {
 				events   ports.EventStore
 				prog     ports.ProgressStore
 				pool     ports.DatabasePool
+				outbox   ports.Outbox
+				hooks    ports.WebhookStore
+				rem      ports.ReminderStore
 			)
 			app := fx.New(append(bootstrap.Graph(cfg, bootstrap.Options{Logger: zap.New(core)}),
-				fx.Populate(&users, &tokens, &prefs, &settings, &cat, &events, &prog, &pool))...)
+				fx.Populate(&users, &tokens, &prefs, &settings, &cat, &events, &prog, &pool, &outbox, &hooks, &rem))...)
 			require.NoError(t, app.Err())
 			assert.IsType(t, c.wantUsers, users)
 			assert.IsType(t, c.wantPool, pool)
-			for _, p := range []any{tokens, prefs, settings, cat, events, prog} {
+			// The job engine's storage too (issue 14), on every driver.
+			for _, p := range []any{tokens, prefs, settings, cat, events, prog, outbox, hooks, rem} {
 				assert.Equal(t, pkgOf(c.wantUsers), pkgOf(p), "%T comes from another adapter", p)
 			}
 			warned := logs.FilterMessageSnippet("nothing survives a restart").Len() > 0

@@ -20,30 +20,37 @@ import (
 	"github.com/lingo-labs/lingo/ports"
 )
 
-// JobsModule is issue 14 for a SQL database: the transactional job engine
-// (River on the application's database), the outbox that publishes messages
-// with their changes, webhook endpoints and deliveries, and reminders. Other
-// storage drivers get none of it (the features that tell it of changes take
-// it as optional) until they bring an outbox of their own.
+// JobsModule is issue 14: the job engine, the outbox that publishes messages
+// with their changes, webhook endpoints and deliveries, and reminders. The
+// use cases, the sender and the routes are the same on every driver; the
+// stores, the outbox and the engine are the driver's: River on the
+// application's database for SQL, the in-process runner for memory.
 func JobsModule(cfg config.Config) fx.Option {
-	if cfg.Database.Driver != "sqlite" && cfg.Database.Driver != "postgres" {
-		return fx.Options()
+	switch cfg.Database.Driver {
+	case "sqlite", "postgres":
+		return fx.Module("jobs", jobsCommon, sqlJobs)
+	case config.DriverMemory:
+		return fx.Module("jobs", jobsCommon, memoryJobs)
 	}
-	return jobsModule
+	return fx.Options()
 }
 
-var jobsModule = fx.Module("jobs",
+// jobsCommon is what does not depend on the storage driver.
+var jobsCommon = fx.Provide(
+	fx.Annotate(newWebhookSender, fx.As(new(ports.WebhookSender))),
+	newWebhooksService,
+	newRemindersService,
+	httpapi.AsRoutes(httpapi.NewWebhooksHandler),
+)
+
+var sqlJobs = fx.Options(
 	fx.Provide(
 		fx.Annotate(sqlstore.NewWebhookStore, fx.As(new(ports.WebhookStore))),
 		fx.Annotate(sqlstore.NewOutbox, fx.As(new(ports.Outbox))),
-		fx.Annotate(newWebhookSender, fx.As(new(ports.WebhookSender))),
-		newWebhooksService,
 		fx.Annotate(sqlstore.NewReminderStore, fx.As(new(ports.ReminderStore))),
-		newRemindersService,
 		newJobEngine,
 		newJobMetrics,
 		probe(riverqueue.NewProbe),
-		httpapi.AsRoutes(httpapi.NewWebhooksHandler),
 	),
 	fx.Invoke(func(*riverqueue.Engine) {}),
 )

@@ -38,7 +38,7 @@ func (s *Store) emailOwner(email account.Email) string {
 	return ""
 }
 
-func (r Users) Create(_ context.Context, u account.User) error {
+func (r Users) Create(ctx context.Context, u account.User) error {
 	r.s.mu.Lock()
 	defer r.s.mu.Unlock()
 	if r.s.emailOwner(u.Email()) != "" {
@@ -48,6 +48,7 @@ func (r Users) Create(_ context.Context, u account.User) error {
 		return errs.E(errs.Conflict, errs.CodeConflict, "A user with this id exists.")
 	}
 	r.s.users[u.ID()] = u
+	onRollback(ctx, func() { delete(r.s.users, u.ID()) })
 	return nil
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/calendar"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/progress"
+	"github.com/lingo-labs/lingo/domain/webhook"
 	"github.com/lingo-labs/lingo/ports"
 )
 
@@ -68,12 +69,26 @@ func NewProgress(s *Store) Progress { return Progress{s} }
 // Update holds the learner's lock for the whole of fn. fn works on a copy of
 // the learner's aggregates and a buffer of new events; they replace the
 // stored ones only when fn returns nil, so its error rolls everything back.
+//
+// The appends' messages become their deliveries (Outbox) before the swap,
+// so that failing to make them rolls back too, and join the store and the
+// job queue right after it (or the caller's Outbox transaction, if any).
 func (p Progress) Update(ctx context.Context, userID string, fn func(ports.LearnerTx) error) error {
-	return p.update(ctx, userID, func(committed *learner) (*learner, []ports.StoredEvent, error) {
+	var ds []webhook.Delivery
+	err := p.update(ctx, userID, func(committed *learner) (*learner, []ports.StoredEvent, error) {
 		tx := &learnerTx{s: p.s, work: committed.aggregates(), added: map[string]ports.StoredEvent{}}
-		err := fn(tx)
+		if err := fn(tx); err != nil {
+			return nil, nil, err
+		}
+		var err error
+		ds, err = p.s.prepare(tx.msgs)
 		return tx.work, tx.order, err
 	})
+	if err != nil {
+		return err
+	}
+	p.s.deliver(ctx, ds)
+	return nil
 }
 
 // update runs fn under the learner's lock with the committed learner (never
@@ -117,6 +132,7 @@ type learnerTx struct {
 	work  *learner
 	added map[string]ports.StoredEvent // new events by event_id
 	order []ports.StoredEvent          // new events in the order appended
+	msgs  []webhook.Message            // the appends' messages
 }
 
 func (t *learnerTx) FindEvent(eventID string) (ports.StoredEvent, bool, error) {
@@ -235,7 +251,11 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 			break
 		}
 	}
-	t.work, t.added, t.order = work, added, append(t.order, order...)
+	var msgs []webhook.Message
+	for _, a := range as {
+		msgs = append(msgs, a.Messages...)
+	}
+	t.work, t.added, t.order, t.msgs = work, added, append(t.order, order...), append(t.msgs, msgs...)
 	return nil
 }
 

@@ -14,6 +14,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/health"
 	"github.com/lingo-labs/lingo/domain/learning"
 	"github.com/lingo-labs/lingo/domain/preferences"
+	"github.com/lingo-labs/lingo/domain/webhook"
 	"github.com/lingo-labs/lingo/ports"
 )
 
@@ -31,7 +32,12 @@ import (
 //   - ProgressStore.Update gives fn a copy of the learner's aggregates and
 //     a buffer of new events (copy-on-write) and swaps them in only when fn
 //     returns nil, so fn's error leaves nothing behind; StreakStore.Update
-//     does the same under the same learner lock.
+//     does the same under the same learner lock;
+//   - Outbox.Atomically is a transaction by undo log: the writes of the
+//     stores called in it are made at once and taken back, newest first,
+//     when fn fails; its published deliveries and their jobs are held back
+//     until it commits. It does not isolate: a reader outside may see a
+//     write that is later taken back, which the features do not rely on.
 //
 // One Store serves every port; NewUsers, NewCatalog, ... give it as each one.
 type Store struct {
@@ -51,6 +57,17 @@ type Store struct {
 	// lastReceived is the latest received_at in log.
 	lastReceived time.Time
 
+	// endpoints and deliveries are the webhooks' (Webhooks, Outbox);
+	// reminders each learner's next instant per kind and sent the
+	// reminders sent per local date (Reminders).
+	endpoints  map[string]webhook.Endpoint
+	deliveries map[string]webhook.Delivery
+	reminders  map[reminderKey]time.Time
+	sent       map[sentKey]struct{}
+	// queue and ids are the job runner's, attached by UseQueue.
+	queue Queue
+	ids   ports.IDGenerator
+
 	rows rowLocks
 }
 
@@ -61,6 +78,8 @@ func NewStore() *Store {
 		prefs:   map[string]preferences.Preferences{},
 		courses: map[string]catalog.Course{}, lessons: map[string]catalog.Lesson{},
 		learners: map[string]*learner{}, rows: rowLocks{m: map[string]chan struct{}{}},
+		endpoints: map[string]webhook.Endpoint{}, deliveries: map[string]webhook.Delivery{},
+		reminders: map[reminderKey]time.Time{}, sent: map[sentKey]struct{}{},
 	}
 }
 
@@ -74,6 +93,9 @@ var (
 	_ ports.ProgressStore         = Progress{}
 	_ ports.StreakStore           = Streaks{}
 	_ ports.DatabasePool          = (*Store)(nil)
+	_ ports.WebhookStore          = Webhooks{}
+	_ ports.ReminderStore         = Reminders{}
+	_ ports.Outbox                = Outbox{}
 )
 
 // rowLocks are the store's row locks, one per key, made on first use. A

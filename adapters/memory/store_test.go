@@ -2,11 +2,14 @@ package memory_test
 
 import (
 	"context"
+	"slices"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lingo-labs/lingo/adapters/ids"
 	"github.com/lingo-labs/lingo/adapters/memory"
 	"github.com/lingo-labs/lingo/adapters/storetest"
 	"github.com/lingo-labs/lingo/domain/errs"
@@ -57,4 +60,31 @@ func TestUpdateWaitsForTheLearnerLockOnlyAsLongAsTheContext(t *testing.T) {
 	assert.True(t, errs.Is(err, errs.Unavailable), "%v", err)
 	require.NoError(t, prog.Update(context.Background(), "u2", func(ports.LearnerTx) error { return nil }), "another learner is not held up")
 	close(release)
+}
+
+// queued records the delivery jobs the store queues.
+type queued struct {
+	mu  sync.Mutex
+	ids []string
+}
+
+func (q *queued) EnqueueDeliveries(ids []string) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	q.ids = append(q.ids, ids...)
+}
+
+func (q *queued) all() []string {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	return slices.Clone(q.ids)
+}
+
+func TestJobsContract(t *testing.T) {
+	storetest.RunJobs(t, func(*testing.T) storetest.Jobs {
+		s, q := memory.NewStore(), &queued{}
+		s.UseQueue(q, ids.UUIDv7{})
+		return storetest.Jobs{Users: memory.NewUsers(s), Progress: memory.NewProgress(s), Outbox: memory.NewOutbox(s), Webhooks: memory.NewWebhooks(s),
+			Reminders: memory.NewReminders(s), Queued: q.all}
+	})
 }

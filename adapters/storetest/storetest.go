@@ -1,6 +1,7 @@
 // Package storetest is the contract suite of the storage ports: one Run
 // function per port (RunUsers, RunRefreshTokens, RunPreferences, RunCatalog,
-// RunEvents, RunProgress, RunStreaks), each case a rule that the port's doc comment in
+// RunEvents, RunProgress, RunStreaks; RunOutbox, RunWebhooks, RunReminders
+// under RunJobs), each case a rule that the port's doc comment in
 // ports/ promises, and Run for a whole store. Every storage adapter runs it
 // (sqlstore on SQLite and PostgreSQL, memory), as cachetest and ratelimittest
 // hold the cache and limiter adapters to theirs; a new adapter that passes it
