@@ -113,7 +113,7 @@ var UTC = Zone{name: "UTC", loc: time.UTC}
 // server's zone; a learner's days must not depend on the server),
 // "posixrules" and "Factory" (no place's time), the "posix/" and "right/"
 // trees, offsets, and other spellings of a path ("Europe//Berlin",
-// "./UTC"). The accepted names are listed in zones_gen.go, generated from
+// "./UTC"). The accepted names are listed in zones.gen.go, generated from
 // the database Go embeds, never read from the host.
 func ParseZone(name string) (Zone, error) {
 	if name == "" {

@@ -93,7 +93,7 @@ func TestParseZoneAcceptsZonesAndLinks(t *testing.T) {
 	}
 }
 
-// TestZoneListIsTheEmbeddedDatabase holds zones_gen.go to the tz database
+// TestZoneListIsTheEmbeddedDatabase holds zones.gen.go to the tz database
 // this Go release embeds (time/tzdata is made from lib/time/zoneinfo.zip):
 // a Go upgrade that adds or removes a zone fails here until `go generate
 // ./domain/calendar/` is run. Every listed name must load.
@@ -117,7 +117,7 @@ func TestZoneListIsTheEmbeddedDatabase(t *testing.T) {
 	}
 	sort.Strings(want)
 	if !slices.Equal(names, want) {
-		t.Fatalf("zones_gen.go lists %d names, the embedded database %d: run go generate ./domain/calendar/", len(names), len(want))
+		t.Fatalf("zones.gen.go lists %d names, the embedded database %d: run go generate ./domain/calendar/", len(names), len(want))
 	}
 }
 

@@ -1,4 +1,4 @@
-// Command zonesgen writes zones_gen.go: the names of the IANA time zones and
+// Command zonesgen writes zones.gen.go: the names of the IANA time zones and
 // links in the tz database that Go embeds with time/tzdata, read from the
 // same file the embedding is made from ($GOROOT/lib/time/zoneinfo.zip), not
 // from the host's /usr/share/zoneinfo. Run it with `go generate
@@ -47,7 +47,7 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	if err := os.WriteFile("zones_gen.go", out, 0o644); err != nil {
+	if err := os.WriteFile("zones.gen.go", out, 0o644); err != nil {
 		log.Fatal(err)
 	}
 }
