@@ -73,13 +73,12 @@ type tokensOnlyDTO struct {
 // AuthHandler serves /api/auth (the OpenAPI document's auth tag).
 type AuthHandler struct {
 	svc     *auth.Service
-	authn   *Authenticator
 	baseURL string
 }
 
 // NewAuthHandler makes the auth routes.
-func NewAuthHandler(svc *auth.Service, authn *Authenticator, opts Options) *AuthHandler {
-	return &AuthHandler{svc: svc, authn: authn, baseURL: opts.PublicBaseURL}
+func NewAuthHandler(svc *auth.Service, opts Options) *AuthHandler {
+	return &AuthHandler{svc: svc, baseURL: opts.PublicBaseURL}
 }
 
 func (h *AuthHandler) Routes() []Route {
@@ -169,13 +168,12 @@ func (h *AuthHandler) logout(c *gin.Context) {
 // UsersHandler serves the caller's own account routes of the OpenAPI document.
 type UsersHandler struct {
 	svc     *users.Service
-	authn   *Authenticator
 	baseURL string
 }
 
 // NewUsersHandler makes the /api/users/me routes.
-func NewUsersHandler(svc *users.Service, authn *Authenticator, opts Options) *UsersHandler {
-	return &UsersHandler{svc: svc, authn: authn, baseURL: opts.PublicBaseURL}
+func NewUsersHandler(svc *users.Service, opts Options) *UsersHandler {
+	return &UsersHandler{svc: svc, baseURL: opts.PublicBaseURL}
 }
 
 func (h *UsersHandler) Routes() []Route {
@@ -242,13 +240,12 @@ func (h *UsersHandler) changePassword(c *gin.Context) {
 // AdminUsersHandler serves the admin user routes of the OpenAPI document.
 type AdminUsersHandler struct {
 	svc     *users.Service
-	authn   *Authenticator
 	baseURL string
 }
 
 // NewAdminUsersHandler makes the /api/admin/users routes.
-func NewAdminUsersHandler(svc *users.Service, authn *Authenticator, opts Options) *AdminUsersHandler {
-	return &AdminUsersHandler{svc: svc, authn: authn, baseURL: opts.PublicBaseURL}
+func NewAdminUsersHandler(svc *users.Service, opts Options) *AdminUsersHandler {
+	return &AdminUsersHandler{svc: svc, baseURL: opts.PublicBaseURL}
 }
 
 func (h *AdminUsersHandler) Routes() []Route {

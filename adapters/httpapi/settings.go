@@ -81,13 +81,12 @@ type preferencesUpdateDTO struct {
 
 // PreferencesHandler serves the preferences routes of the OpenAPI document.
 type PreferencesHandler struct {
-	svc   *apppreferences.Service
-	authn *Authenticator
+	svc *apppreferences.Service
 }
 
 // NewPreferencesHandler makes the /api/users/me/preferences routes.
-func NewPreferencesHandler(svc *apppreferences.Service, authn *Authenticator) *PreferencesHandler {
-	return &PreferencesHandler{svc: svc, authn: authn}
+func NewPreferencesHandler(svc *apppreferences.Service) *PreferencesHandler {
+	return &PreferencesHandler{svc: svc}
 }
 
 // Routes lists PUT and PATCH as one operation: both take any subset (the
@@ -162,13 +161,12 @@ type avatarDTO struct {
 // AvatarsHandler serves the avatar routes of the OpenAPI document.
 type AvatarsHandler struct {
 	svc     *avatars.Service
-	authn   *Authenticator
 	baseURL string
 }
 
 // NewAvatarsHandler makes the avatar upload, removal and file routes.
-func NewAvatarsHandler(svc *avatars.Service, authn *Authenticator, opts Options) *AvatarsHandler {
-	return &AvatarsHandler{svc: svc, authn: authn, baseURL: opts.PublicBaseURL}
+func NewAvatarsHandler(svc *avatars.Service, opts Options) *AvatarsHandler {
+	return &AvatarsHandler{svc: svc, baseURL: opts.PublicBaseURL}
 }
 
 // Routes serves an avatar file with no auth: the key is unguessable and

@@ -86,8 +86,8 @@ func BenchmarkMeAuthOverhead(b *testing.B) {
 	a.App = harness.Start(b, harness.Options{
 		Unchecked: true,
 		Env:       map[string]string{"LINGO_RATELIMIT_ENABLED": "false", "LINGO_LOG_LEVEL": "warn"},
-		FX: []fx.Option{fx.Provide(httpapi.AsRoutes(func(svc *users.Service, authn *httpapi.Authenticator, opts httpapi.Options, repo ports.UserRepository) benchRoutes {
-			return benchRoutes{me: httpapi.NewUsersHandler(svc, authn, opts).Me, repo: repo, userID: &userID}
+		FX: []fx.Option{fx.Provide(httpapi.AsRoutes(func(svc *users.Service, opts httpapi.Options, repo ports.UserRepository) benchRoutes {
+			return benchRoutes{me: httpapi.NewUsersHandler(svc, opts).Me, repo: repo, userID: &userID}
 		}))},
 	})
 	s := a.register(b, "bench@example.com", "correct horse", "Bench")
