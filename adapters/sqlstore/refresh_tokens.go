@@ -119,7 +119,7 @@ func (s *RefreshTokenStore) lockUser(tx *gorm.DB, userID string) error {
 // under the user's lock (see lockUser); of two concurrent rotations exactly
 // one sees a row affected.
 func (s *RefreshTokenStore) Rotate(ctx context.Context, spentHash string, next account.RefreshToken, now time.Time) error {
-	return s.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.db.Transaction(ctx, func(tx *gorm.DB) error {
 		if err := s.lockUser(tx, next.UserID()); err != nil {
 			return err
 		}
@@ -148,7 +148,7 @@ func (s *RefreshTokenStore) Rotate(ctx context.Context, spentHash string, next a
 }
 
 func (s *RefreshTokenStore) Revoke(ctx context.Context, userID, hash string, now time.Time) error {
-	return s.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.db.Transaction(ctx, func(tx *gorm.DB) error {
 		if err := s.lockUser(tx, userID); err != nil {
 			return err
 		}
@@ -175,7 +175,7 @@ func (s *RefreshTokenStore) Revoke(ctx context.Context, userID, hash string, now
 // RevokeFamily finds the family's user (a family never changes hands), takes
 // that user's lock and revokes the family under it (see lockUser).
 func (s *RefreshTokenStore) RevokeFamily(ctx context.Context, familyID string, now time.Time) error {
-	return s.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.db.Transaction(ctx, func(tx *gorm.DB) error {
 		var owner []string
 		if err := tx.Model(&refreshTokenRow{}).Where("family_id = ?", familyID).Limit(1).Pluck("user_id", &owner).Error; err != nil {
 			return dbError("look up refresh token family", err)
@@ -196,7 +196,7 @@ func (s *RefreshTokenStore) RevokeFamily(ctx context.Context, familyID string, n
 }
 
 func (s *RefreshTokenStore) RevokeUser(ctx context.Context, userID string, now time.Time) error {
-	return s.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
+	return s.db.Transaction(ctx, func(tx *gorm.DB) error {
 		if err := s.lockUser(tx, userID); err != nil {
 			return err
 		}

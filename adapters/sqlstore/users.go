@@ -110,7 +110,7 @@ func (r *UserRepository) Update(ctx context.Context, id string, fn func(*account
 	if !isUUID(id) {
 		return errs.E(errs.NotFound, errs.CodeNotFound, "The requested resource was not found.")
 	}
-	return r.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
+	return r.db.Transaction(ctx, func(tx *gorm.DB) error {
 		row, err := lockUserRow(tx, id)
 		if err != nil {
 			return err
@@ -138,7 +138,7 @@ func (r *UserRepository) UpdateAsActor(ctx context.Context, actorID, id string, 
 		return errs.E(errs.Forbidden, errs.CodeForbidden, "You don't have permission to access this resource.")
 	}
 	actorID, id = strings.ToLower(actorID), strings.ToLower(id)
-	return r.db.Gorm(ctx).Transaction(func(tx *gorm.DB) error {
+	return r.db.Transaction(ctx, func(tx *gorm.DB) error {
 		order := []string{actorID, id}
 		if id < actorID {
 			order = []string{id, actorID}
