@@ -32,14 +32,9 @@ type engineFixture struct {
 	seq    atomic.Int64
 }
 
-// BenchmarkEngine measures the progress engine on PostgreSQL against
-// baselines taken in the same run, reported as ratios:
-//   - progress and user-stats: a learner with 1 000 events against one with
-//     1 000 000 (target: the larger costs at most 1.5× the smaller);
-//   - batch ingest over HTTP in 100-event batches against plain multi-row
-//     INSERTs of the same rows into learning_events (target ≥ 0.5×);
-//   - single-event POST throughput.
-func BenchmarkEngine(b *testing.B) {
+// newEngineFixture starts a server on a fresh PostgreSQL schema (limiter off,
+// demo catalog seeded) and opens the same schema directly, for seeding.
+func newEngineFixture(b *testing.B) *engineFixture {
 	dsn := harness.Postgres(b)
 	schemaDSN := harness.FreshSchema(b, dsn)
 	f := &engineFixture{client: Client()}
@@ -54,6 +49,18 @@ func BenchmarkEngine(b *testing.B) {
 	}
 	b.Cleanup(func() { _ = db.Close() })
 	f.db = db
+	return f
+}
+
+// BenchmarkEngine measures the progress engine on PostgreSQL against
+// baselines taken in the same run, reported as ratios:
+//   - progress and user-stats: a learner with 1 000 events against one with
+//     1 000 000 (target: the larger costs at most 1.5× the smaller);
+//   - batch ingest over HTTP in 100-event batches against plain multi-row
+//     INSERTs of the same rows into learning_events (target ≥ 0.5×);
+//   - single-event POST throughput.
+func BenchmarkEngine(b *testing.B) {
+	f := newEngineFixture(b)
 
 	b.Run("reads", func(b *testing.B) { f.reads(b) })
 	b.Run("batch-ingest", func(b *testing.B) { f.batchIngest(b) })

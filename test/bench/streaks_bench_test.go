@@ -5,8 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"go.uber.org/zap"
-
 	"github.com/lingo-labs/lingo/adapters/clock"
 	"github.com/lingo-labs/lingo/adapters/ids"
 	"github.com/lingo-labs/lingo/adapters/sqlstore"
@@ -14,7 +12,6 @@ import (
 	"github.com/lingo-labs/lingo/domain/calendar"
 	"github.com/lingo-labs/lingo/domain/progress"
 	"github.com/lingo-labs/lingo/ports"
-	"github.com/lingo-labs/lingo/test/harness"
 )
 
 // BenchmarkStreakReads measures the streak reads on PostgreSQL as ratios of
@@ -29,20 +26,8 @@ import (
 // through the analytics service without its cache, which is what a cache
 // miss costs (the HTTP read is served from the read-through cache).
 func BenchmarkStreakReads(b *testing.B) {
-	dsn := harness.Postgres(b)
-	schemaDSN := harness.FreshSchema(b, dsn)
-	f := &engineFixture{client: Client()}
-	f.srv = Start(b, map[string]string{
-		"LINGO_DATABASE_DRIVER": "postgres", "LINGO_DATABASE_DSN": schemaDSN,
-		"LINGO_AUTH_JWT_SECRET":   "bench-secret-bench-secret-bench-secret-0",
-		"LINGO_RATELIMIT_ENABLED": "false", "LINGO_DATABASE_SEED_DEMO": "true",
-	})
-	db, err := sqlstore.Open(sqlstore.Options{Driver: "postgres", DSN: schemaDSN, MaxOpenConns: 4}, zap.NewNop())
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = db.Close() })
-	f.db = db
+	f := newEngineFixture(b)
+	db := f.db
 	svc := analytics.NewService(sqlstore.NewCatalogRepository(db), sqlstore.NewEventStore(db), sqlstore.NewProgressStore(db),
 		sqlstore.NewLearnerSettings(db), clock.System{}, ids.UUIDv7{},
 		analytics.WithStreaks(sqlstore.NewStreakStore(db), sqlstore.NewUserRepository(db), progress.DefaultFreezeMax))
