@@ -44,6 +44,8 @@ type EventFilter struct {
 	From, To  time.Time
 	After     *EventCursor
 	Limit     int
+	// IncludeVoided lists voided events too (they are left out otherwise).
+	IncludeVoided bool
 }
 
 // Metrics are the admin figures of a range of occurred_at.
@@ -77,8 +79,8 @@ type EventStore interface {
 	// List returns up to f.Limit events, newest occurred_at first, ties by
 	// id descending, strictly after f.After when set.
 	List(ctx context.Context, f EventFilter) ([]learning.Event, error)
-	// Metrics counts events with occurred_at in [from, to); the active-user
-	// windows end at to.
+	// Metrics counts events with occurred_at in [from, to), voided ones left
+	// out; the active-user windows end at to.
 	Metrics(ctx context.Context, from, to time.Time) (Metrics, error)
 	// LastReceivedAt is the latest received_at of any event (false when none).
 	LastReceivedAt(ctx context.Context) (time.Time, bool, error)

@@ -82,6 +82,11 @@ func (r Events) FindMany(_ context.Context, userID string, eventIDs []string) (m
 	return out, nil
 }
 
+func voided(e learning.Event) bool {
+	_, ok := e.VoidedAt()
+	return ok
+}
+
 func at(t time.Time) time.Time { return t.UTC().Truncate(time.Microsecond) }
 
 // matches reports whether e passes f's filters and cursor.
@@ -91,6 +96,8 @@ func matches(e learning.Event, f ports.EventFilter) bool {
 		return want == "" || v == want
 	}
 	switch {
+	case !f.IncludeVoided && voided(e):
+		return false
 	case len(f.Types) > 0 && !slices.Contains(f.Types, e.Type()),
 		!opt(e.CourseID, f.CourseID), !opt(e.LessonID, f.LessonID), !opt(e.SessionID, f.SessionID),
 		!f.From.IsZero() && e.OccurredAt().Before(at(f.From)),
@@ -159,7 +166,12 @@ func (r Events) Metrics(_ context.Context, from, to time.Time) (ports.Metrics, e
 	}
 	days := map[calendar.Date]*day{}
 	var scores, scored int
-	for _, e := range r.s.log {
+	for _, ref := range r.s.log {
+		se, ok := r.s.learners[ref.userID].events[ref.eventID]
+		if !ok || voided(se.Event) {
+			continue
+		}
+		e := se.Event
 		occ := e.OccurredAt()
 		if e.Category() != learning.CategoryProgress {
 			for _, w := range windows {

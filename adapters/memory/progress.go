@@ -28,6 +28,9 @@ type learner struct {
 	unlocks  []progress.Unlock
 	events   map[string]ports.StoredEvent // by event_id
 	streak   ledger
+	// rewrite, set by a rebuild inside a transaction, is the learner's
+	// events as they are to be committed (see Progress.update).
+	rewrite map[string]ports.StoredEvent
 }
 
 func newLearner() *learner {
@@ -112,10 +115,20 @@ func (p Progress) update(ctx context.Context, userID string, fn func(committed *
 	}
 	p.s.mu.Lock()
 	defer p.s.mu.Unlock()
-	next.events = committed.events
+	if next.rewrite == nil {
+		next.events = committed.events
+	} else {
+		// A rebuild replaced some stored events (voided_at, xp_awarded) and
+		// removed server events: its map is the whole new set.
+		next.events, next.rewrite = next.rewrite, nil
+		p.s.log = slices.DeleteFunc(p.s.log, func(r eventRef) bool {
+			_, ok := next.events[r.eventID]
+			return r.userID == userID && !ok
+		})
+	}
 	for _, e := range order {
 		next.events[e.Event.EventID()] = e
-		p.s.log = append(p.s.log, e.Event)
+		p.s.log = append(p.s.log, eventRef{userID: userID, eventID: e.Event.EventID()})
 		if e.Event.ReceivedAt().After(p.s.lastReceived) {
 			p.s.lastReceived = e.Event.ReceivedAt()
 		}

@@ -12,7 +12,6 @@ import (
 	"github.com/lingo-labs/lingo/domain/catalog"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/health"
-	"github.com/lingo-labs/lingo/domain/learning"
 	"github.com/lingo-labs/lingo/domain/preferences"
 	"github.com/lingo-labs/lingo/domain/webhook"
 	"github.com/lingo-labs/lingo/ports"
@@ -53,7 +52,7 @@ type Store struct {
 	learners map[string]*learner
 	// log is every stored event of every learner in the order stored, for
 	// the admin metrics and the latest receipt.
-	log []learning.Event
+	log []eventRef
 	// lastReceived is the latest received_at in log.
 	lastReceived time.Time
 
@@ -150,6 +149,10 @@ func (p *Probe) Check(context.Context) health.Check {
 		"dialect": "memory", "durable": false, "users": users, "events": events,
 	}}
 }
+
+// eventRef names a stored event in the store's log: the event itself lives
+// in its learner's events, where a rebuild may change it.
+type eventRef struct{ userID, eventID string }
 
 // NewModuleStore makes the store for the app and says in the log that
 // nothing it keeps survives a restart.

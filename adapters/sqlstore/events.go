@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/lingo-labs/lingo/domain/calendar"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/learning"
 	"github.com/lingo-labs/lingo/ports"
@@ -19,9 +20,9 @@ import (
 // and scanEvent reads them.
 const eventColumns = `id, user_id, event_id, event_type, category, occurred_at, received_at, local_date,
 	session_id, course_id, lesson_id, exercise_id, duration_seconds, score, is_correct,
-	device_type, platform, app_version, metadata, xp_awarded, body_hash, answer`
+	device_type, platform, app_version, metadata, xp_awarded, body_hash, answer, received_on, voided_at`
 
-const eventColumnCount = 22
+const eventColumnCount = 24
 
 // eventArgs are the query parameters of one event row.
 func (db *DB) eventArgs(s ports.StoredEvent) ([]any, error) {
@@ -38,7 +39,7 @@ func (db *DB) eventArgs(s ports.StoredEvent) ([]any, error) {
 		r.ID, r.UserID, r.EventID, r.EventType, s.Event.Category().String(), db.at(r.OccurredAt), db.at(r.ReceivedAt),
 		r.LocalDate.String(), strOrNil(r.SessionID), strOrNil(r.CourseID), strOrNil(r.LessonID), strOrNil(r.ExerciseID),
 		intOrNil(r.DurationSeconds), intOrNil(r.Score), boolOrNil(r.IsCorrect), r.DeviceType, r.Platform,
-		strOrNil(r.AppVersion), md, r.XPAwarded, s.BodyHash, string(s.Answer),
+		strOrNil(r.AppVersion), md, r.XPAwarded, s.BodyHash, string(s.Answer), dateOrNil(r.ReceivedOn), db.atOrNil(r.VoidedAt),
 	}, nil
 }
 
@@ -47,7 +48,7 @@ func (db *DB) eventArgs(s ports.StoredEvent) ([]any, error) {
 // baseline, and the way event rows are written on SQLite; learner
 // transactions on PostgreSQL use appendEvents.
 func (db *DB) InsertEvents(tx *gorm.DB, events []ports.StoredEvent) error {
-	const perStatement = 400 // 400 × 22 parameters stays under SQLite's 32766
+	const perStatement = 400 // 400 × 24 parameters stays under SQLite's 32766
 	for start := 0; start < len(events); start += perStatement {
 		chunk := events[start:min(start+perStatement, len(events))]
 		var b strings.Builder
@@ -74,20 +75,20 @@ func (db *DB) InsertEvents(tx *gorm.DB, events []ports.StoredEvent) error {
 	return nil
 }
 
-// unnestInsert writes any number of event rows in one statement of 22
-// parameters, one array per column. The multi-row INSERT of InsertEvents
+// unnestInsert writes any number of event rows in one statement of 23
+// parameters (voided_at is NULL in every new row), one array per column. The multi-row INSERT of InsertEvents
 // takes 2 200 placeholders for a batch of 100, which gorm rewrites and pgx
 // binds one by one: that was a third of a batch's database time.
 const unnestInsert = `INSERT INTO learning_events (` + eventColumns + `)
 	SELECT id::uuid, user_id::uuid, event_id::uuid, event_type, category, occurred_at, received_at, local_date,
 		session_id, course_id::uuid, lesson_id::uuid, exercise_id, duration_seconds, score, is_correct,
-		device_type, platform, app_version, metadata, xp_awarded, body_hash, answer
+		device_type, platform, app_version, metadata, xp_awarded, body_hash, answer, received_on, NULL::timestamptz
 	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
 		$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::int[], $15::bool[],
-		$16::text[], $17::text[], $18::text[], $19::text[], $20::int[], $21::text[], $22::text[])
+		$16::text[], $17::text[], $18::text[], $19::text[], $20::int[], $21::text[], $22::text[], $23::text[])
 	AS t(id, user_id, event_id, event_type, category, occurred_at, received_at, local_date,
 		session_id, course_id, lesson_id, exercise_id, duration_seconds, score, is_correct,
-		device_type, platform, app_version, metadata, xp_awarded, body_hash, answer)`
+		device_type, platform, app_version, metadata, xp_awarded, body_hash, answer, received_on)`
 
 // appendEvents writes the event rows of a learner transaction: on
 // PostgreSQL one unnest INSERT sent straight to the driver (gorm's
@@ -106,6 +107,7 @@ func (db *DB) appendEvents(tx *gorm.DB, events []ports.StoredEvent) error {
 		correct                                         = make([]*bool, n)
 		devices, platforms, hashes, answers             = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
 		xp                                              = make([]int, n)
+		receivedOn                                      = make([]*string, n)
 	)
 	for i, s := range events {
 		r := s.Event.Record()
@@ -123,10 +125,14 @@ func (db *DB) appendEvents(tx *gorm.DB, events []ports.StoredEvent) error {
 		sessions[i], courses[i], lessons[i], exercises[i], versions[i] = r.SessionID, r.CourseID, r.LessonID, r.ExerciseID, r.AppVersion
 		durations[i], scores[i], correct[i] = r.DurationSeconds, r.Score, r.IsCorrect
 		devices[i], platforms[i], xp[i], hashes[i], answers[i] = r.DeviceType, r.Platform, r.XPAwarded, s.BodyHash, string(s.Answer)
+		if !r.ReceivedOn.IsZero() {
+			d := r.ReceivedOn.String()
+			receivedOn[i] = &d
+		}
 	}
 	_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, unnestInsert,
 		ids, users, eventIDs, types, cats, occurred, received, dates, sessions, courses, lessons, exercises,
-		durations, scores, correct, devices, platforms, versions, metadata, xp, hashes, answers)
+		durations, scores, correct, devices, platforms, versions, metadata, xp, hashes, answers, receivedOn)
 	if err != nil {
 		if IsUniqueViolation(err) {
 			return errs.Wrap(errs.Conflict, errs.CodeEventIDTaken, err)
@@ -148,12 +154,22 @@ func scanEvent(sc interface{ Scan(...any) error }) (ports.StoredEvent, error) {
 		duration, score                   nullInt
 		correct                           nullBool
 		hash, answer                      string
+		receivedOn                        nullString
+		voided                            sqlTime
 	)
 	if err := sc.Scan(&id, &userID, &eventID, &r.EventType, &category, &occurred, &received, &date,
 		&session, &course, &lesson, &exercise, &duration, &score, &correct,
-		&r.DeviceType, &r.Platform, &appVersion, &metadata, &r.XPAwarded, &hash, &answer); err != nil {
+		&r.DeviceType, &r.Platform, &appVersion, &metadata, &r.XPAwarded, &hash, &answer, &receivedOn, &voided); err != nil {
 		return ports.StoredEvent{}, err
 	}
+	if receivedOn.p != nil && *receivedOn.p != "" {
+		d, err := calendar.ParseDate(*receivedOn.p)
+		if err != nil {
+			return ports.StoredEvent{}, errs.Wrap(errs.Internal, errs.CodeCorruptEvent, fmt.Errorf("received_on of event %s: %w", *id.p, err))
+		}
+		r.ReceivedOn = d
+	}
+	r.VoidedAt = voided.Time
 	r.ID, r.UserID, r.EventID = *id.p, *userID.p, *eventID.p
 	r.OccurredAt, r.ReceivedAt, r.LocalDate = occurred.Time, received.Time, date.Date
 	r.SessionID, r.CourseID, r.LessonID, r.ExerciseID = session.p, course.p, lesson.p, exercise.p
@@ -266,6 +282,9 @@ func (s *EventStore) List(ctx context.Context, f ports.EventFilter) ([]learning.
 		where = []string{"user_id = ?"}
 		args  = []any{f.UserID}
 	)
+	if !f.IncludeVoided {
+		where = append(where, "voided_at IS NULL")
+	}
 	if len(f.Types) > 0 {
 		marks := make([]string, len(f.Types))
 		for i, t := range f.Types {

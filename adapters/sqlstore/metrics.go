@@ -34,14 +34,14 @@ func (s *EventStore) Metrics(ctx context.Context, from, to time.Time) (ports.Met
 		dst  *int
 		back time.Duration
 	}{{&m.ActiveDaily, 24 * time.Hour}, {&m.ActiveWeekly, 7 * 24 * time.Hour}, {&m.ActiveMonth, 30 * 24 * time.Hour}} {
-		if err := g.Raw(`SELECT COUNT(DISTINCT user_id) FROM learning_events WHERE occurred_at >= ? AND occurred_at < ? AND category <> 'progress'`,
+		if err := g.Raw(`SELECT COUNT(DISTINCT user_id) FROM learning_events WHERE occurred_at >= ? AND occurred_at < ? AND voided_at IS NULL AND category <> 'progress'`,
 			s.db.at(to.Add(-w.back)), t).Row().Scan(w.dst); err != nil {
 			return m, Classify(err)
 		}
 	}
 
 	rows, err := g.Raw(`SELECT event_type, COUNT(*), COALESCE(SUM(xp_awarded), 0) FROM learning_events
-		WHERE occurred_at >= ? AND occurred_at < ? GROUP BY event_type`, f, t).Rows()
+		WHERE occurred_at >= ? AND occurred_at < ? AND voided_at IS NULL GROUP BY event_type`, f, t).Rows()
 	if err != nil {
 		return m, Classify(err)
 	}
@@ -63,14 +63,14 @@ func (s *EventStore) Metrics(ctx context.Context, from, to time.Time) (ports.Met
 	m.CoursesCompleted = m.ByType["course_completed"]
 
 	var avg *float64
-	if err := g.Raw(`SELECT AVG(score) FROM learning_events WHERE occurred_at >= ? AND occurred_at < ?
+	if err := g.Raw(`SELECT AVG(score) FROM learning_events WHERE occurred_at >= ? AND occurred_at < ? AND voided_at IS NULL
 		AND event_type = 'lesson_completed' AND score IS NOT NULL`, f, t).Row().Scan(&avg); err != nil {
 		return m, Classify(err)
 	}
 	m.AverageScore = avg
 
 	rows, err = g.Raw(`SELECT `+s.db.utcDay()+` AS day, COUNT(DISTINCT user_id), COUNT(*), COALESCE(SUM(xp_awarded), 0)
-		FROM learning_events WHERE occurred_at >= ? AND occurred_at < ? GROUP BY day ORDER BY day`, f, t).Rows()
+		FROM learning_events WHERE occurred_at >= ? AND occurred_at < ? AND voided_at IS NULL GROUP BY day ORDER BY day`, f, t).Rows()
 	if err != nil {
 		return m, Classify(err)
 	}

@@ -158,3 +158,19 @@ func boolOrNil(p *bool) any {
 	}
 	return *p
 }
+
+// dateOrNil is a nullable date column's parameter: NULL for the zero date.
+func dateOrNil(d calendar.Date) any {
+	if d.IsZero() {
+		return nil
+	}
+	return d.String()
+}
+
+// atOrNil is a nullable instant column's parameter: NULL for the zero time.
+func (db *DB) atOrNil(t time.Time) any {
+	if t.IsZero() {
+		return nil
+	}
+	return db.at(t)
+}

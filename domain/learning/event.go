@@ -108,6 +108,12 @@ type Event struct {
 	appVersion *string
 	metadata   map[string]any
 	xpAwarded  int
+	// receivedOn is the learner's local date at receipt: the "today" a
+	// rebuild replays the event with (zero for server events and for rows
+	// stored before it was kept).
+	receivedOn calendar.Date
+	// voidedAt is when the event was voided (zero: it counts).
+	voidedAt time.Time
 }
 
 // NewEvent validates a client's event and applies the time rules. id is the
@@ -118,7 +124,8 @@ type Event struct {
 func NewEvent(id, userID string, in EventInput, received time.Time, zone calendar.Zone) (Event, error) {
 	var fields []errs.FieldError
 	add := func(f errs.FieldError) { fields = append(fields, f) }
-	e := Event{id: id, userID: userID, eventID: id, receivedAt: received.UTC(), metadata: in.Metadata}
+	e := Event{id: id, userID: userID, eventID: id, receivedAt: received.UTC(), metadata: in.Metadata,
+		receivedOn: zone.Today(received)}
 
 	if in.EventID != nil {
 		if u, ok := normUUID(*in.EventID); ok {
@@ -239,6 +246,22 @@ func (e Event) WithXP(xp int) Event {
 	return e
 }
 
+// WithVoidedAt returns the event voided at t (a zero t: not voided).
+func (e Event) WithVoidedAt(t time.Time) Event {
+	e.voidedAt = t.UTC()
+	if t.IsZero() {
+		e.voidedAt = time.Time{}
+	}
+	return e
+}
+
+// ReceivedOn is the learner's local date at receipt, and false when it was
+// not kept (server events, rows stored before it was).
+func (e Event) ReceivedOn() (calendar.Date, bool) { return e.receivedOn, !e.receivedOn.IsZero() }
+
+// VoidedAt is when the event was voided, and false while it counts.
+func (e Event) VoidedAt() (time.Time, bool) { return e.voidedAt, !e.voidedAt.IsZero() }
+
 func (e Event) ID() string               { return e.id }
 func (e Event) UserID() string           { return e.userID }
 func (e Event) EventID() string          { return e.eventID }
@@ -292,6 +315,9 @@ type EventRecord struct {
 	AppVersion      *string
 	Metadata        map[string]any
 	XPAwarded       int
+	// ReceivedOn is zero when not kept; VoidedAt zero while the event counts.
+	ReceivedOn calendar.Date
+	VoidedAt   time.Time
 }
 
 // Record is the event as a store keeps it; the category is derived from the
@@ -303,7 +329,7 @@ func (e Event) Record() EventRecord {
 		SessionID: e.sessionID, CourseID: e.courseID, LessonID: e.lessonID, ExerciseID: e.exerciseID,
 		DurationSeconds: e.duration, Score: e.score, IsCorrect: e.isCorrect,
 		DeviceType: e.device.String(), Platform: e.platform.String(), AppVersion: e.appVersion,
-		Metadata: e.metadata, XPAwarded: e.xpAwarded,
+		Metadata: e.metadata, XPAwarded: e.xpAwarded, ReceivedOn: e.receivedOn, VoidedAt: e.voidedAt,
 	}
 }
 
@@ -326,7 +352,10 @@ func RestoreEvent(r EventRecord) (Event, error) {
 		credited:  !r.OccurredAt.Before(r.ReceivedAt.Add(-CreditWindow)),
 		sessionID: r.SessionID, courseID: r.CourseID, lessonID: r.LessonID, exerciseID: r.ExerciseID,
 		duration: r.DurationSeconds, score: r.Score, isCorrect: r.IsCorrect, appVersion: r.AppVersion,
-		metadata: r.Metadata, xpAwarded: r.XPAwarded,
+		metadata: r.Metadata, xpAwarded: r.XPAwarded, receivedOn: r.ReceivedOn,
+	}
+	if !r.VoidedAt.IsZero() {
+		e.voidedAt = r.VoidedAt.UTC()
 	}
 	if r.DeviceType != "" {
 		if e.device, err = ParseDeviceType(r.DeviceType); err != nil {
