@@ -177,5 +177,6 @@ var Module = fx.Module("memstore",
 		fx.Annotate(NewEvents, fx.As(new(ports.EventStore))),
 		fx.Annotate(NewProgress, fx.As(new(ports.ProgressStore))),
 		fx.Annotate(NewStreaks, fx.As(new(ports.StreakStore))),
+		fx.Annotate(NewRebuild, fx.As(new(ports.RebuildStore))),
 	),
 )

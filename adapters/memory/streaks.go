@@ -2,6 +2,7 @@ package memory
 
 import (
 	"context"
+	"maps"
 	"slices"
 	"time"
 
@@ -18,10 +19,15 @@ type ledger struct {
 	marks   []progress.SettledDay // frozen and repaired dates, oldest first
 	grants  []progress.Grant      // in the order granted
 	repairs []calendar.Date       // oldest first, each once
+	// grantedAt[i] is when grants[i] was made; repairedAt when each
+	// repaired date was (a rebuild replays them in time).
+	grantedAt  []time.Time
+	repairedAt map[calendar.Date]time.Time
 }
 
 func (l ledger) clone() ledger {
-	out := ledger{marks: slices.Clone(l.marks), grants: slices.Clone(l.grants), repairs: slices.Clone(l.repairs)}
+	out := ledger{marks: slices.Clone(l.marks), grants: slices.Clone(l.grants), repairs: slices.Clone(l.repairs),
+		grantedAt: slices.Clone(l.grantedAt), repairedAt: maps.Clone(l.repairedAt)}
 	if l.base != nil {
 		b := *l.base
 		out.base = &b
@@ -122,18 +128,23 @@ func (t *streakTx) Streak() (progress.Streak, error) { return t.work.fullStreak(
 
 // AddGrant refuses a count outside 1..10 as the SQL store's CHECK does: an
 // Internal error, since callers validate the count first.
-func (t *streakTx) AddGrant(g progress.Grant, _ time.Time) error {
+func (t *streakTx) AddGrant(g progress.Grant, at time.Time) error {
 	if g.Count < 1 || g.Count > 10 {
 		return errs.E(errs.Internal, "", "a grant of 1 to 10 freezes is stored")
 	}
 	t.work.streak.grants = append(t.work.streak.grants, g)
+	t.work.streak.grantedAt = append(t.work.streak.grantedAt, at.UTC().Truncate(time.Microsecond))
 	return nil
 }
 
-func (t *streakTx) AddRepairs(dates []calendar.Date, _ time.Time) error {
+func (t *streakTx) AddRepairs(dates []calendar.Date, at time.Time) error {
 	for _, d := range dates {
 		if i, found := slices.BinarySearchFunc(t.work.streak.repairs, d, calendar.Date.Compare); !found {
 			t.work.streak.repairs = slices.Insert(t.work.streak.repairs, i, d)
+			if t.work.streak.repairedAt == nil {
+				t.work.streak.repairedAt = map[calendar.Date]time.Time{}
+			}
+			t.work.streak.repairedAt[d] = at.UTC().Truncate(time.Microsecond)
 		}
 	}
 	return nil

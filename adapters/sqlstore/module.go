@@ -36,6 +36,7 @@ var Module = fx.Module("sqlstore",
 		fx.Annotate(NewEventStore, fx.As(new(ports.EventStore))),
 		fx.Annotate(NewProgressStore, fx.As(new(ports.ProgressStore))),
 		fx.Annotate(NewStreakStore, fx.As(new(ports.StreakStore))),
+		fx.Annotate(NewRebuildStore, fx.As(new(ports.RebuildStore))),
 		fx.Annotate(NewLearnerSettings, fx.As(new(ports.LearnerSettings))),
 	),
 )
