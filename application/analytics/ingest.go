@@ -153,7 +153,11 @@ func replay(stored ports.StoredEvent, hash string) (Result, error) {
 	if err := json.Unmarshal(stored.Answer, &a); err != nil {
 		return Result{}, errs.Wrap(errs.Internal, "", fmt.Errorf("decode stored answer of %s: %w", stored.Event.ID(), err))
 	}
-	return Result{Event: stored.Event, Answer: a, Replay: true}, nil
+	// A replay answers the event as first answered: a void or a rebuild
+	// since may have set its voided_at or moved its xp_awarded, which the
+	// first answer's effects still hold (docs/rebuild.md).
+	ev := stored.Event.WithXP(a.Effects.XPAwarded).WithVoidedAt(time.Time{})
+	return Result{Event: ev, Answer: a, Replay: true}, nil
 }
 
 // validate applies the input rules and looks the event's lesson or course up.

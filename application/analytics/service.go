@@ -27,6 +27,9 @@ type Service struct {
 	streaks   ports.StreakStore
 	users     ports.UserRepository
 	freezeMax int
+	// rebuilds and afterRebuild are voids' and rebuilds' (rebuild.go).
+	rebuilds     ports.RebuildStore
+	afterRebuild RebuildHook
 }
 
 // NewService makes the analytics service.
