@@ -73,4 +73,5 @@ var engineRoutes = fx.Provide(
 	httpapi.AsRoutes(httpapi.NewCatalogHandler),
 	httpapi.AsRoutes(httpapi.NewAnalyticsHandler),
 	httpapi.AsRoutes(httpapi.NewStreakHandler),
+	httpapi.AsRoutes(httpapi.NewRebuildHandler),
 )

@@ -56,6 +56,8 @@ type EventDTO struct {
 	AppVersion      *string        `json:"app_version"`
 	Metadata        map[string]any `json:"metadata"`
 	XPAwarded       int            `json:"xp_awarded"`
+	// VoidedAt is null unless the event was voided (docs/rebuild.md).
+	VoidedAt *string `json:"voided_at"`
 }
 
 func orNil(s string) *string {
@@ -77,6 +79,14 @@ func eventDTO(e learning.Event) EventDTO {
 		SessionID: r.SessionID, CourseID: r.CourseID, LessonID: r.LessonID, ExerciseID: r.ExerciseID,
 		DurationSeconds: r.DurationSeconds, Score: r.Score, IsCorrect: r.IsCorrect,
 		DeviceType: orNil(r.DeviceType), Platform: orNil(r.Platform), AppVersion: r.AppVersion,
-		Metadata: md, XPAwarded: r.XPAwarded,
+		Metadata: md, XPAwarded: r.XPAwarded, VoidedAt: voidedAtDTO(e),
 	}
+}
+
+func voidedAtDTO(e learning.Event) *string {
+	if t, ok := e.VoidedAt(); ok {
+		s := FormatTime(t)
+		return &s
+	}
+	return nil
 }

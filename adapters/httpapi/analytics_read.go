@@ -90,6 +90,7 @@ func (h *AnalyticsHandler) listEvents(c *gin.Context) {
 		q.Limit = max(n, 1) // 0 and below clamp to 1, above 200 to 200
 	}
 	q.Cursor = c.Query("cursor")
+	q.IncludeVoided = parseBoolQuery(c, "include_voided", &problems)
 	if err := errs.Validation(problems...); err != nil {
 		Fail(c, err)
 		return

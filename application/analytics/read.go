@@ -32,6 +32,8 @@ type ListQuery struct {
 	From, To  time.Time
 	Cursor    string
 	Limit     int
+	// IncludeVoided lists voided events too.
+	IncludeVoided bool
 }
 
 // Page is one page of events.
@@ -72,7 +74,7 @@ func DecodeCursor(s string) (ports.EventCursor, error) {
 func (s *Service) Events(ctx context.Context, userID string, q ListQuery) (Page, error) {
 	limit := paging.Limit(q.Limit)
 	f := ports.EventFilter{UserID: userID, Types: q.Types, CourseID: q.CourseID, LessonID: q.LessonID,
-		SessionID: q.SessionID, From: q.From, To: q.To, Limit: limit + 1}
+		SessionID: q.SessionID, From: q.From, To: q.To, Limit: limit + 1, IncludeVoided: q.IncludeVoided}
 	if q.Category.Valid() {
 		var types []learning.EventType
 		for _, t := range q.Category.EventTypes() {

@@ -111,7 +111,9 @@ func (s *Service) AdminVoid(ctx context.Context, userID, eventID string) (Voided
 	return s.void(ctx, userID, eventID)
 }
 
-func eventNotFound() error { return errs.E(errs.NotFound, errs.CodeNotFound, "The event was not found.") }
+func eventNotFound() error {
+	return errs.E(errs.NotFound, errs.CodeNotFound, "The event was not found.")
+}
 
 // void marks the event voided and rebuilds the learner in the same
 // transaction: the learner's state afterwards is what it would be had the
