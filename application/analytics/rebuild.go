@@ -279,7 +279,10 @@ func (s *Service) rebuildTx(tx ports.RebuildTx, userID string, idx catalogIndex,
 	drop, add := progress.ServerDiff(server, after.Server, after.Achievements)
 	sumAfter := progress.Summarize(after.TotalXP, streak, dayOf(after.Days, today), goal)
 	changed := !before.Equal(after.Aggregates) || len(drop) > 0 || len(add) > 0 || len(after.XPChanges) > 0 ||
-		sumBefore != sumAfter || marksMoved(marks, sv.Marks)
+		sumBefore != sumAfter || marksMoved(marks, sv.Marks, today)
+	if changed && debugRebuild {
+		fmt.Printf("DEBUG agg=%v drop=%v add=%v xp=%v sum=%v marks=%v\n%+v\n%+v\n%+v\n%+v\n", !before.Equal(after.Aggregates), drop, add, after.XPChanges, sumBefore != sumAfter, marksMoved(marks, sv.Marks, today), before.Normalize(), after.Aggregates, marks, sv.Marks)
+	}
 	if changed {
 		rows := make([]learning.Event, 0, len(add))
 		for _, r := range add {
@@ -303,9 +306,12 @@ func (s *Service) rebuildTx(tx ports.RebuildTx, userID string, idx catalogIndex,
 }
 
 // marksMoved reports whether a rebuild's frozen and repaired dates differ
-// from the stored ones up to the last stored one: dates after it may be
-// settled now for the first time, which is no change.
-func marksMoved(stored, rebuilt []progress.SettledDay) bool {
+// from the stored ones before today and up to the last stored one: dates
+// after it may be settled now for the first time, and a learner who moved
+// to a zone further west may hold marks of dates that are not past for them
+// any more; neither is a change.
+func marksMoved(stored, rebuilt []progress.SettledDay, today calendar.Date) bool {
+	stored = slices.DeleteFunc(slices.Clone(stored), func(m progress.SettledDay) bool { return !m.Date.Before(today) })
 	if len(stored) == 0 {
 		return false
 	}
@@ -353,3 +359,5 @@ func (s *Service) stateEffects(tx ports.LearnerTx, goal int, today calendar.Date
 		AchievementsUnlocked: []string{},
 	}, nil
 }
+
+var debugRebuild = false
