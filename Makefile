@@ -10,7 +10,7 @@ MOCKERY_VERSION ?= v2.53.3
 LINGO_TEST_POSTGRES_DSN ?= postgres://postgres@127.0.0.1:5432/test?sslmode=disable
 LINGO_TEST_REDIS_ADDR ?= 127.0.0.1:6379
 
-.PHONY: help run build test test-memory test-integration bench lint fmt mocks migrate client-gen test-client test-browser load load-faults
+.PHONY: help run build test test-memory test-integration soak bench lint fmt mocks migrate client-gen test-client test-browser load load-faults
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-18s %s\n", $$1, $$2}'
@@ -35,6 +35,10 @@ test-memory: ## the service tests on the in-memory store (LINGO_TEST_STORE=memor
 test-integration: ## the same suites against PostgreSQL and Redis (LINGO_TEST_POSTGRES_DSN, LINGO_TEST_REDIS_ADDR); fails if they are missing
 	env -u LINGO_TEST_STORE LINGO_TEST_POSTGRES_DSN='$(LINGO_TEST_POSTGRES_DSN)' LINGO_TEST_REDIS_ADDR='$(LINGO_TEST_REDIS_ADDR)' LINGO_TEST_REQUIRE_SERVICES=1 \
 		$(GO) test -race -count=1 -p 1 ./...
+
+SOAK_DURATION ?= 2m
+soak: ## the rebuild property test (docs/rebuild.md) with random seeds for SOAK_DURATION (default 2m); a failure names its SOAK_SEED
+	env -u LINGO_TEST_STORE SOAK_DURATION=$(SOAK_DURATION) $(GO) test -count=1 -timeout 0 -run '^TestRebuildEqualsIncrementalAggregates$$' ./test/service/
 
 bench: ## benchmarks, reported as ratios against baselines measured in the same run
 	LINGO_TEST_POSTGRES_DSN='$(LINGO_TEST_POSTGRES_DSN)' LINGO_TEST_REDIS_ADDR='$(LINGO_TEST_REDIS_ADDR)' \

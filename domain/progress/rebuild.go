@@ -189,7 +189,12 @@ type Rebuilder struct {
 	unlocks  []Unlock
 	server   []ServerRecord
 	changes  []XPChange
-	last     time.Time
+	// ledger is streak with the grants and repairs made up to ledgerAt's
+	// last instant, kept between events: it changes only when an active
+	// date is added or another grant or repair comes due.
+	ledger           Streak
+	nGrants, nRepair int
+	ledgerOK         bool
 }
 
 // NewRebuilder starts a rebuild from nothing.
@@ -216,21 +221,28 @@ func (r *Rebuilder) day(d calendar.Date) Day {
 // ledgerAt is the streak as it stood when an event received at t was
 // taken in: the grants and repairs made up to t.
 func (r *Rebuilder) ledgerAt(t time.Time) Streak {
-	var grants []Grant
-	for _, g := range r.in.Grants {
-		if g.At.After(t) {
-			break
-		}
+	ng := 0
+	for ng < len(r.in.Grants) && !r.in.Grants[ng].At.After(t) {
+		ng++
+	}
+	nr := 0
+	for nr < len(r.in.Repairs) && !r.in.Repairs[nr].At.After(t) {
+		nr++
+	}
+	if r.ledgerOK && ng == r.nGrants && nr == r.nRepair {
+		return r.ledger
+	}
+	grants := make([]Grant, 0, ng)
+	for _, g := range r.in.Grants[:ng] {
 		grants = append(grants, g.Grant)
 	}
-	var repairs []calendar.Date
-	for _, rp := range r.in.Repairs {
-		if rp.At.After(t) {
-			break
-		}
+	repairs := make([]calendar.Date, 0, nr)
+	for _, rp := range r.in.Repairs[:nr] {
 		repairs = append(repairs, rp.Date)
 	}
-	return r.streak.WithLedger(grants, repairs, nil).WithFreezeMax(r.in.FreezeMax)
+	r.ledger = r.streak.WithLedger(grants, repairs, nil).WithFreezeMax(r.in.FreezeMax)
+	r.nGrants, r.nRepair, r.ledgerOK = ng, nr, true
+	return r.ledger
 }
 
 // Add replays one client event, in the order the events were stored. An
@@ -290,6 +302,7 @@ func (r *Rebuilder) Add(e Replayed) error {
 	r.days[o.Day.Date()] = o.Day
 	if o.ActiveDateAdded {
 		r.streak.RecordActiveDay(o.Day.Date())
+		r.ledgerOK = false
 	}
 	if o.LessonCompleted != "" {
 		r.lessons[o.LessonCompleted] = CompletedLesson{LessonID: o.LessonCompleted, CourseID: e.LessonCourseID, CompletedAt: ev.OccurredAt()}
