@@ -23,6 +23,7 @@ type Learning struct {
 	Events   ports.EventStore
 	Progress ports.ProgressStore
 	Streaks  ports.StreakStore
+	Rebuilds ports.RebuildStore
 }
 
 // Sent is one client event the suite wrote, as stored, and its outcome.

@@ -1,6 +1,6 @@
 // Package storetest is the contract suite of the storage ports: one Run
 // function per port (RunUsers, RunRefreshTokens, RunPreferences, RunCatalog,
-// RunEvents, RunProgress, RunStreaks; RunOutbox, RunWebhooks, RunReminders
+// RunEvents, RunProgress, RunStreaks, RunRebuild; RunOutbox, RunWebhooks, RunReminders
 // under RunJobs), each case a rule that the port's doc comment in
 // ports/ promises, and Run for a whole store. Every storage adapter runs it
 // (sqlstore on SQLite and PostgreSQL, memory), as cachetest and ratelimittest
@@ -31,6 +31,7 @@ type Subject struct {
 	Events      ports.EventStore
 	Progress    ports.ProgressStore
 	Streaks     ports.StreakStore
+	Rebuilds    ports.RebuildStore
 }
 
 // Run runs every port's suite; fresh makes a new, empty store for each case.
@@ -55,11 +56,13 @@ func Run(t *testing.T, fresh func(t *testing.T) Subject) {
 	})
 	learning := func(t *testing.T) Learning {
 		s := fresh(t)
-		return Learning{Users: s.Users, Catalog: s.Catalog, Events: s.Events, Progress: s.Progress, Streaks: s.Streaks}
+		return Learning{Users: s.Users, Catalog: s.Catalog, Events: s.Events, Progress: s.Progress, Streaks: s.Streaks,
+			Rebuilds: s.Rebuilds}
 	}
 	t.Run("events", func(t *testing.T) { RunEvents(t, learning) })
 	t.Run("progress", func(t *testing.T) { RunProgress(t, learning) })
 	t.Run("streaks", func(t *testing.T) { RunStreaks(t, learning) })
+	t.Run("rebuild", func(t *testing.T) { RunRebuild(t, learning) })
 }
 
 // T0 is the suite's epoch: microseconds, the precision every store keeps.
