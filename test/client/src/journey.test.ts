@@ -557,6 +557,59 @@ test("a granted freeze protects a missed day", async () => {
   assert.deepEqual(p.streak_freezes, { equipped: 0, max: 2, used_total: 1, last_used_on: yesterday });
 });
 
+test("void a mistaken event and see its effects go", async () => {
+  // A learner takes back a lesson completion sent by mistake: its XP and
+  // achievements go, the event leaves the list (include_voided shows it) and
+  // its event_id stays taken. An admin's rebuild then finds nothing to change.
+  const adminEmail = need(process.env.LINGO_ADMIN_EMAIL, "LINGO_ADMIN_EMAIL");
+  const adminPassword = need(process.env.LINGO_ADMIN_PASSWORD, "LINGO_ADMIN_PASSWORD");
+  const reg = await client().POST("/api/auth/register", {
+    body: { email: `journey-void-${randomUUID()}@example.com`, password, display_name: "Oops" },
+  });
+  const learner = need(reg.data?.data, reg.data);
+  const api = client(learner.tokens.access_token);
+  const practice = await api.POST("/api/analytics/events", { body: { event_type: "practice_completed", score: 80 } });
+  const kept = need(practice.data?.data, practice.error);
+  const body = { event_id: randomUUID(), event_type: "lesson_completed" as const, lesson_id: lesson(0).id, score: 100 };
+  const sent = await api.POST("/api/analytics/events", { body });
+  const mistake = need(sent.data?.data, sent.error);
+  assert.ok(mistake.effects.achievements_unlocked.includes("first_lesson"));
+  assert.equal(mistake.event.voided_at, null);
+
+  const voided = await api.POST("/api/analytics/events/{event_id}/void", { params: { path: { event_id: body.event_id } } });
+  const v = need(voided.data?.data, voided.error);
+  assert.ok(v.event.voided_at, "the event carries voided_at");
+  assert.equal(v.effects.total_xp, kept.effects.total_xp, "only the practice's XP is left");
+  assert.equal(v.effects.xp_awarded, 0);
+  const again = await api.POST("/api/analytics/events/{event_id}/void", { params: { path: { event_id: body.event_id } } });
+  assert.deepEqual(need(again.data?.data, again.error), v, "voiding again answers the same");
+
+  const progress = need((await api.GET("/api/analytics/progress")).data?.data, "progress");
+  assert.equal(progress.total_xp, kept.effects.total_xp);
+  assert.ok(!progress.achievements.some((a) => a.code === "first_lesson"), "an achievement that no longer holds is gone");
+
+  const listed = need((await api.GET("/api/analytics/events", { params: { query: { limit: "200" } } })).data?.data, "list");
+  assert.ok(!listed.items.some((e) => e.event_id === body.event_id), "a voided event is left out of the list");
+  const all = need(
+    (await api.GET("/api/analytics/events", { params: { query: { limit: "200", include_voided: "true" } } })).data?.data,
+    "list with voided",
+  );
+  const shown = need(all.items.find((e) => e.event_id === body.event_id), "the voided event");
+  assert.equal(shown.voided_at, v.event.voided_at);
+
+  // The event_id stays taken: the same body replays the first answer.
+  const replay = await api.POST("/api/analytics/events", { body });
+  assert.equal(replay.response.status, 200);
+  assert.deepEqual(need(replay.data?.data, replay.error), mistake);
+
+  const login = await client().POST("/api/auth/login", { body: { email: adminEmail, password: adminPassword } });
+  const admin = client(need(login.data?.data, login.data).tokens.access_token);
+  const rebuilt = await admin.POST("/api/admin/users/{id}/progress/rebuild", { params: { path: { id: learner.user.id } } });
+  const r = need(rebuilt.data?.data, rebuilt.error);
+  assert.equal(r.changed, false, "the learner's aggregates are right");
+  assert.deepEqual(r.before, r.after);
+});
+
 test("an admin registers a webhook and receives a signed event", async () => {
   // A receiver on 127.0.0.1 (make test-client allows private targets).
   const got: { headers: Record<string, string | string[] | undefined>; body: string }[] = [];

@@ -660,7 +660,8 @@ export interface paths {
          * @description The cursor names the last event shown (its occurred_at and id), so events arriving meanwhile never shift
          *     the pages that follow. `limit` is clamped to 1..200 (default 50); a non-numeric one is 422. `user_id` is
          *     for admins; a learner sending it gets 403. `event_type` and `category` together give their intersection.
-         *     Server-recorded progress events are listed too.
+         *     Server-recorded progress events are listed too. Voided events are left out unless `include_voided=true`,
+         *     which lists them with their `voided_at` (docs/rebuild.md).
          */
         get: operations["listEvents"];
         put?: never;
@@ -675,6 +676,81 @@ export interface paths {
          *     `course_id`. `event_id` compares without regard to case (an upper-case copy of a stored id is a replay).
          */
         post: operations["postEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/analytics/events/{event_id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Void one of the caller's own client events.
+         * @description The learner's XP, level, streaks (freezes used and admin repairs included), days, daily goals,
+         *     achievements and server-recorded events become what they would be had the event never been received: the
+         *     remaining client events are replayed in the order they were stored, each with its own `local_date`,
+         *     `received_at`, the learner's date at receipt and the daily goal in force on its day (docs/rebuild.md). An
+         *     achievement that still holds keeps its `unlocked_at`; one that no longer holds is removed. The event stays
+         *     stored: it is left out of lists, stats and metrics, `GET /api/analytics/events?include_voided=true` shows
+         *     it, and its `event_id` stays taken (sending it again answers as the first time, or `event_id_conflict`).
+         *     Voiding a voided event changes nothing and answers 200 with the event and the learner's state as they
+         *     are. `event_id` is the client's key; one that is not the caller's event (or not a UUID) is 404; a
+         *     server-recorded event is 422 `event_type_not_allowed` on `event_id`. No webhook message is sent.
+         */
+        post: operations["voidEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/events/{event_id}/void": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Void any learner's client event (admin only).
+         * @description As `POST /api/analytics/events/{event_id}/void`, on the learner `id`. An id that is not a user's, or an
+         *     event that is not theirs, is 404; learners get 403.
+         */
+        post: operations["adminVoidEvent"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/admin/users/{id}/progress/rebuild": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Recompute a learner's aggregates from their stored events (admin only).
+         * @description Replays the learner's client events that are not voided, in the order they were stored, through the same
+         *     rules as ingestion, and replaces the aggregates (totals, counters, days, completed lessons and courses,
+         *     achievements, the settled streak, server-recorded events, each event's `xp_awarded`) when they differ, in
+         *     one transaction under the learner's lock. `changed` is false when nothing differed: a learner whose
+         *     aggregates are right is left as is. The lesson rewards and course contents are the catalog's as it is
+         *     now. An id that is not a user's is 404; learners get 403.
+         */
+        post: operations["adminRebuildProgress"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1546,7 +1622,29 @@ export interface components {
             metadata: {
                 [key: string]: unknown;
             };
+            /**
+             * @description The XP the event counts for. A void that changes what a later event earns (the first completion of a
+             *     lesson voided makes a repeat the first) moves this value; a replay of the event still answers the value
+             *     it was first answered with (docs/rebuild.md).
+             */
             xp_awarded: number;
+            /** @description When the event was voided; null while it counts. Voided events are listed only with `include_voided=true`. */
+            voided_at: components["schemas"]["Instant"] | null;
+        };
+        VoidAnswer: {
+            event: components["schemas"]["Event"];
+            /**
+             * @description The learner's state after the void, in the shape of an ingest's effects. A void awards nothing:
+             *     `xp_awarded` is 0, `leveled_up`, `streak.extended` and `daily_goal.just_met` are false and
+             *     `achievements_unlocked` is empty; `total_xp`, `level`, `streak` and `daily_goal` show the state.
+             */
+            effects: components["schemas"]["Effects"];
+        };
+        RebuildAnswer: {
+            /** @description false when the stored aggregates were already what the events give */
+            changed: boolean;
+            before: components["schemas"]["ProgressSummary"];
+            after: components["schemas"]["ProgressSummary"];
         };
         Effects: {
             xp_awarded: number;
@@ -2665,6 +2763,7 @@ export interface operations {
     listEvents: {
         parameters: {
             query?: {
+                include_voided?: "true" | "false" | "1" | "0";
                 /** @description comma-separated event types */
                 event_type?: string;
                 category?: string;
@@ -2739,6 +2838,92 @@ export interface operations {
                     };
                 };
             };
+            default: components["responses"]["Error"];
+        };
+    };
+    voidEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The voided event and the learner's state afterwards. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["VoidAnswer"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    adminVoidEvent: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+                event_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The voided event and the learner's state afterwards. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["VoidAnswer"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    adminRebuildProgress: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Whether anything changed, and the progress summary before and after. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["RebuildAnswer"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
     };
