@@ -280,9 +280,6 @@ func (s *Service) rebuildTx(tx ports.RebuildTx, userID string, idx catalogIndex,
 	sumAfter := progress.Summarize(after.TotalXP, streak, dayOf(after.Days, today), goal)
 	changed := !before.Equal(after.Aggregates) || len(drop) > 0 || len(add) > 0 || len(after.XPChanges) > 0 ||
 		sumBefore != sumAfter || marksMoved(marks, sv.Marks, today)
-	if changed && debugRebuild {
-		fmt.Printf("DEBUG agg=%v drop=%v add=%v xp=%v sum=%v marks=%v\n%+v\n%+v\n%+v\n%+v\n", !before.Equal(after.Aggregates), drop, add, after.XPChanges, sumBefore != sumAfter, marksMoved(marks, sv.Marks, today), before.Normalize(), after.Aggregates, marks, sv.Marks)
-	}
 	if changed {
 		rows := make([]learning.Event, 0, len(add))
 		for _, r := range add {
@@ -359,5 +356,3 @@ func (s *Service) stateEffects(tx ports.LearnerTx, goal int, today calendar.Date
 		AchievementsUnlocked: []string{},
 	}, nil
 }
-
-var debugRebuild = false
