@@ -33,7 +33,13 @@ const stateQuery = `SELECT
 	(SELECT json_agg(json_build_object('d', local_date, 'xp', xp, 'c', credited_xp, 'g', goal_xp, 'm', goal_met,
 			'a', active, 'l', lessons_completed, 't', time_spent_seconds))
 		FROM learner_days WHERE user_id = $1 AND local_date IN ($2, $3)),
-	e.*
+	-- The event's columns in eventColumns' order; those scanEvent reads as
+	-- NOT NULL are COALESCEd for the row without an event (no id), which
+	-- scanEvent answers as no row.
+	e.id, e.user_id, e.event_id, COALESCE(e.event_type, ''), COALESCE(e.category, ''), e.occurred_at, e.received_at,
+	COALESCE(e.local_date, '0001-01-01'), e.session_id, e.course_id, e.lesson_id, e.exercise_id, e.duration_seconds,
+	e.score, e.is_correct, COALESCE(e.device_type, ''), COALESCE(e.platform, ''), e.app_version, e.metadata,
+	COALESCE(e.xp_awarded, 0), COALESCE(e.body_hash, ''), COALESCE(e.answer, '')
 	FROM (SELECT 1) AS one LEFT JOIN LATERAL (
 		SELECT ` + eventColumns + ` FROM learning_events WHERE user_id = $1 AND event_id = $4) AS e ON true`
 
