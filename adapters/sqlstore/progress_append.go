@@ -22,7 +22,6 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 	if len(as) == 0 {
 		return nil
 	}
-	t.totalXP = nil // the UPDATE below changes it
 	var (
 		rows      []ports.StoredEvent
 		c         ports.Counters

@@ -11,7 +11,7 @@ import (
 )
 
 // stateQuery reads, in one statement, everything an event needs under the
-// learner's lock on PostgreSQL: the runs of active dates (as activeDates
+// learner's lock on PostgreSQL: total_xp, the runs of active dates (as activeDates
 // folds them), the streak ledger (as withLedger reads it), the achievement
 // codes, the event's and today's day records, each folded into one JSON
 // column, and the stored event with that event_id, if any, as the row's
@@ -20,6 +20,7 @@ import (
 // transactions that held the lock before (one statement with the lock
 // would read a snapshot taken before waiting for it).
 const stateQuery = `SELECT
+	COALESCE((SELECT total_xp FROM learner_progress WHERE user_id = $1), 0),
 	(SELECT json_agg(json_build_object('d', first, 'n', n)) FROM (
 		SELECT MIN(local_date) AS first, COUNT(*) AS n FROM (
 			SELECT local_date, local_date::date - CAST(ROW_NUMBER() OVER (ORDER BY local_date::date) AS INTEGER) AS run
@@ -54,7 +55,7 @@ func (p prefixScanner) Scan(dest ...any) error { return p.sc.Scan(append(p.first
 var _ ports.EventStateReader = (*learnerTx)(nil)
 
 func (t *learnerTx) FindEventAndState(eventID string, day, today calendar.Date) (ports.StoredEvent, bool, progress.State, error) {
-	if t.db.dialect != Postgres || t.totalXP == nil {
+	if t.db.dialect != Postgres {
 		e, ok, err := t.FindEvent(eventID)
 		if err != nil {
 			return e, ok, progress.State{}, err
@@ -62,9 +63,18 @@ func (t *learnerTx) FindEventAndState(eventID string, day, today calendar.Date) 
 		st, err := t.State(day, today)
 		return e, ok, st, err
 	}
-	var runs, ledger, codes, days []byte
+	return t.readState(&eventID, day, today)
+}
+
+// readState is stateQuery: the state, and the event with that event_id
+// when eventID is not nil.
+func (t *learnerTx) readState(eventID *string, day, today calendar.Date) (ports.StoredEvent, bool, progress.State, error) {
+	var (
+		totalXP                   int
+		runs, ledger, codes, days []byte
+	)
 	row := t.tx.Statement.ConnPool.QueryRowContext(t.tx.Statement.Context, stateQuery, t.userID, day.String(), today.String(), eventID)
-	stored, err := scanEvent(prefixScanner{sc: row, first: []any{&runs, &ledger, &codes, &days}})
+	stored, err := scanEvent(prefixScanner{sc: row, first: []any{&totalXP, &runs, &ledger, &codes, &days}})
 	found := err == nil
 	if errors.Is(err, errNoRows) {
 		err = nil
@@ -72,15 +82,15 @@ func (t *learnerTx) FindEventAndState(eventID string, day, today calendar.Date) 
 	if err != nil {
 		return stored, false, progress.State{}, Classify(err)
 	}
-	st, err := t.decodeState(runs, ledger, codes, days, day, today)
+	st, err := decodeState(totalXP, runs, ledger, codes, days, day, today)
 	return stored, found, st, err
 }
 
-func (t *learnerTx) decodeState(runs, ledger, codes, days []byte, day, today calendar.Date) (progress.State, error) {
+func decodeState(totalXP int, runs, ledger, codes, days []byte, day, today calendar.Date) (progress.State, error) {
 	corrupt := func(err error) (progress.State, error) {
 		return progress.State{}, errs.Wrap(errs.Internal, "", err)
 	}
-	st := progress.State{TotalXP: *t.totalXP}
+	st := progress.State{TotalXP: totalXP}
 	var rs []struct {
 		D string `json:"d"`
 		N int    `json:"n"`
