@@ -19,9 +19,11 @@ import (
 //
 // Nothing waits to fill a batch: an idle limiter sends a lone decision at
 // once, and batches form only while earlier pipelines are in flight. A
-// caller waits at most the client's read timeout (limiterTimeout) for its answer, whatever is queued
-// before it, so a hung Redis still costs a request no more than the 40 ms
-// of the direct call (adapters/ratelimittest/SEMANTICS.md allows 50).
+// caller waits for its answer at most its context's deadline (the HTTP
+// middleware's 40 ms budget) or, without one, the client's write and read
+// timeouts, whatever is queued before it, so a hung Redis still costs a
+// request no more than a direct call (adapters/ratelimittest/SEMANTICS.md
+// allows 50 ms).
 const (
 	limiterPipelines = 2
 	limiterMaxBatch  = 256
@@ -42,9 +44,10 @@ type scriptCall struct {
 
 // batcher queues script calls and runs the workers that send them.
 type batcher struct {
-	// wait bounds a caller's wait and a pipeline's run: the client's read
-	// timeout (limiterTimeout for NewLimiterClient's), so that a call
-	// queued behind a stalled pipeline costs no more than a direct call.
+	// wait bounds a caller's wait and a pipeline's run as the client's
+	// socket timeouts bounded a direct call (a write, then a read): a call
+	// queued behind a stalled pipeline costs no more than a direct call
+	// did. The HTTP middleware's 40 ms deadline (ctx) bounds it first.
 	wait    time.Duration
 	mu      sync.Mutex
 	queue   []*scriptCall
@@ -53,10 +56,10 @@ type batcher struct {
 
 // waitFor is the bound of batcher.wait for client.
 func waitFor(client goredis.UniversalClient) time.Duration {
-	if c, ok := client.(*goredis.Client); ok && c.Options().ReadTimeout > 0 {
-		return c.Options().ReadTimeout
+	if c, ok := client.(*goredis.Client); ok && c.Options().ReadTimeout > 0 && c.Options().WriteTimeout > 0 {
+		return c.Options().WriteTimeout + c.Options().ReadTimeout
 	}
-	return 3 * time.Second // go-redis' default read timeout
+	return 6 * time.Second // go-redis' default write and read timeouts
 }
 
 // run queues one call of the limiter's script and waits for its answer, at
