@@ -2,12 +2,11 @@ package sqlstore
 
 import (
 	"strings"
-
-	"github.com/lingo-labs/lingo/domain/errs"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/progress"
 	"github.com/lingo-labs/lingo/domain/webhook"
 	"github.com/lingo-labs/lingo/ports"
@@ -16,8 +15,10 @@ import (
 func (t *learnerTx) Append(a ports.Append) error { return t.AppendAll([]ports.Append{a}) }
 
 // AppendAll writes a run of appends in one statement per table, whatever
-// their number: a batch of 100 events costs a handful of round trips, not
-// several hundred.
+// their number, and on PostgreSQL all those statements in one (WriteBatch):
+// an event, or a batch of 100, costs one round trip of writes. A write that
+// must ride with the event (a league's weekly XP, say) is one more w.Add
+// below, or in a function called with w.
 func (t *learnerTx) AppendAll(as []ports.Append) error {
 	if len(as) == 0 {
 		return nil
