@@ -145,6 +145,7 @@ type LearnerTx interface {
 	CourseCompletion(courseID string) (StoredEvent, bool, error)
 	// State loads what progress.Apply needs for an event of date day.
 	State(day, today calendar.Date) (progress.State, error)
+
 	// LessonCompleted reports whether the learner completed the lesson before.
 	LessonCompleted(lessonID string) (bool, error)
 	// CompletedLessons lists the lesson ids of the course the learner completed.
@@ -157,6 +158,16 @@ type LearnerTx interface {
 	// last one's totals and each date's last day record are what is kept.
 	// Errors as Append; on any error the caller rolls the transaction back.
 	AppendAll(as []Append) error
+}
+
+// EventStateReader is a LearnerTx that reads FindEvent and State together,
+// what every event reads under the lock, in one round trip (the SQL store on
+// PostgreSQL). Callers use it when the LearnerTx has it and fall back to
+// FindEvent then State otherwise; the answers are the same.
+type EventStateReader interface {
+	// FindEventAndState is FindEvent(eventID) and State(day, today); the
+	// state is read even when the event is found.
+	FindEventAndState(eventID string, day, today calendar.Date) (StoredEvent, bool, progress.State, error)
 }
 
 // ProgressStore keeps learners' events and aggregates.

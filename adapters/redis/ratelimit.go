@@ -88,6 +88,8 @@ type RateLimiter struct {
 	client goredis.UniversalClient
 	prefix string
 	clock  ports.Clock
+	// batch gathers the decisions in flight into pipelines (see pipeline.go).
+	batch batcher
 }
 
 // RateLimiterOption configures NewRateLimiter.
@@ -116,7 +118,7 @@ func WithClock(c ports.Clock) RateLimiterOption {
 // NewLimiterClient does, so that a dead Redis fails fast and the request
 // goes on.
 func NewRateLimiter(client goredis.UniversalClient, opts ...RateLimiterOption) *RateLimiter {
-	l := &RateLimiter{client: client, prefix: DefaultRateLimitPrefix, clock: clock.System{}}
+	l := &RateLimiter{client: client, prefix: DefaultRateLimitPrefix, clock: clock.System{}, batch: batcher{wait: waitFor(client)}}
 	for _, o := range opts {
 		o(l)
 	}
@@ -175,17 +177,17 @@ func (l *RateLimiter) Allow(ctx context.Context, policy ports.Policy, key string
 	keys := l.Keys(policy, key)
 	emission := policy.EmissionInterval()
 	args := []any{emission.Milliseconds(), policy.Quota(), 0}
-	var cmd *goredis.Cmd
+	var cmd scriptReply
 	if lockout, locks := policy.Lockout(); locks {
 		args[2] = lockout.Base.Milliseconds()
 		args = append(args, lockout.Max.Milliseconds(), lockout.Memory.Milliseconds())
-		cmd = rateLimitScript.Run(ctx, l.client, keys[:], args...)
+		cmd = l.batch.run(ctx, l.client, keys[:], args)
 	} else {
 		// Without a lockout the script touches only the bucket; sending one
 		// key and three arguments keeps Redis' work per call smaller.
-		cmd = rateLimitScript.Run(ctx, l.client, keys[:1], args...)
+		cmd = l.batch.run(ctx, l.client, keys[:1], args)
 	}
-	reply, err := cmd.Result()
+	reply, err := cmd.reply, cmd.err
 	if err != nil {
 		return ports.Decision{}, limiterUnavailable(policy, err)
 	}

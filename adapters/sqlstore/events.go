@@ -46,7 +46,7 @@ func (db *DB) eventArgs(s ports.StoredEvent) ([]any, error) {
 // InsertEvents writes events in multi-row INSERTs (as many rows per
 // statement as the drivers' parameter limits allow). It is the benchmark's
 // baseline, and the way event rows are written on SQLite; learner
-// transactions on PostgreSQL use appendEvents.
+// transactions on PostgreSQL use eventArrays.
 func (db *DB) InsertEvents(tx *gorm.DB, events []ports.StoredEvent) error {
 	const perStatement = 400 // 400 × 24 parameters stays under SQLite's 32766
 	for start := 0; start < len(events); start += perStatement {
@@ -83,20 +83,40 @@ const unnestInsert = `INSERT INTO learning_events (` + eventColumns + `)
 	SELECT id::uuid, user_id::uuid, event_id::uuid, event_type, category, occurred_at, received_at, local_date,
 		session_id, course_id::uuid, lesson_id::uuid, exercise_id, duration_seconds, score, is_correct,
 		device_type, platform, app_version, metadata, xp_awarded, body_hash, answer, received_on, NULL::timestamptz
-	FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::timestamptz[],
-		$8::text[], $9::text[], $10::text[], $11::text[], $12::text[], $13::int[], $14::int[], $15::bool[],
-		$16::text[], $17::text[], $18::text[], $19::text[], $20::int[], $21::text[], $22::text[], $23::text[])
+	FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::timestamptz[],
+		?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::int[], ?::bool[],
+		?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::text[])
 	AS t(id, user_id, event_id, event_type, category, occurred_at, received_at, local_date,
 		session_id, course_id, lesson_id, exercise_id, duration_seconds, score, is_correct,
 		device_type, platform, app_version, metadata, xp_awarded, body_hash, answer, received_on)`
 
-// appendEvents writes the event rows of a learner transaction: on
-// PostgreSQL one unnest INSERT sent straight to the driver (gorm's
-// placeholder rewriting would expand the arrays), elsewhere InsertEvents.
-func (db *DB) appendEvents(tx *gorm.DB, events []ports.StoredEvent) error {
-	if db.dialect != Postgres || len(events) == 0 {
-		return db.InsertEvents(tx, events)
+// writeEvents writes event rows in tx on their own, outside an event's
+// WriteBatch (a rebuild's server events): on PostgreSQL the one unnest
+// INSERT, elsewhere InsertEvents.
+func (db *DB) writeEvents(tx *gorm.DB, rows []ports.StoredEvent) error {
+	if db.dialect != Postgres || len(rows) == 0 {
+		return db.InsertEvents(tx, rows)
 	}
+	q, args, err := eventArrays(rows)
+	if err != nil {
+		return err
+	}
+	w := newWriteBatch(db.dialect)
+	w.Add(q, args...)
+	if err := w.flush(tx); err != nil {
+		if IsUniqueViolation(err) {
+			return errs.Wrap(errs.Conflict, errs.CodeEventIDTaken, err)
+		}
+		return Classify(err)
+	}
+	return nil
+}
+
+// eventArrays is the unnest INSERT of the event rows of a learner
+// transaction on PostgreSQL, with its 23 array arguments, for a WriteBatch
+// (which sends it straight to the driver: gorm's placeholder rewriting
+// would expand the arrays).
+func eventArrays(events []ports.StoredEvent) (string, []any, error) {
 	n := len(events)
 	var (
 		ids, users, eventIDs, types, cats, dates        = make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -114,7 +134,7 @@ func (db *DB) appendEvents(tx *gorm.DB, events []ports.StoredEvent) error {
 		if r.Metadata != nil {
 			b, err := json.Marshal(r.Metadata)
 			if err != nil {
-				return errs.Wrap(errs.Internal, "", fmt.Errorf("encode metadata of event %s: %w", r.ID, err))
+				return "", nil, errs.Wrap(errs.Internal, "", fmt.Errorf("encode metadata of event %s: %w", r.ID, err))
 			}
 			md := string(b)
 			metadata[i] = &md
@@ -130,16 +150,8 @@ func (db *DB) appendEvents(tx *gorm.DB, events []ports.StoredEvent) error {
 			receivedOn[i] = &d
 		}
 	}
-	_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, unnestInsert,
-		ids, users, eventIDs, types, cats, occurred, received, dates, sessions, courses, lessons, exercises,
-		durations, scores, correct, devices, platforms, versions, metadata, xp, hashes, answers, receivedOn)
-	if err != nil {
-		if IsUniqueViolation(err) {
-			return errs.Wrap(errs.Conflict, errs.CodeEventIDTaken, err)
-		}
-		return Classify(err)
-	}
-	return nil
+	return unnestInsert, []any{ids, users, eventIDs, types, cats, occurred, received, dates, sessions, courses, lessons, exercises,
+		durations, scores, correct, devices, platforms, versions, metadata, xp, hashes, answers, receivedOn}, nil
 }
 
 func scanEvent(sc interface{ Scan(...any) error }) (ports.StoredEvent, error) {
@@ -161,6 +173,9 @@ func scanEvent(sc interface{ Scan(...any) error }) (ports.StoredEvent, error) {
 		&session, &course, &lesson, &exercise, &duration, &score, &correct,
 		&r.DeviceType, &r.Platform, &appVersion, &metadata, &r.XPAwarded, &hash, &answer, &receivedOn, &voided); err != nil {
 		return ports.StoredEvent{}, err
+	}
+	if id.p == nil { // a LEFT JOIN that found no event
+		return ports.StoredEvent{}, errNoRows
 	}
 	if receivedOn.p != nil && *receivedOn.p != "" {
 		d, err := calendar.ParseDate(*receivedOn.p)

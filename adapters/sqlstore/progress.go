@@ -36,15 +36,7 @@ func (s *ProgressStore) Update(ctx context.Context, userID string, fn func(ports
 				ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id`
 		}
 		lt := &learnerTx{db: s.db, tx: tx, userID: userID}
-		if s.db.dialect == Postgres {
-			// The locked row's total comes back with the lock, sparing
-			// State a round trip.
-			var xp int
-			if err := tx.Raw(q+` RETURNING total_xp`, userID, s.db.at(time.Now())).Row().Scan(&xp); err != nil {
-				return Classify(err)
-			}
-			lt.totalXP = &xp
-		} else if err := tx.Exec(q, userID, s.db.at(time.Now())).Error; err != nil {
+		if err := tx.Exec(q, userID, s.db.at(time.Now())).Error; err != nil {
 			return Classify(err)
 		}
 		return fn(lt)
@@ -55,9 +47,6 @@ type learnerTx struct {
 	db     *DB
 	tx     *gorm.DB
 	userID string
-	// totalXP is learner_progress.total_xp as the lock read it, until a
-	// write changes it; nil means read it.
-	totalXP *int
 }
 
 func (t *learnerTx) FindEvent(eventID string) (ports.StoredEvent, bool, error) {
@@ -85,10 +74,13 @@ func courseCompletion(tx *gorm.DB, userID, courseID string) (ports.StoredEvent, 
 }
 
 func (t *learnerTx) State(day, today calendar.Date) (progress.State, error) {
+	if t.db.dialect == Postgres {
+		// One round trip (stateQuery), with no event to look for.
+		_, _, st, err := t.readState(nil, day, today)
+		return st, err
+	}
 	var st progress.State
-	if t.totalXP != nil {
-		st.TotalXP = *t.totalXP
-	} else if err := t.tx.Raw(`SELECT total_xp FROM learner_progress WHERE user_id = ?`, t.userID).Row().Scan(&st.TotalXP); err != nil {
+	if err := t.tx.Raw(`SELECT total_xp FROM learner_progress WHERE user_id = ?`, t.userID).Row().Scan(&st.TotalXP); err != nil {
 		return st, Classify(err)
 	}
 	dates, err := activeDates(t.tx, t.userID)

@@ -6,6 +6,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/progress"
 	"github.com/lingo-labs/lingo/domain/webhook"
 	"github.com/lingo-labs/lingo/ports"
@@ -14,13 +15,14 @@ import (
 func (t *learnerTx) Append(a ports.Append) error { return t.AppendAll([]ports.Append{a}) }
 
 // AppendAll writes a run of appends in one statement per table, whatever
-// their number: a batch of 100 events costs a handful of round trips, not
-// several hundred.
+// their number, and on PostgreSQL all those statements in one (WriteBatch):
+// an event, or a batch of 100, costs one round trip of writes. A write that
+// must ride with the event (a league's weekly XP, say) is one more w.Add
+// below, or in a function called with w.
 func (t *learnerTx) AppendAll(as []ports.Append) error {
 	if len(as) == 0 {
 		return nil
 	}
-	t.totalXP = nil // the UPDATE below changes it
 	var (
 		rows      []ports.StoredEvent
 		c         ports.Counters
@@ -58,38 +60,49 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 			unlocks = append(unlocks, []any{t.userID, u.Achievement.String(), t.db.at(u.UnlockedAt)})
 		}
 	}
-	if err := t.db.appendEvents(t.tx, rows); err != nil {
+	// Every write below joins one WriteBatch: on PostgreSQL the event rows,
+	// the totals, the days, the completions, the unlocks and the settled
+	// streak go in one round trip.
+	w := newWriteBatch(t.db.dialect)
+	if t.db.dialect == Postgres {
+		q, args, err := eventArrays(rows)
+		if err != nil {
+			return err
+		}
+		w.Add(q, args...)
+	} else if err := t.db.InsertEvents(t.tx, rows); err != nil {
 		return err
 	}
-	if err := t.tx.Exec(`UPDATE learner_progress SET total_xp = ?, practice_sessions = practice_sessions + ?,
+	w.Add(`UPDATE learner_progress SET total_xp = ?, practice_sessions = practice_sessions + ?,
 		exercises_attempted = exercises_attempted + ?, exercises_correct = exercises_correct + ?,
 		time_spent_seconds = time_spent_seconds + ?, sessions = sessions + ?, updated_at = ? WHERE user_id = ?`,
 		as[len(as)-1].Outcome.TotalXP, c.PracticeSessions, c.ExercisesAttempted, c.ExercisesCorrect, c.TimeSpentSeconds, c.Sessions,
-		t.db.at(updatedAt), t.userID).Error; err != nil {
-		return Classify(err)
-	}
+		t.db.at(updatedAt), t.userID)
 	dayRows := make([][]any, 0, len(dayOrder))
 	for _, key := range dayOrder {
 		d := days[key]
 		dayRows = append(dayRows, []any{t.userID, key, d.XP, d.CreditedXP, d.GoalXP, d.GoalMet, d.Active, d.LessonsCompleted, d.TimeSpentSeconds})
 	}
-	if err := insertRows(t.tx, `INSERT INTO learner_days (user_id, `+dayColumns+`) VALUES `, dayRows,
+	addRows(w, `INSERT INTO learner_days (user_id, `+dayColumns+`) VALUES `, dayRows,
 		` ON CONFLICT (user_id, local_date) DO UPDATE SET xp = excluded.xp, credited_xp = excluded.credited_xp,
 		goal_xp = excluded.goal_xp, goal_met = excluded.goal_met, active = excluded.active,
-		lessons_completed = excluded.lessons_completed, time_spent_seconds = excluded.time_spent_seconds`); err != nil {
-		return err
+		lessons_completed = excluded.lessons_completed, time_spent_seconds = excluded.time_spent_seconds`)
+	addRows(w, `INSERT INTO completed_lessons (user_id, lesson_id, course_id, completed_at) VALUES `, lessons, "")
+	addRows(w, `INSERT INTO completed_courses (user_id, course_id, event_row_id, completed_at) VALUES `, courses, "")
+	addRows(w, `INSERT INTO learner_achievements (user_id, code, unlocked_at) VALUES `, unlocks, "")
+	marks := lastStreak(t.db, w, t.userID, as, updatedAt)
+	if err := w.flush(t.tx); err != nil {
+		if uniqueViolationOn(err, "learning_events") {
+			return errs.Wrap(errs.Conflict, errs.CodeEventIDTaken, err)
+		}
+		return Classify(err)
 	}
-	if err := insertRows(t.tx, `INSERT INTO completed_lessons (user_id, lesson_id, course_id, completed_at) VALUES `, lessons, ""); err != nil {
-		return err
-	}
-	if err := insertRows(t.tx, `INSERT INTO completed_courses (user_id, course_id, event_row_id, completed_at) VALUES `, courses, ""); err != nil {
-		return err
-	}
-	if err := insertRows(t.tx, `INSERT INTO learner_achievements (user_id, code, unlocked_at) VALUES `, unlocks, ""); err != nil {
-		return err
-	}
-	if err := saveLastStreak(t.db, t.tx, t.userID, as, updatedAt); err != nil {
-		return err
+	// The marks' DELETE and INSERT depend on each other, so they go after
+	// the batch (only when a freeze was used or a date repaired).
+	if marks != nil {
+		if err := replaceMarks(t.tx, t.userID, *marks); err != nil {
+			return err
+		}
 	}
 	var msgs []webhook.Message
 	for _, a := range as {
@@ -98,13 +111,16 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 	return t.db.publish(t.tx, msgs)
 }
 
-// insertRows runs one multi-row INSERT of rows (none: nothing to do). The
-// callers' rows are at most a batch's worth, far below the drivers'
-// parameter limits.
-func insertRows(tx *gorm.DB, head string, rows [][]any, tail string) error {
+// addRows queues one multi-row INSERT of rows (none: nothing to queue).
+func addRows(w *WriteBatch, head string, rows [][]any, tail string) {
 	if len(rows) == 0 {
-		return nil
+		return
 	}
+	q, args := rowsStatement(head, rows, tail)
+	w.Add(q, args...)
+}
+
+func rowsStatement(head string, rows [][]any, tail string) (string, []any) {
 	var b strings.Builder
 	b.WriteString(head)
 	args := make([]any, 0, len(rows)*len(rows[0]))
@@ -116,5 +132,16 @@ func insertRows(tx *gorm.DB, head string, rows [][]any, tail string) error {
 		args = append(args, r...)
 	}
 	b.WriteString(tail)
-	return Classify(tx.Exec(b.String(), args...).Error)
+	return b.String(), args
+}
+
+// insertRows runs one multi-row INSERT of rows (none: nothing to do). The
+// callers' rows are at most a batch's worth, far below the drivers'
+// parameter limits.
+func insertRows(tx *gorm.DB, head string, rows [][]any, tail string) error {
+	if len(rows) == 0 {
+		return nil
+	}
+	q, args := rowsStatement(head, rows, tail)
+	return Classify(tx.Exec(q, args...).Error)
 }

@@ -251,7 +251,6 @@ func chunkRows(t *rebuildTx, head string, rows [][]any, n int) error {
 }
 
 func (t *rebuildTx) Replace(r ports.Replacement) error {
-	t.totalXP = nil
 	a, c, u := r.Aggregates, r.Aggregates.Counters, t.userID
 	if err := t.tx.Exec(`UPDATE learner_progress SET total_xp = ?, practice_sessions = ?, exercises_attempted = ?,
 		exercises_correct = ?, time_spent_seconds = ?, sessions = ?, updated_at = ? WHERE user_id = ?`,
@@ -308,7 +307,7 @@ func (t *rebuildTx) Replace(r ports.Replacement) error {
 		}
 		rows = append(rows, ports.StoredEvent{Event: e})
 	}
-	if err := t.db.appendEvents(t.tx, rows); err != nil {
+	if err := t.db.writeEvents(t.tx, rows); err != nil {
 		return err
 	}
 	for _, x := range r.XPChanges {

@@ -211,20 +211,32 @@ func parseOptDate(s string) (calendar.Date, error) {
 // every mark (a learner's marks are few: one per freeze used or date
 // repaired).
 func saveStreak(db *DB, tx *gorm.DB, userID string, s progress.StreakSave, at time.Time) error {
+	w := newWriteBatch(db.dialect)
+	addStreakHeader(db, w, userID, s, at)
+	if err := w.flush(tx); err != nil {
+		return Classify(err)
+	}
+	if !s.MarksChanged {
+		return nil
+	}
+	return replaceMarks(tx, userID, s)
+}
+
+// addStreakHeader queues the upsert of the learner's learner_streaks row.
+func addStreakHeader(db *DB, w *WriteBatch, userID string, s progress.StreakSave, at time.Time) {
 	b, cp := s.Base, s.Base.Checkpoint
-	if err := tx.Exec(`INSERT INTO learner_streaks (user_id, settled_through, run, longest, equipped, used_total, last_used_on,
+	w.Add(`INSERT INTO learner_streaks (user_id, settled_through, run, longest, equipped, used_total, last_used_on,
 			first_active, last_active, active_days, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (user_id) DO UPDATE SET settled_through = excluded.settled_through, run = excluded.run,
 			longest = excluded.longest, equipped = excluded.equipped, used_total = excluded.used_total,
 			last_used_on = excluded.last_used_on, first_active = excluded.first_active, last_active = excluded.last_active,
 			active_days = excluded.active_days, updated_at = excluded.updated_at`,
 		userID, optDate(cp.Through), cp.Run, cp.Longest, cp.Equipped, cp.UsedTotal, optDate(cp.LastUsed),
-		optDate(b.FirstActive), optDate(b.LastActive), b.ActiveDays, db.at(at)).Error; err != nil {
-		return Classify(err)
-	}
-	if !s.MarksChanged {
-		return nil
-	}
+		optDate(b.FirstActive), optDate(b.LastActive), b.ActiveDays, db.at(at))
+}
+
+// replaceMarks replaces every streak mark of the learner with s's.
+func replaceMarks(tx *gorm.DB, userID string, s progress.StreakSave) error {
 	if err := tx.Exec(`DELETE FROM streak_marks WHERE user_id = ?`, userID).Error; err != nil {
 		return Classify(err)
 	}
@@ -297,12 +309,17 @@ func readStreak(tx *gorm.DB, userID string, today calendar.Date) (progress.Strea
 	return progress.ResumeStreak(base, active, grants, repairs), nil
 }
 
-// saveLastStreak keeps the settled streak of the last append that has one:
-// each outcome's StreakSave is the whole settlement after its own event.
-func saveLastStreak(db *DB, tx *gorm.DB, userID string, as []ports.Append, at time.Time) error {
+// lastStreak queues the settled streak of the last append that has one
+// (each outcome's StreakSave is the whole settlement after its own event)
+// and returns it when its marks changed, for replaceMarks after the batch.
+func lastStreak(db *DB, w *WriteBatch, userID string, as []ports.Append, at time.Time) *progress.StreakSave {
 	for i := len(as) - 1; i >= 0; i-- {
 		if sv := as[i].Outcome.StreakSave; sv != nil {
-			return saveStreak(db, tx, userID, *sv, at)
+			addStreakHeader(db, w, userID, *sv, at)
+			if sv.MarksChanged {
+				return sv
+			}
+			return nil
 		}
 	}
 	return nil

@@ -114,6 +114,60 @@ func RunProgress(t *testing.T, fresh func(t *testing.T) Learning) {
 		}))
 	})
 
+	t.Run("FindEventAndState, where the LearnerTx has it, answers as FindEvent and the reads outside do", func(t *testing.T) {
+		s := fresh(t)
+		u := StoredUser(t, s.Users, T0)
+		c := NewCourse(t, "c", "C")
+		require.NoError(t, s.Catalog.CreateCourse(ctx, c))
+		l := AddLesson(t, s.Catalog, c.ID(), "l", 10)
+		Send(t, s.Progress, u.ID(), Practice(T0.Add(-48*time.Hour), 100))
+		Send(t, s.Progress, u.ID(), Practice(T0.Add(-24*time.Hour), 100))
+		first := Send(t, s.Progress, u.ID(), LessonDone(T0, l.ID(), c.ID(), 10, 100))
+		yesterday := today.AddDays(-1)
+		// The truth, read by other code: the snapshot and the day records.
+		snap, err := s.Progress.Snapshot(ctx, u.ID(), today)
+		require.NoError(t, err)
+		days, err := s.Progress.Days(ctx, u.ID(), yesterday, yesterday)
+		require.NoError(t, err)
+		require.Len(t, days, 1)
+		var codes []progress.Achievement
+		for _, a := range snap.Achievements {
+			codes = append(codes, a.Achievement)
+		}
+		require.NotEmpty(t, codes)
+		for _, id := range []string{first.Event.Event.EventID(), "00000000-0000-4000-8000-000000000000"} {
+			reader := true
+			require.NoError(t, s.Progress.Update(ctx, u.ID(), func(tx ports.LearnerTx) error {
+				r, ok := tx.(ports.EventStateReader)
+				if !ok {
+					reader = false
+					return nil
+				}
+				gotE, gotOK, got, err := r.FindEventAndState(id, yesterday, today)
+				require.NoError(t, err)
+				wantE, wantOK, err := tx.FindEvent(id)
+				require.NoError(t, err)
+				assert.Equal(t, wantOK, gotOK)
+				if wantOK {
+					assert.Equal(t, wantE.Event.Record(), gotE.Event.Record())
+					assert.Equal(t, wantE.BodyHash, gotE.BodyHash)
+					assert.Equal(t, wantE.Answer, gotE.Answer)
+				}
+				assert.Equal(t, snap.TotalXP, got.TotalXP)
+				assert.ElementsMatch(t, codes, got.Achievements)
+				assert.Equal(t, days[0].Record(), got.Day.Record())
+				assert.Equal(t, snap.Today.Record(), got.Today.Record())
+				assert.Equal(t, snap.Streak.ActiveDays(), got.Streak.ActiveDays())
+				assert.Equal(t, snap.Streak.Current(today), got.Streak.Current(today))
+				assert.Equal(t, snap.Streak.FirstActive(), got.Streak.FirstActive())
+				return nil
+			}))
+			if !reader {
+				t.Skip("this store's LearnerTx reads them one after the other")
+			}
+		}
+	})
+
 	t.Run("fn's error rolls everything back and is returned as is", func(t *testing.T) {
 		s := fresh(t)
 		u := StoredUser(t, s.Users, T0)

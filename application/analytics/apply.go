@@ -36,10 +36,14 @@ func (s *Service) apply(ctx context.Context, userID string, ev learning.Event, s
 
 func (s *Service) applyTx(tx ports.LearnerTx, userID string, ev learning.Event, subj subject, hash string,
 	goal int, today calendar.Date, received time.Time) (Result, error) {
-	if stored, ok, err := tx.FindEvent(ev.EventID()); err != nil || ok {
-		if err != nil {
-			return Result{}, err
-		}
+	// The stored event and the learner's state come in one read: a replay
+	// found here (a retry that raced its first request, or one whose
+	// validation passed) wastes the state, every other event needs it.
+	stored, ok, st, err := findEventAndState(tx, ev.EventID(), ev.LocalDate(), today)
+	if err != nil {
+		return Result{}, err
+	}
+	if ok {
 		return replay(stored, hash)
 	}
 	facts := progress.Facts{Now: received, Today: today, DailyXPGoal: goal}
@@ -69,10 +73,6 @@ func (s *Service) applyTx(tx ports.LearnerTx, userID string, ev learning.Event, 
 				facts.RemainingLessonIDs = append(facts.RemainingLessonIDs, l.ID())
 			}
 		}
-	}
-	st, err := tx.State(ev.LocalDate(), today)
-	if err != nil {
-		return Result{}, err
 	}
 	st.Streak = st.Streak.WithFreezeMax(s.freezeMax)
 	o, err := progress.Apply(st, ev, facts)
@@ -123,6 +123,20 @@ func (s *Service) applyTx(tx ports.LearnerTx, userID string, ev learning.Event, 
 		return Result{}, err
 	}
 	return Result{Event: ev, Answer: a}, nil
+}
+
+// findEventAndState reads the stored event and the state in one read when
+// the store can (ports.EventStateReader), else one after the other.
+func findEventAndState(tx ports.LearnerTx, eventID string, day, today calendar.Date) (ports.StoredEvent, bool, progress.State, error) {
+	if r, ok := tx.(ports.EventStateReader); ok {
+		return r.FindEventAndState(eventID, day, today)
+	}
+	stored, ok, err := tx.FindEvent(eventID)
+	if err != nil {
+		return stored, ok, progress.State{}, err
+	}
+	st, err := tx.State(day, today)
+	return stored, ok, st, err
 }
 
 // alreadyCompleted answers a course_completed for a course completed before:

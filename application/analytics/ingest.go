@@ -110,11 +110,16 @@ func (s *Service) Record(ctx context.Context, userID string, sub Submission) (Re
 		return Result{}, err
 	}
 	received := s.now()
-	if r, done, err := s.lookup(ctx, userID, sub); done || err != nil {
-		return r, err
-	}
+	// A retry is answered as a replay even when the rules moved since its
+	// first request: a submission that fails validation is looked up
+	// before its refusal is answered. One that passes is looked up in the
+	// transaction, with the learner's state (LearnerTx.FindEventAndState),
+	// which spares every new event a round trip of its own.
 	ev, subj, err := s.validate(ctx, userID, sub, received, zone)
 	if err != nil {
+		if r, done, lerr := s.lookup(ctx, userID, sub); done || lerr != nil {
+			return r, lerr
+		}
 		return Result{}, err
 	}
 	res, err := s.apply(ctx, userID, ev, subj, sub.BodyHash, goal, zone.Today(received), received)

@@ -25,6 +25,12 @@ var (
 func Binary(tb testing.TB) string {
 	tb.Helper()
 	buildOnce.Do(func() {
+		// LINGO_TEST_BENCH_BINARY runs a binary built beforehand (one built
+		// with -tags pprof, say, for the profiles of docs/benchmarks.md).
+		if p := os.Getenv("LINGO_TEST_BENCH_BINARY"); p != "" {
+			binPath = p
+			return
+		}
 		dir, err := os.MkdirTemp("", "lingo-bench-")
 		if err != nil {
 			buildErr = err
@@ -61,6 +67,9 @@ func Start(tb testing.TB, env map[string]string) *Server {
 	cmd := exec.Command(Binary(tb))
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
 		"LINGO_HTTP_ADDR=" + addr, "LINGO_DATA_DIR=" + tb.TempDir(), "LINGO_LOG_LEVEL=error"}
+	if dir := os.Getenv("PPROF_DIR"); dir != "" {
+		cmd.Env = append(cmd.Env, "PPROF_DIR="+dir)
+	}
 	for k, v := range env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}

@@ -1,0 +1,194 @@
+package sqlstore
+
+import (
+	"encoding/json"
+	"errors"
+
+	"github.com/lingo-labs/lingo/domain/calendar"
+	"github.com/lingo-labs/lingo/domain/errs"
+	"github.com/lingo-labs/lingo/domain/progress"
+	"github.com/lingo-labs/lingo/ports"
+)
+
+// stateQuery reads, in one statement, everything an event needs under the
+// learner's lock on PostgreSQL: total_xp, the runs of active dates (as activeDates
+// folds them), the streak ledger (as withLedger reads it), the achievement
+// codes, the event's and today's day records, each folded into one JSON
+// column, and the stored event with that event_id, if any, as the row's
+// other columns. It is a statement of its own after the lock's: its
+// snapshot is taken once the lock is held, so it sees every write of the
+// transactions that held the lock before (one statement with the lock
+// would read a snapshot taken before waiting for it).
+const stateQuery = `SELECT
+	COALESCE((SELECT total_xp FROM learner_progress WHERE user_id = $1), 0),
+	(SELECT json_agg(json_build_object('d', first, 'n', n)) FROM (
+		SELECT MIN(local_date) AS first, COUNT(*) AS n FROM (
+			SELECT local_date, local_date::date - CAST(ROW_NUMBER() OVER (ORDER BY local_date::date) AS INTEGER) AS run
+			FROM learner_days WHERE user_id = $1 AND active) t
+		GROUP BY run) r),
+	(SELECT json_agg(json_build_object('k', k, 'd', local_date, 'n', n)) FROM (
+		SELECT 'grant' AS k, local_date, count AS n FROM streak_grants WHERE user_id = $1
+		UNION ALL SELECT 'repair', local_date, 0 FROM streak_repairs WHERE user_id = $1
+		UNION ALL SELECT status, local_date, 0 FROM streak_marks WHERE user_id = $1) l),
+	(SELECT json_agg(code ORDER BY unlocked_at, code) FROM learner_achievements WHERE user_id = $1),
+	(SELECT json_agg(json_build_object('d', local_date, 'xp', xp, 'c', credited_xp, 'g', goal_xp, 'm', goal_met,
+			'a', active, 'l', lessons_completed, 't', time_spent_seconds))
+		FROM learner_days WHERE user_id = $1 AND local_date IN ($2, $3)),
+	-- The event's columns in eventColumns' order; those scanEvent reads as
+	-- NOT NULL are COALESCEd for the row without an event (no id), which
+	-- scanEvent answers as no row.
+	e.id, e.user_id, e.event_id, COALESCE(e.event_type, ''), COALESCE(e.category, ''), e.occurred_at, e.received_at,
+	COALESCE(e.local_date, '0001-01-01'), e.session_id, e.course_id, e.lesson_id, e.exercise_id, e.duration_seconds,
+	e.score, e.is_correct, COALESCE(e.device_type, ''), COALESCE(e.platform, ''), e.app_version, e.metadata,
+	COALESCE(e.xp_awarded, 0), COALESCE(e.body_hash, ''), COALESCE(e.answer, ''), e.received_on, e.voided_at
+	FROM (SELECT 1) AS one LEFT JOIN LATERAL (
+		SELECT ` + eventColumns + ` FROM learning_events WHERE user_id = $1 AND event_id = $4) AS e ON true`
+
+// prefixScanner scans its own targets first, then the caller's.
+type prefixScanner struct {
+	sc    interface{ Scan(...any) error }
+	first []any
+}
+
+func (p prefixScanner) Scan(dest ...any) error { return p.sc.Scan(append(p.first, dest...)...) }
+
+var _ ports.EventStateReader = (*learnerTx)(nil)
+
+func (t *learnerTx) FindEventAndState(eventID string, day, today calendar.Date) (ports.StoredEvent, bool, progress.State, error) {
+	if t.db.dialect != Postgres {
+		e, ok, err := t.FindEvent(eventID)
+		if err != nil {
+			return e, ok, progress.State{}, err
+		}
+		st, err := t.State(day, today)
+		return e, ok, st, err
+	}
+	return t.readState(&eventID, day, today)
+}
+
+// readState is stateQuery: the state, and the event with that event_id
+// when eventID is not nil.
+func (t *learnerTx) readState(eventID *string, day, today calendar.Date) (ports.StoredEvent, bool, progress.State, error) {
+	var (
+		totalXP                   int
+		runs, ledger, codes, days []byte
+	)
+	row := t.tx.Statement.ConnPool.QueryRowContext(t.tx.Statement.Context, stateQuery, t.userID, day.String(), today.String(), eventID)
+	stored, err := scanEvent(prefixScanner{sc: row, first: []any{&totalXP, &runs, &ledger, &codes, &days}})
+	found := err == nil
+	if errors.Is(err, errNoRows) {
+		err = nil
+	}
+	if err != nil {
+		return stored, false, progress.State{}, Classify(err)
+	}
+	st, err := decodeState(totalXP, runs, ledger, codes, days, day, today)
+	return stored, found, st, err
+}
+
+func decodeState(totalXP int, runs, ledger, codes, days []byte, day, today calendar.Date) (progress.State, error) {
+	corrupt := func(err error) (progress.State, error) {
+		return progress.State{}, errs.Wrap(errs.Internal, "", err)
+	}
+	st := progress.State{TotalXP: totalXP}
+	var rs []struct {
+		D string `json:"d"`
+		N int    `json:"n"`
+	}
+	if err := unmarshalNull(runs, &rs); err != nil {
+		return corrupt(err)
+	}
+	var dates []calendar.Date
+	for _, r := range rs {
+		first, err := calendar.ParseDate(r.D)
+		if err != nil {
+			return corrupt(err)
+		}
+		for i := range r.N {
+			dates = append(dates, first.AddDays(i))
+		}
+	}
+	var ls []struct {
+		K string `json:"k"`
+		D string `json:"d"`
+		N int    `json:"n"`
+	}
+	if err := unmarshalNull(ledger, &ls); err != nil {
+		return corrupt(err)
+	}
+	var (
+		grants  []progress.Grant
+		repairs []calendar.Date
+		marks   []progress.SettledDay
+	)
+	for _, l := range ls {
+		d, err := calendar.ParseDate(l.D)
+		if err != nil {
+			return corrupt(err)
+		}
+		switch l.K {
+		case "grant":
+			grants = append(grants, progress.Grant{Date: d, Count: l.N})
+		case "repair":
+			repairs = append(repairs, d)
+		default:
+			s, err := progress.ParseStatus(l.K)
+			if err != nil {
+				return progress.State{}, errs.Wrap(errs.Internal, errs.CodeCorruptStreakMark, err)
+			}
+			marks = append(marks, progress.SettledDay{Date: d, Status: s})
+		}
+	}
+	st.Streak = progress.NewStreak(dates).WithLedger(grants, repairs, marks)
+	var cs []string
+	if err := unmarshalNull(codes, &cs); err != nil {
+		return corrupt(err)
+	}
+	for _, c := range cs {
+		a, err := progress.ParseAchievement(c)
+		if err != nil {
+			return progress.State{}, errs.Wrap(errs.Internal, errs.CodeCorruptAchievement, err)
+		}
+		st.Achievements = append(st.Achievements, a)
+	}
+	var ds []struct {
+		D  string `json:"d"`
+		XP int    `json:"xp"`
+		C  int    `json:"c"`
+		G  int    `json:"g"`
+		M  bool   `json:"m"`
+		A  bool   `json:"a"`
+		L  int    `json:"l"`
+		T  int    `json:"t"`
+	}
+	if err := unmarshalNull(days, &ds); err != nil {
+		return corrupt(err)
+	}
+	st.Day, st.Today = progress.NewDay(day), progress.NewDay(today)
+	for _, r := range ds {
+		date, err := calendar.ParseDate(r.D)
+		if err != nil {
+			return corrupt(err)
+		}
+		d, err := progress.RestoreDay(progress.DayRecord{Date: date, XP: r.XP, CreditedXP: r.C, GoalXP: r.G, GoalMet: r.M,
+			Active: r.A, LessonsCompleted: r.L, TimeSpentSeconds: r.T})
+		if err != nil {
+			return progress.State{}, err
+		}
+		if date == day {
+			st.Day = d
+		}
+		if date == today {
+			st.Today = d
+		}
+	}
+	return st, nil
+}
+
+// unmarshalNull decodes a JSON column; SQL NULL (an empty aggregate) leaves v as is.
+func unmarshalNull(b []byte, v any) error {
+	if len(b) == 0 {
+		return nil
+	}
+	return json.Unmarshal(b, v)
+}

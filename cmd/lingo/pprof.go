@@ -1,0 +1,36 @@
+//go:build pprof
+
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime/pprof"
+	"syscall"
+)
+
+// A binary built with -tags pprof writes a CPU profile of its whole life to
+// $PPROF_DIR/cpu-<pid>.pprof, for the write-path benchmark's profiles
+// (docs/benchmarks.md). The ordinary build has none of this.
+func init() {
+	dir := os.Getenv("PPROF_DIR")
+	if dir == "" {
+		return
+	}
+	f, err := os.Create(filepath.Join(dir, fmt.Sprintf("cpu-%d.pprof", os.Getpid())))
+	if err != nil {
+		return
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		return
+	}
+	ch := make(chan os.Signal, 1)
+	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ch
+		pprof.StopCPUProfile()
+		_ = f.Close()
+	}()
+}
