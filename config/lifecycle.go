@@ -43,8 +43,8 @@ func loadLifecycle(v *viper.Viper) (Lifecycle, []string) {
 	if l.DeletionGrace < 0 || l.DeletionGrace > 365*24*time.Hour {
 		problems = append(problems, "LINGO_ACCOUNT_DELETION_GRACE: must be between 0s and 8760h")
 	}
-	if l.Interval < 50*time.Millisecond || l.Interval > time.Hour {
-		problems = append(problems, "LINGO_JOBS_LIFECYCLE_INTERVAL: must be between 50ms and 1h")
+	if l.Interval < time.Second || l.Interval > time.Hour {
+		problems = append(problems, "LINGO_JOBS_LIFECYCLE_INTERVAL: must be between 1s and 1h (the job engine plans periodic jobs by the second)")
 	}
 	if l.ExportTTL < time.Second || l.ExportTTL > 30*24*time.Hour {
 		problems = append(problems, "LINGO_EXPORTS_TTL: must be between 1s and 720h")

@@ -43,6 +43,16 @@ var ErasureTables = []erasureTable{
 	{"data_exports", "user_id", "exports"},
 }
 
+// ErasureTableNames lists the tables of ErasureTables, for the suites that
+// check an erasure left nothing.
+func ErasureTableNames() []string {
+	out := make([]string, len(ErasureTables))
+	for i, t := range ErasureTables {
+		out[i] = t.name
+	}
+	return out
+}
+
 // ExportVoidedAtColumn is what the export reads as an event's voided_at:
 // NULL until learning_events has the column (then "voided_at").
 var ExportVoidedAtColumn = "NULL"
