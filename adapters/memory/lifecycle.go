@@ -143,7 +143,9 @@ func (l Lifecycle) Cleanups(_ context.Context, limit int) ([]ports.ErasureCleanu
 		all = append(all, c)
 	}
 	l.s.mu.RUnlock()
-	slices.SortFunc(all, func(a, b cleanupEntry) int { return cmp.Or(a.at.Compare(b.at), strings.Compare(a.c.UserID, b.c.UserID)) })
+	slices.SortFunc(all, func(a, b cleanupEntry) int {
+		return cmp.Or(a.at.Compare(b.at), strings.Compare(a.c.UserID, b.c.UserID))
+	})
 	out := []ports.ErasureCleanup{}
 	for _, c := range all[:min(len(all), max(limit, 1))] {
 		out = append(out, c.c)

@@ -106,7 +106,6 @@ func (u User) Snapshot() Snapshot {
 	}
 }
 
-
 func (u User) ID() string               { return u.id }
 func (u User) Email() Email             { return u.email }
 func (u User) DisplayName() DisplayName { return u.displayName }
