@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	goredis "github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"go.uber.org/fx"
@@ -192,7 +193,10 @@ func TestRestoreWithinGrace(t *testing.T) {
 // ends; the periodic job erases the account, publishes user.deleted, frees
 // the email, and leaves no row of the learner.
 func TestErasureAfterGraceByTheServer(t *testing.T) {
-	a := startLifecycle(t, map[string]string{"LINGO_ACCOUNT_DELETION_GRACE": "1h"})
+	// The limiter is on (with room for the test's logins) so that the
+	// learner has limiter keys as well as cache keys to be erased.
+	a := startLifecycle(t, map[string]string{"LINGO_ACCOUNT_DELETION_GRACE": "1h",
+		"LINGO_RATELIMIT_ENABLED": "true", "LINGO_RATELIMIT_AUTH_LIMIT": "1000"})
 	rc := newReceiver(t, nil)
 	a.hook(t, rc.URL, "user.deleted")
 	s := a.learnerSession(t, "gone@lingo.example")
@@ -233,6 +237,18 @@ func TestErasureAfterGraceByTheServer(t *testing.T) {
 			_ = a.db.SQL().QueryRow(`SELECT count(*) FROM erasure_cleanups`).Scan(&n)
 			return n == 0
 		}), "the erasure's clean-up never finished")
+	}
+
+	if a.Config.Redis.Addr != "" {
+		rdb := goredis.NewClient(&goredis.Options{Addr: a.Config.Redis.Addr})
+		defer rdb.Close()
+		keys, err := rdb.Keys(t.Context(), a.Config.Redis.KeyPrefix+"*").Result()
+		require.NoError(t, err)
+		require.NotEmpty(t, keys, "the app writes keys under its prefix")
+		require.True(t, harness.WaitFor(10*time.Second, func() bool {
+			keys, _ = rdb.Keys(t.Context(), a.Config.Redis.KeyPrefix+"*"+s.User.ID+"*").Result()
+			return len(keys) == 0
+		}), "Redis keys of the erased learner are left: %v", keys)
 	}
 
 	// The email is free at once, and its new learner has no history.
