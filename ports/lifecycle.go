@@ -93,6 +93,10 @@ type ExportStore interface {
 	ExportByToken(ctx context.Context, token string) (Export, error)
 	// PendingExports returns up to limit pending exports, oldest first.
 	PendingExports(ctx context.Context, limit int) ([]Export, error)
+	// ClaimExport takes or renews the lease of a pending export for holder
+	// until until, and reports whether it holds it: it does when the export
+	// is pending and nobody else holds an unexpired lease at now.
+	ClaimExport(ctx context.Context, id, holder string, now, until time.Time) (bool, error)
 	// FinishExport stores e's outcome (ready or failed, with its file) only
 	// while the export is still pending, and reports whether it did: of two
 	// builders of one export one wins, and an export whose user was erased

@@ -16,8 +16,14 @@ import (
 // lifecycleData is what the account lifecycle keeps beside the other maps.
 type lifecycleData struct {
 	exports  map[string]ports.Export
+	leases   map[string]lease
 	erased   map[string]time.Time
 	cleanups map[string]cleanupEntry
+}
+
+type lease struct {
+	holder string
+	until  time.Time
 }
 
 type cleanupEntry struct {
@@ -26,7 +32,7 @@ type cleanupEntry struct {
 }
 
 func newLifecycleData() lifecycleData {
-	return lifecycleData{exports: map[string]ports.Export{}, erased: map[string]time.Time{}, cleanups: map[string]cleanupEntry{}}
+	return lifecycleData{exports: map[string]ports.Export{}, leases: map[string]lease{}, erased: map[string]time.Time{}, cleanups: map[string]cleanupEntry{}}
 }
 
 // Lifecycle is the erasure and export store in memory.
@@ -118,6 +124,7 @@ func (l Lifecycle) Erase(ctx context.Context, userID string, now time.Time, dueO
 				files = append(files, e.FileKey)
 			}
 			delete(s.life.exports, id)
+			delete(s.life.leases, id)
 		}
 	}
 	for id, d := range s.deliveries {
@@ -225,6 +232,20 @@ func (l Lifecycle) ExpiredExports(_ context.Context, now time.Time, limit int) (
 		func(e ports.Export) time.Time { return e.ExpiresAt }, limit), nil
 }
 
+func (l Lifecycle) ClaimExport(_ context.Context, id, holder string, now, until time.Time) (bool, error) {
+	l.s.mu.Lock()
+	defer l.s.mu.Unlock()
+	e, ok := l.s.life.exports[id]
+	if !ok || e.Status != ports.ExportPending {
+		return false, nil
+	}
+	if cur, held := l.s.life.leases[id]; held && cur.holder != holder && !cur.until.Before(now) {
+		return false, nil
+	}
+	l.s.life.leases[id] = lease{holder: holder, until: until}
+	return true, nil
+}
+
 func (l Lifecycle) FinishExport(ctx context.Context, e ports.Export, msgs []webhook.Message) (bool, error) {
 	ds, err := l.s.prepare(msgs)
 	if err != nil {
@@ -238,6 +259,7 @@ func (l Lifecycle) FinishExport(ctx context.Context, e ports.Export, msgs []webh
 	}
 	e.UserID, e.CreatedAt = cur.UserID, cur.CreatedAt
 	l.s.life.exports[e.ID] = e
+	delete(l.s.life.leases, e.ID)
 	l.s.mu.Unlock()
 	l.s.deliver(ctx, ds)
 	return true, nil
@@ -247,6 +269,7 @@ func (l Lifecycle) DeleteExport(_ context.Context, id string) error {
 	l.s.mu.Lock()
 	defer l.s.mu.Unlock()
 	delete(l.s.life.exports, strings.ToLower(id))
+	delete(l.s.life.leases, strings.ToLower(id))
 	return nil
 }
 

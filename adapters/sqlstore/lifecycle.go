@@ -264,6 +264,15 @@ func (l *Lifecycle) ExpiredExports(ctx context.Context, now time.Time, limit int
 	return l.list(ctx, `expires_at IS NOT NULL AND expires_at <= ? ORDER BY expires_at, id LIMIT ?`, l.db.at(now), max(limit, 1))
 }
 
+func (l *Lifecycle) ClaimExport(ctx context.Context, id, holder string, now, until time.Time) (bool, error) {
+	res := l.db.Gorm(ctx).Exec(`UPDATE data_exports SET claimed_by = ?, claimed_until = ? WHERE id = ? AND status = 'pending'
+		AND (claimed_until IS NULL OR claimed_until < ? OR claimed_by = ?)`, holder, l.db.at(until), id, l.db.at(now), holder)
+	if res.Error != nil {
+		return false, Classify(res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
 func (l *Lifecycle) FinishExport(ctx context.Context, e ports.Export, msgs []webhook.Message) (bool, error) {
 	var done bool
 	err := l.db.Transaction(ctx, func(tx *gorm.DB) error {
@@ -311,7 +320,9 @@ func (l *Lifecycle) EventsOldestFirst(ctx context.Context, userID string, pageSi
 		args := []any{userID}
 		if after {
 			t := l.db.at(lastAt)
-			q += ` AND (occurred_at > ? OR (occurred_at = ? AND id > ?))`
+			// occurred_at >= t bounds the index range; the OR only
+			// filters the rows of that one instant.
+			q += ` AND occurred_at >= ? AND (occurred_at > ? OR id > ?)`
 			args = append(args, t, t, lastID)
 		}
 		q += ` ORDER BY occurred_at ASC, id ASC LIMIT ?`

@@ -113,6 +113,19 @@ func RunLifecycle(t *testing.T, fresh func(t *testing.T) Lifecycle) {
 		require.True(t, ok, "%v", err)
 		assert.Equal(t, errs.CodeExportInProgress, e.Code)
 
+		held, err := s.Exports.ClaimExport(ctx, first.ID, "a", T0, T0.Add(time.Minute))
+		require.NoError(t, err)
+		assert.True(t, held, "a free export is claimed")
+		held, err = s.Exports.ClaimExport(ctx, first.ID, "b", T0.Add(time.Second), T0.Add(time.Minute))
+		require.NoError(t, err)
+		assert.False(t, held, "another builder's unexpired lease holds")
+		held, err = s.Exports.ClaimExport(ctx, first.ID, "a", T0.Add(30*time.Second), T0.Add(90*time.Second))
+		require.NoError(t, err)
+		assert.True(t, held, "the holder renews")
+		held, err = s.Exports.ClaimExport(ctx, first.ID, "b", T0.Add(91*time.Second), T0.Add(3*time.Minute))
+		require.NoError(t, err)
+		assert.True(t, held, "an expired lease is taken over")
+
 		ready := first
 		ready.Status, ready.CompletedAt, ready.ExpiresAt = ports.ExportReady, T0.Add(time.Minute), T0.Add(time.Hour)
 		ready.FileKey, ready.DownloadToken, ready.SizeBytes = "tok-0123456789abcdef.zip", "tok-0123456789abcdef", 42
@@ -122,6 +135,9 @@ func RunLifecycle(t *testing.T, fresh func(t *testing.T) Lifecycle) {
 		won, err = s.Exports.FinishExport(ctx, ready, nil)
 		require.NoError(t, err)
 		assert.False(t, won, "a finished export is finished once")
+		held, err = s.Exports.ClaimExport(ctx, first.ID, "c", T0.Add(time.Hour), T0.Add(2*time.Hour))
+		require.NoError(t, err)
+		assert.False(t, held, "a finished export is claimed by nobody")
 		require.NoError(t, s.Exports.CreateExport(ctx, ports.Export{ID: uuid.NewString(), UserID: u.ID(), Status: ports.ExportPending, CreatedAt: T0.Add(time.Minute)}),
 			"a new export once the first is ready")
 

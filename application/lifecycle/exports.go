@@ -33,6 +33,9 @@ type Encoder interface {
 	Event(w io.Writer, e ports.ExportedEvent) error
 }
 
+// errLeaseLost stops a builder whose export another builder holds.
+var errLeaseLost = errors.New("export lease lost")
+
 // ErrExportInProgress refuses a second export while one is pending.
 var ErrExportInProgress = errs.E(errs.Conflict, errs.CodeExportInProgress, "An export is already being prepared.")
 
@@ -98,15 +101,37 @@ func (s *Service) build(ctx context.Context, e ports.Export) error {
 	if err != nil {
 		return err
 	}
+	// The lease keeps passes that overlap (a long export outlasts the
+	// interval; several instances work jobs) from building one export
+	// twice; the builder renews it at every page of events.
+	holder := token[:16]
+	renew := func() error {
+		now := s.now()
+		held, err := s.d.Exports.ClaimExport(ctx, e.ID, holder, now, now.Add(s.d.ExportLease))
+		if err != nil {
+			return err
+		}
+		if !held {
+			return errLeaseLost
+		}
+		return nil
+	}
+	if err := renew(); errors.Is(err, errLeaseLost) {
+		return nil // another builder has it, or it is no longer pending
+	} else if err != nil {
+		return err
+	}
 	key := token + ".zip"
-	size, err := s.d.Files.Write(ctx, key, func(w io.Writer) error { return s.archive(ctx, w, e.UserID) })
-	if errs.Is(err, errs.NotFound) {
-		// The learner was erased after the export was read; the erasure
-		// removed the row too.
+	size, err := s.d.Files.Write(ctx, key, func(w io.Writer) error { return s.archive(ctx, w, e.UserID, renew) })
+	if errs.Is(err, errs.NotFound) || errors.Is(err, errLeaseLost) {
+		// The learner was erased after the export was read (the erasure
+		// removed the row too), or another builder took the export over.
 		return nil
 	}
 	if err != nil {
 		if ctx.Err() != nil || errs.Is(err, errs.Unavailable) {
+			// Give the lease up, so the next pass tries again at once.
+			_, _ = s.d.Exports.ClaimExport(context.WithoutCancel(ctx), e.ID, holder, s.now(), time.Time{})
 			return fmt.Errorf("build export %s: %w", e.ID, err)
 		}
 		s.d.OnError("build export", err)
@@ -136,7 +161,7 @@ func (s *Service) build(ctx context.Context, e ports.Export) error {
 
 // archive streams the learner's zip: events.jsonl is written a page of
 // events at a time, so memory stays flat however many events there are.
-func (s *Service) archive(ctx context.Context, w io.Writer, userID string) error {
+func (s *Service) archive(ctx context.Context, w io.Writer, userID string, renew func() error) error {
 	u, err := s.d.Users.ByID(ctx, userID)
 	if err != nil {
 		return err
@@ -181,6 +206,11 @@ func (s *Service) archive(ctx context.Context, w io.Writer, userID string) error
 			n++
 			if n == s.d.PageSize/2+1 {
 				s.d.Fault(FaultDuringExport)
+			}
+			if n%s.d.PageSize == 0 {
+				if err := renew(); err != nil {
+					return err
+				}
 			}
 			return s.d.Encoder.Event(w, e)
 		})

@@ -20,8 +20,9 @@ import (
 
 // Defaults of Deps.
 const (
-	DefaultGrace     = 7 * 24 * time.Hour
-	DefaultExportTTL = 7 * 24 * time.Hour
+	DefaultGrace       = 7 * 24 * time.Hour
+	DefaultExportTTL   = 7 * 24 * time.Hour
+	DefaultExportLease = time.Minute
 	// DefaultPageSize is how many events an export reads at a time: its
 	// memory is one page, whatever the learner's event count.
 	DefaultPageSize = 1000
@@ -72,7 +73,11 @@ type Deps struct {
 	// takes DefaultGrace.
 	Grace     time.Duration
 	ExportTTL time.Duration
-	PageSize  int
+	// ExportLease is how long a builder holds an export without renewing
+	// it (it renews at every page of events); a builder that died gives
+	// its export up after this long. DefaultExportLease when zero.
+	ExportLease time.Duration
+	PageSize    int
 	// Fault, when set, is called at the named points of the pass (the fault
 	// tests make the process exit there).
 	Fault func(point string)
@@ -90,6 +95,9 @@ func New(d Deps) *Service {
 	}
 	if d.ExportTTL <= 0 {
 		d.ExportTTL = DefaultExportTTL
+	}
+	if d.ExportLease <= 0 {
+		d.ExportLease = DefaultExportLease
 	}
 	if d.PageSize <= 0 {
 		d.PageSize = DefaultPageSize

@@ -174,7 +174,8 @@ func TestExportSurvivesAKillMidway(t *testing.T) {
 			DownloadURL *string `json:"download_url"`
 		} `json:"data"`
 	}
-	require.True(t, harness.WaitFor(60*time.Second, func() bool {
+	// The dead builder's lease (a minute) runs out first.
+	require.True(t, harness.WaitFor(180*time.Second, func() bool {
 		_, body := call(t, second.url, "GET", "/api/users/me/exports/"+created.Data.ID, token, nil)
 		_ = json.Unmarshal(body, &e)
 		return e.Data.Status == "ready"

@@ -32,7 +32,12 @@ CREATE TABLE data_exports (
     expires_at     timestamptz,
     file_key       text NOT NULL DEFAULT '',
     download_token text,
-    size_bytes     bigint
+    size_bytes     bigint,
+    -- The builder holding the export and until when: a lease it renews as it
+    -- writes, so one builder works an export at a time and a dead one's
+    -- export is taken up once its lease ran out.
+    claimed_by     text NOT NULL DEFAULT '',
+    claimed_until  timestamptz
 );
 CREATE UNIQUE INDEX data_exports_one_pending ON data_exports (user_id) WHERE status = 'pending';
 CREATE UNIQUE INDEX data_exports_token ON data_exports (download_token) WHERE download_token IS NOT NULL;
