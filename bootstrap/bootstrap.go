@@ -71,6 +71,7 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 		RateLimitModule,
 		EngineModule,
 		JobsModule(cfg),
+		LifecycleModule(cfg),
 		httpapi.Module,
 	}
 	return append(options, opts.FX...)

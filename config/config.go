@@ -30,6 +30,7 @@ type Config struct {
 	Log       Log
 	Avatar    Avatar
 	Jobs      Jobs
+	Lifecycle Lifecycle
 	Version   string
 }
 
@@ -277,6 +278,11 @@ func Load(getenv Getenv) (Config, error) {
 		return Config{}, errors.New("invalid configuration: " + strings.Join(jobProblems, "; "))
 	}
 	c.Jobs = jobs
+	life, lifeProblems := loadLifecycle(v)
+	if len(lifeProblems) > 0 {
+		return Config{}, errors.New("invalid configuration: " + strings.Join(lifeProblems, "; "))
+	}
+	c.Lifecycle = life
 	seed := v.GetString("database.seed_demo")
 	c.Database.SeedDemo = seed == "true" || (seed == "" && (c.Database.Driver == "sqlite" || c.Database.Driver == DriverMemory))
 

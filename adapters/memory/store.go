@@ -63,6 +63,9 @@ type Store struct {
 	deliveries map[string]webhook.Delivery
 	reminders  map[reminderKey]time.Time
 	sent       map[sentKey]struct{}
+	// life is the account lifecycle's: exports, erased ids and pending
+	// erasure clean-ups (Lifecycle).
+	life lifecycleData
 	// queue and ids are the job runner's, attached by UseQueue.
 	queue Queue
 	ids   ports.IDGenerator
@@ -79,6 +82,7 @@ func NewStore() *Store {
 		learners: map[string]*learner{}, rows: rowLocks{m: map[string]chan struct{}{}},
 		endpoints: map[string]webhook.Endpoint{}, deliveries: map[string]webhook.Delivery{},
 		reminders: map[reminderKey]time.Time{}, sent: map[sentKey]struct{}{},
+		life: newLifecycleData(),
 	}
 }
 
@@ -95,6 +99,9 @@ var (
 	_ ports.WebhookStore          = Webhooks{}
 	_ ports.ReminderStore         = Reminders{}
 	_ ports.Outbox                = Outbox{}
+	_ ports.ErasureStore          = Lifecycle{}
+	_ ports.ExportStore           = Lifecycle{}
+	_ ports.EventReader           = Lifecycle{}
 )
 
 // rowLocks are the store's row locks, one per key, made on first use. A
@@ -178,5 +185,6 @@ var Module = fx.Module("memstore",
 		fx.Annotate(NewProgress, fx.As(new(ports.ProgressStore))),
 		fx.Annotate(NewStreaks, fx.As(new(ports.StreakStore))),
 		fx.Annotate(NewRebuild, fx.As(new(ports.RebuildStore))),
+		fx.Annotate(NewLifecycle, fx.As(new(ports.ErasureStore)), fx.As(new(ports.ExportStore)), fx.As(new(ports.EventReader))),
 	),
 )

@@ -88,3 +88,12 @@ func TestJobsContract(t *testing.T) {
 			Reminders: memory.NewReminders(s), Queued: q.all}
 	})
 }
+
+func TestLifecycleContract(t *testing.T) {
+	storetest.RunLifecycle(t, func(*testing.T) storetest.Lifecycle {
+		s := memory.NewStore()
+		l := memory.NewLifecycle(s)
+		return storetest.Lifecycle{Users: memory.NewUsers(s), Tokens: memory.NewRefreshTokens(s), Preferences: memory.NewPreferences(s),
+			Events: memory.NewEvents(s), Progress: memory.NewProgress(s), Erasure: l, Exports: l, Reader: l}
+	})
+}

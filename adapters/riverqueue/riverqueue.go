@@ -51,7 +51,7 @@ type Engine struct {
 var _ sqlstore.Queue = (*Engine)(nil)
 
 // New makes the engine; Start migrates River's tables and starts working.
-func New(db *sqlstore.DB, opts Options, deliver ports.Deliverer, reminders ports.ReminderRunner, log *zap.Logger) (*Engine, error) {
+func New(db *sqlstore.DB, opts Options, deliver ports.Deliverer, reminders ports.ReminderRunner, log *zap.Logger, addons ...Addon) (*Engine, error) {
 	var driver riverdriver.Driver[*sql.Tx]
 	if db.Dialect() == sqlstore.Postgres {
 		driver = riverdatabasesql.New(db.SQL())
@@ -87,6 +87,9 @@ func New(db *sqlstore.DB, opts Options, deliver ports.Deliverer, reminders ports
 			},
 			&river.PeriodicJobOpts{ID: "reminders", RunOnStart: true},
 		)}
+		for _, add := range addons {
+			cfg.PeriodicJobs = append(cfg.PeriodicJobs, add(workers)...)
+		}
 	}
 	client, err := river.NewClient(driver, cfg)
 	if err != nil {

@@ -74,3 +74,19 @@ func TestStoreContract(t *testing.T) {
 		})
 	}
 }
+
+// TestLifecycleContract runs the erasure, export and event reader suite on
+// each dialect.
+func TestLifecycleContract(t *testing.T) {
+	for name, fresh := range dialects(t) {
+		t.Run(name, func(t *testing.T) {
+			storetest.RunLifecycle(t, func(t *testing.T) storetest.Lifecycle {
+				db := fresh(t)
+				l := sqlstore.NewLifecycle(db)
+				return storetest.Lifecycle{Users: sqlstore.NewUserRepository(db), Tokens: sqlstore.NewRefreshTokenStore(db),
+					Preferences: sqlstore.NewPreferencesRepository(db), Events: sqlstore.NewEventStore(db),
+					Progress: sqlstore.NewProgressStore(db), Erasure: l, Exports: l, Reader: l}
+			})
+		})
+	}
+}

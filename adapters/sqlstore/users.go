@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"strings"
@@ -22,16 +23,17 @@ var _ ports.UserRepository = (*UserRepository)(nil)
 // SQLite keeps them as text, and text in one zone sorts as the instants do,
 // which the (created_at, id) cursor relies on.
 type userRow struct {
-	ID           string    `gorm:"column:id;primaryKey"`
-	Email        string    `gorm:"column:email"`
-	DisplayName  string    `gorm:"column:display_name"`
-	Role         string    `gorm:"column:role"`
-	IsActive     bool      `gorm:"column:is_active"`
-	PasswordHash string    `gorm:"column:password_hash"`
-	TokenVersion int       `gorm:"column:token_version"`
-	AvatarKey    string    `gorm:"column:avatar_key"`
-	CreatedAt    time.Time `gorm:"column:created_at;autoCreateTime:false"`
-	UpdatedAt    time.Time `gorm:"column:updated_at;autoUpdateTime:false"`
+	ID           string       `gorm:"column:id;primaryKey"`
+	Email        string       `gorm:"column:email"`
+	DisplayName  string       `gorm:"column:display_name"`
+	Role         string       `gorm:"column:role"`
+	IsActive     bool         `gorm:"column:is_active"`
+	PasswordHash string       `gorm:"column:password_hash"`
+	TokenVersion int          `gorm:"column:token_version"`
+	AvatarKey    string       `gorm:"column:avatar_key"`
+	CreatedAt    time.Time    `gorm:"column:created_at;autoCreateTime:false"`
+	UpdatedAt    time.Time    `gorm:"column:updated_at;autoUpdateTime:false"`
+	PurgeAfter   sql.NullTime `gorm:"column:purge_after"` // migration 00060
 }
 
 func (userRow) TableName() string { return "users" }
@@ -41,7 +43,7 @@ func toUserRow(u account.User) userRow {
 	return userRow{
 		ID: s.ID, Email: s.Email, DisplayName: s.DisplayName, Role: s.Role, IsActive: s.Active,
 		PasswordHash: s.PasswordHash, TokenVersion: s.TokenVersion, AvatarKey: s.AvatarKey,
-		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC(),
+		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC(), PurgeAfter: nullTime(s.PurgeAfter),
 	}
 }
 
@@ -49,7 +51,7 @@ func (r userRow) user() (account.User, error) {
 	u, err := account.RestoreUser(account.Snapshot{
 		ID: r.ID, Email: r.Email, DisplayName: r.DisplayName, Role: r.Role, Active: r.IsActive,
 		PasswordHash: r.PasswordHash, TokenVersion: r.TokenVersion, AvatarKey: r.AvatarKey,
-		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt, PurgeAfter: r.PurgeAfter.Time,
 	})
 	if err != nil {
 		return account.User{}, errs.Wrap(errs.Internal, "", err)
@@ -195,7 +197,7 @@ func storeUser(tx *gorm.DB, row userRow, u account.User) error {
 	err := tx.Model(&userRow{}).Where("id = ?", row.ID).Updates(map[string]any{
 		"email": next.Email, "display_name": next.DisplayName, "role": next.Role, "is_active": next.IsActive,
 		"password_hash": next.PasswordHash, "token_version": next.TokenVersion, "avatar_key": next.AvatarKey,
-		"updated_at": next.UpdatedAt,
+		"updated_at": next.UpdatedAt, "purge_after": next.PurgeAfter,
 	}).Error
 	if err != nil {
 		if IsUniqueViolation(err) {

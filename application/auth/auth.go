@@ -31,6 +31,15 @@ var (
 	ErrEmailTaken         = errs.E(errs.Conflict, errs.CodeEmailTaken, "An account with this email already exists.")
 )
 
+// ErrPendingDeletion is the login answer of an account waiting for its
+// erasure (the OpenAPI document's "Account lifecycle"): 403 with details
+// {purge_after}, told only after the password was right.
+func ErrPendingDeletion(purgeAfter time.Time) error {
+	return errs.E(errs.Forbidden, errs.CodeAccountPendingDeletion,
+		"This account is scheduled for deletion; restore it to sign in again.").
+		WithDetails(map[string]any{"purge_after": purgeAfter.UTC().Format("2006-01-02T15:04:05.000Z")})
+}
+
 // Deps are the ports the service uses.
 type Deps struct {
 	Users      ports.UserRepository
@@ -188,6 +197,9 @@ func (s *Service) Login(ctx context.Context, email, password string) (Session, e
 	if !ok {
 		return Session{}, ErrInvalidCredentials
 	}
+	if at, pending := u.PendingDeletion(); pending {
+		return Session{}, ErrPendingDeletion(at)
+	}
 	if !u.IsActive() {
 		return Session{}, ErrAccountDisabled
 	}
@@ -251,7 +263,7 @@ func (s *Service) Refresh(ctx context.Context, secret string) (Tokens, error) {
 	if err != nil {
 		return Tokens{}, fmt.Errorf("refresh: load user: %w", err)
 	}
-	if !u.IsActive() {
+	if _, pending := u.PendingDeletion(); pending || !u.IsActive() {
 		return Tokens{}, ErrInvalidRefresh
 	}
 	next, nextSecret, err := account.NewRefreshToken(s.d.IDs.NewID(), u.ID(), old.FamilyID(), old.ID(), now, s.d.RefreshTTL)
@@ -331,6 +343,8 @@ func (s *Service) Principal(ctx context.Context, c ports.AccessClaims) (account.
 		return account.User{}, fmt.Errorf("load principal: %w", err)
 	case !u.IsActive():
 		return account.User{}, wrapUnauthorized("user is disabled")
+	case pendingDeletion(u):
+		return account.User{}, wrapUnauthorized("user is pending deletion")
 	case u.TokenVersion() != c.TokenVersion:
 		return account.User{}, wrapUnauthorized("token version is stale")
 	}
@@ -341,4 +355,9 @@ func wrapUnauthorized(why string) error {
 	e := *ErrUnauthorized
 	e.Err = errors.New(why)
 	return &e
+}
+
+func pendingDeletion(u account.User) bool {
+	_, pending := u.PendingDeletion()
+	return pending
 }

@@ -20,6 +20,9 @@ type User struct {
 	avatarKey    string
 	createdAt    time.Time
 	updatedAt    time.Time
+	// purgeAfter is set while the account waits for its erasure (the
+	// deletion's grace period); zero otherwise.
+	purgeAfter time.Time
 }
 
 // NewUser makes an active user. passwordHash is the hasher's encoded string;
@@ -58,6 +61,7 @@ type Snapshot struct {
 	AvatarKey    string
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	PurgeAfter   time.Time // zero unless a deletion is pending
 }
 
 // RestoreUser rebuilds a stored user, checking every value again so that a
@@ -89,7 +93,7 @@ func RestoreUser(s Snapshot) (User, error) {
 	return User{
 		id: s.ID, email: email, displayName: name, role: role, active: s.Active,
 		passwordHash: s.PasswordHash, tokenVersion: s.TokenVersion, avatarKey: s.AvatarKey,
-		createdAt: s.CreatedAt.UTC(), updatedAt: s.UpdatedAt.UTC(),
+		createdAt: s.CreatedAt.UTC(), updatedAt: s.UpdatedAt.UTC(), purgeAfter: utcOrZero(s.PurgeAfter),
 	}, nil
 }
 
@@ -98,7 +102,7 @@ func (u User) Snapshot() Snapshot {
 	return Snapshot{
 		ID: u.id, Email: u.email.String(), DisplayName: u.displayName.String(), Role: u.role.String(),
 		Active: u.active, PasswordHash: u.passwordHash, TokenVersion: u.tokenVersion, AvatarKey: u.avatarKey,
-		CreatedAt: u.createdAt, UpdatedAt: u.updatedAt,
+		CreatedAt: u.createdAt, UpdatedAt: u.updatedAt, PurgeAfter: u.purgeAfter,
 	}
 }
 
@@ -165,6 +169,40 @@ func (u *User) SetActive(active bool, now time.Time) bool {
 	if !active {
 		u.tokenVersion++
 	}
+	u.touch(now)
+	return true
+}
+
+// PendingDeletion returns the instant after which the account is erased,
+// and whether a deletion is pending at all.
+func (u User) PendingDeletion() (time.Time, bool) { return u.purgeAfter, !u.purgeAfter.IsZero() }
+
+// ErrDeletionPending refuses a second deletion request of one account.
+var ErrDeletionPending = errors.New("account: a deletion is already pending")
+
+// RequestDeletion starts the grace period that ends at purgeAfter. It bumps
+// the token version, so every access token stops at once, as a deactivation
+// does; the caller also revokes the refresh tokens.
+func (u *User) RequestDeletion(purgeAfter, now time.Time) error {
+	if !u.purgeAfter.IsZero() {
+		return ErrDeletionPending
+	}
+	if purgeAfter.IsZero() || purgeAfter.Before(now) {
+		return errors.New("account: the erasure instant must not be before now")
+	}
+	u.purgeAfter = purgeAfter.UTC()
+	u.tokenVersion++
+	u.touch(now)
+	return nil
+}
+
+// CancelDeletion ends a pending deletion (a restore) and reports whether
+// one was pending.
+func (u *User) CancelDeletion(now time.Time) bool {
+	if u.purgeAfter.IsZero() {
+		return false
+	}
+	u.purgeAfter = time.Time{}
 	u.touch(now)
 	return true
 }

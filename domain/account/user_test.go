@@ -1,6 +1,7 @@
 package account_test
 
 import (
+	"errors"
 	"testing"
 	"time"
 
@@ -185,5 +186,47 @@ func TestRestoreUserRefusesBrokenRows(t *testing.T) {
 				t.Fatal("accepted")
 			}
 		})
+	}
+}
+
+func TestDeletionRequestStopsTokensAndCanBeCancelled(t *testing.T) {
+	now := time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC)
+	email, _ := account.ParseEmail("ana@example.com")
+	name, _ := account.ParseDisplayName("Ana")
+	u, err := account.NewUser("u1", email, name, "hash", account.RoleLearner, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, pending := u.PendingDeletion(); pending {
+		t.Fatal("a new user is not pending deletion")
+	}
+	if err := u.RequestDeletion(now.Add(-time.Second), now); err == nil {
+		t.Fatal("an erasure instant in the past is refused")
+	}
+	version := u.TokenVersion()
+	if err := u.RequestDeletion(now.Add(time.Hour), now); err != nil {
+		t.Fatal(err)
+	}
+	if at, pending := u.PendingDeletion(); !pending || !at.Equal(now.Add(time.Hour)) {
+		t.Fatalf("pending %v at %v", pending, at)
+	}
+	if u.TokenVersion() != version+1 {
+		t.Fatal("a deletion request must stop every access token")
+	}
+	if err := u.RequestDeletion(now.Add(2*time.Hour), now); !errors.Is(err, account.ErrDeletionPending) {
+		t.Fatalf("second request: %v", err)
+	}
+	back, err := account.RestoreUser(u.Snapshot())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if at, pending := back.PendingDeletion(); !pending || !at.Equal(now.Add(time.Hour)) {
+		t.Fatal("the pending deletion survives storage")
+	}
+	if !u.CancelDeletion(now) || u.CancelDeletion(now) {
+		t.Fatal("cancel reports a change once")
+	}
+	if _, pending := u.PendingDeletion(); pending {
+		t.Fatal("cancelled")
 	}
 }

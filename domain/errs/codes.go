@@ -38,6 +38,10 @@ const (
 	CodeSelfLockout            = "self_lockout"
 	CodeInvalidCursor          = "invalid_cursor"
 
+	// Account lifecycle and data rights.
+	CodeAccountPendingDeletion = "account_pending_deletion"
+	CodeExportInProgress       = "export_in_progress"
+
 	// Catalog.
 	CodeSlugTaken = "slug_taken"
 

@@ -34,15 +34,23 @@ type engineFixture struct {
 
 // newEngineFixture starts a server on a fresh PostgreSQL schema (limiter off,
 // demo catalog seeded) and opens the same schema directly, for seeding.
-func newEngineFixture(b *testing.B) *engineFixture {
+func newEngineFixture(b *testing.B) *engineFixture { return newEngineFixtureWith(b, nil) }
+
+// newEngineFixtureWith is newEngineFixture with more LINGO_* settings for
+// the server.
+func newEngineFixtureWith(b *testing.B, extra map[string]string) *engineFixture {
 	dsn := harness.Postgres(b)
 	schemaDSN := harness.FreshSchema(b, dsn)
 	f := &engineFixture{client: Client()}
-	f.srv = Start(b, map[string]string{
+	env := map[string]string{
 		"LINGO_DATABASE_DRIVER": "postgres", "LINGO_DATABASE_DSN": schemaDSN,
 		"LINGO_AUTH_JWT_SECRET":   "bench-secret-bench-secret-bench-secret-0",
 		"LINGO_RATELIMIT_ENABLED": "false", "LINGO_DATABASE_SEED_DEMO": "true",
-	})
+	}
+	for k, v := range extra {
+		env[k] = v
+	}
+	f.srv = Start(b, env)
 	db, err := sqlstore.Open(sqlstore.Options{Driver: "postgres", DSN: schemaDSN, MaxOpenConns: 4}, zap.NewNop())
 	if err != nil {
 		b.Fatal(err)

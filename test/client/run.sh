@@ -32,7 +32,8 @@ trap 'lingo_stop; rm -rf "$work"' EXIT
 export LINGO_ADMIN_EMAIL="journey-admin@example.com" LINGO_ADMIN_PASSWORD="journey admin password"
 lingo_start "$root/bin/lingo" "$work/lingo.log" \
   LINGO_DATA_DIR="$work/data" LINGO_LOG_LEVEL=warn LINGO_RATELIMIT_AUTH_LIMIT=30 \
-  LINGO_ADMIN_EMAIL="$LINGO_ADMIN_EMAIL" LINGO_ADMIN_PASSWORD="$LINGO_ADMIN_PASSWORD" LINGO_WEBHOOKS_ALLOW_PRIVATE=true
+  LINGO_ADMIN_EMAIL="$LINGO_ADMIN_EMAIL" LINGO_ADMIN_PASSWORD="$LINGO_ADMIN_PASSWORD" LINGO_WEBHOOKS_ALLOW_PRIVATE=true \
+  LINGO_JOBS_LIFECYCLE_INTERVAL=1s
 export LINGO_URL
 echo "test-client: Lingo at $LINGO_URL (pid $LINGO_PID)"
 status=0

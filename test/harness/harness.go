@@ -310,7 +310,7 @@ func (a *App) Send(req *http.Request) *Response {
 }
 
 func isEnveloped(path string) bool {
-	return strings.HasPrefix(path, "/api") && !strings.HasPrefix(path, "/api/avatars/") &&
+	return strings.HasPrefix(path, "/api") && !strings.HasPrefix(path, "/api/avatars/") && !strings.HasPrefix(path, "/api/exports/") &&
 		!strings.HasPrefix(path, "/api/openapi.") && !strings.HasPrefix(path, "/api/docs")
 }
 

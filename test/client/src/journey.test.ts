@@ -665,6 +665,47 @@ test("an admin registers a webhook and receives a signed event", async () => {
   }
 });
 
+test("request a copy of the data, poll it, and download the zip", async () => {
+  const api = client(access);
+  const asked = await api.POST("/api/users/me/exports");
+  assert.equal(asked.response.status, 202, JSON.stringify(asked.error));
+  const created = need(asked.data?.data, asked.data);
+  assert.equal(created.status, "pending");
+  const again = await api.POST("/api/users/me/exports");
+  if (again.response.status !== 202) {
+    // Unless the first was already built, one export at a time.
+    expectError(again.response, again.error, 409, "conflict", "export_in_progress");
+  }
+
+  let ready: Schemas["Export"] | undefined;
+  for (let i = 0; i < 60 && !ready; i++) {
+    const got = await api.GET("/api/users/me/exports/{id}", { params: { path: { id: created.id } } });
+    assert.equal(got.response.status, 200, JSON.stringify(got.error));
+    const e = need(got.data?.data, got.data);
+    if (e.status === "ready") {
+      ready = e;
+    } else {
+      assert.equal(e.status, "pending");
+      assert.equal(e.download_url, null, "no URL until ready");
+      await new Promise((r) => setTimeout(r, 500));
+    }
+  }
+  const e = need(ready, "an export that became ready");
+  assert.ok(e.size_bytes !== null && e.size_bytes > 0);
+  assert.ok(Date.parse(need(e.expires_at, e)) - Date.parse(need(e.completed_at, e)) === 7 * 24 * 3600 * 1000, "7 days to download");
+  const url = need(e.download_url, e);
+  const token = need(url.split("/api/exports/")[1], url);
+  const zip = await client().GET("/api/exports/{token}", { params: { path: { token } }, parseAs: "arrayBuffer" });
+  assert.equal(zip.response.status, 200);
+  assert.equal(zip.response.headers.get("Content-Type"), "application/zip");
+  const bytes = Buffer.from(need(zip.data as ArrayBuffer | undefined, zip));
+  assert.equal(bytes.length, e.size_bytes);
+  assert.deepEqual([...bytes.subarray(0, 4)], [0x50, 0x4b, 0x03, 0x04], "a zip file");
+  for (const name of ["account.json", "preferences.json", "progress.json", "stats.json", "achievements.json", "events.jsonl"]) {
+    assert.ok(bytes.includes(Buffer.from(name)), `the zip holds ${name}`);
+  }
+});
+
 test("hit a rate limit", async () => {
   // The user class (60 a minute by default) is keyed by the learner: spend
   // what is left, then one more must be refused.
@@ -709,6 +750,39 @@ test("hit a rate limit", async () => {
   assert.equal(rateHeaders(courses.response).type, "general");
 });
 
+test("delete the account: its tokens stop, login answers 403, restore brings it back, and delete again", async () => {
+  // The user class was spent by the previous step; its quota refills at one a second.
+  const me = client(access);
+  let wrong = await me.DELETE("/api/users/me", { body: { password: "not the password" } });
+  for (let i = 0; i < 10 && wrong.response.status === 429; i++) {
+    await new Promise((r) => setTimeout(r, 1100));
+    wrong = await me.DELETE("/api/users/me", { body: { password: "not the password" } });
+  }
+  expectError(wrong.response, wrong.error, 422, "validation_error", "invalid_current_password");
+  await new Promise((r) => setTimeout(r, 1100));
+  const del = await me.DELETE("/api/users/me", { body: { password } });
+  assert.equal(del.response.status, 202, JSON.stringify(del.error));
+  const scheduled = need(del.data?.data, del.data);
+  assert.equal(scheduled.status, "pending_deletion");
+  assert.ok(Date.parse(scheduled.purge_after) > Date.now(), "a grace period lies ahead");
+
+  await new Promise((r) => setTimeout(r, 1100));
+  const after = await me.GET("/api/users/me");
+  assert.equal(after.response.status, 401, "the access token stops at once");
+  const login = await client().POST("/api/auth/login", { body: { email, password } });
+  const err = expectError(login.response, login.error, 403, "forbidden", "account_pending_deletion");
+  assert.equal(err.errors?.[0]?.details?.purge_after, scheduled.purge_after);
+
+  const restored = await client().POST("/api/auth/restore", { body: { email, password } });
+  assert.equal(restored.response.status, 200, JSON.stringify(restored.error));
+  const session = need(restored.data?.data, restored.data);
+  assert.equal(session.user.id, userId);
+  const again = await client(session.tokens.access_token).DELETE("/api/users/me", { body: { password } });
+  assert.equal(again.response.status, 202, JSON.stringify(again.error));
+  const finalLogin = await client().POST("/api/auth/login", { body: { email, password } });
+  expectError(finalLogin.response, finalLogin.error, 403, "forbidden", "account_pending_deletion");
+});
+
 test("going over the auth quota locks the client out", async () => {
   // The auth class keys by IP and locks out for 5 minutes once exceeded;
   // this runs last because it locks this machine's IP out of /api/auth/*.
@@ -733,7 +807,8 @@ test("going over the auth quota locks the client out", async () => {
   assert.ok(retryAfter > 290 && retryAfter <= 300, `Retry-After is the lockout's 5 minutes: ${retryAfter}`);
   assert.ok(Math.abs(lockedUntil - (Date.now() + retryAfter * 1000)) < 2000, "locked_until agrees with Retry-After");
 
-  // During the lockout even a correct login is refused.
+  // During the lockout even a correct login is refused (429 before the
+  // account's own 403).
   const login = await client().POST("/api/auth/login", { body: { email, password } });
   assert.equal(login.response.status, 429);
 });

@@ -237,6 +237,29 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/auth/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cancel a pending deletion within the grace period and sign in.
+         * @description No token. Within the grace period the deletion is cancelled and the answer is a session, as login's.
+         *     Every other case (unknown email, wrong password, an account not pending deletion, a grace that has ended)
+         *     answers exactly as a failed login: 401 `invalid_credentials`, after the same password work, so the call
+         *     tells nothing about which accounts exist. It is an `auth`-class operation: it shares login's quota and lockout.
+         */
+        post: operations["restoreAccount"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/auth/refresh": {
         parameters: {
             query?: never;
@@ -293,7 +316,14 @@ export interface paths {
         get: operations["getMe"];
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Delete the caller's account after a grace period.
+         * @description Needs the current password: a wrong one is 422 with `errors[0].code` `invalid_current_password` on field
+         *     `password` (never 401). Answers 202: from now on every token of the account answers 401 and login answers
+         *     403 `account_pending_deletion` with `details.purge_after`; `POST /api/auth/restore` cancels the deletion
+         *     until `purge_after`, after which the server erases the account.
+         */
+        delete: operations["deleteMe"];
         options?: never;
         head?: never;
         /**
@@ -411,6 +441,73 @@ export interface paths {
          *     too, so retries are safe.
          */
         delete: operations["deleteAvatar"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/me/exports": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Ask for a copy of the caller's data.
+         * @description Answers 202 with a pending export; the periodic job builds it. At most one export per user is pending:
+         *     a second request meanwhile is 409 `export_in_progress` (a unique index decides concurrent requests).
+         */
+        post: operations["requestExport"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/users/me/exports/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * One of the caller's exports.
+         * @description `completed_at`, `download_url`, `expires_at` and `size_bytes` are null until the export is ready. Another
+         *     user's export, an unknown id and an export whose download time ended are 404.
+         */
+        get: operations["getExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/exports/{token}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * An export's zip (no auth; the URL's token is the secret).
+         * @description The bytes are not enveloped; errors are. The zip holds `account.json` (the User), `preferences.json`,
+         *     `progress.json` (the progress summary), `stats.json` (user stats with `history` from the date of the
+         *     first event to today), `achievements.json`, `events.jsonl` (every stored event, one Event a line,
+         *     oldest `occurred_at` first, ties by `id`, each with `voided_at`, null unless the event was voided) and
+         *     `avatar.jpg` or `avatar.png` when the user has an avatar. An unknown token or an export past `expires_at`
+         *     is 404.
+         */
+        get: operations["downloadExport"];
+        put?: never;
+        post?: never;
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -584,7 +681,13 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        delete?: never;
+        /**
+         * Erase a user at once, without grace (admin only).
+         * @description Removes everything the periodic erasure removes (see the lifecycle tag) and answers the counts removed;
+         *     `avatar` says whether an avatar file was removed. An admin erasing themselves is 409 `self_lockout`; an id
+         *     that is not a user's (erased already, or never) is 404. `user.deleted` is published.
+         */
+        delete: operations["adminEraseUser"];
         options?: never;
         head?: never;
         /**
@@ -1369,6 +1472,44 @@ export interface components {
             user: components["schemas"]["User"];
             tokens: components["schemas"]["Tokens"];
         };
+        DeleteAccountRequest: {
+            password: string;
+        };
+        DeletionScheduled: {
+            /** @enum {string} */
+            status: "pending_deletion";
+            purge_after: components["schemas"]["Instant"];
+        };
+        ErasedUser: {
+            erased: {
+                events: number;
+                days: number;
+                achievements: number;
+                avatar: boolean;
+                exports: number;
+            };
+        };
+        ExportCreated: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "pending";
+            created_at: components["schemas"]["Instant"];
+        };
+        Export: {
+            /** Format: uuid */
+            id: string;
+            /** @enum {string} */
+            status: "pending" | "ready" | "failed";
+            created_at: components["schemas"]["Instant"];
+            /** @description An instant; null until ready. */
+            completed_at: string | null;
+            /** @description A path under /api/exports/ (absolute with a public base URL). */
+            download_url: string | null;
+            /** @description An instant, 7 days after completed_at; null until ready. */
+            expires_at: string | null;
+            size_bytes: number | null;
+        };
         TokensOnly: {
             tokens: components["schemas"]["Tokens"];
         };
@@ -2146,6 +2287,36 @@ export interface operations {
             default: components["responses"]["Error"];
         };
     };
+    restoreAccount: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LoginRequest"];
+            };
+        };
+        responses: {
+            /** @description Restored and signed in. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["Session"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
     refreshTokens: {
         parameters: {
             query?: never;
@@ -2223,6 +2394,35 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    deleteMe: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeleteAccountRequest"];
+            };
+        };
+        responses: {
+            /** @description The erasure is scheduled. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["DeletionScheduled"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            422: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
     };
@@ -2428,6 +2628,83 @@ export interface operations {
                 };
             };
             401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    requestExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export is pending. */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["ExportCreated"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            409: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The export. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["Export"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    downloadExport: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                token: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The zip. */
+            200: {
+                headers: {
+                    "Cache-Control": "private, no-store";
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": string;
+                };
+            };
+            404: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
     };
@@ -2657,6 +2934,35 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             422: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    adminEraseUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Erased. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["ErasedUser"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            403: components["responses"]["Error"];
+            404: components["responses"]["Error"];
+            409: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
     };
