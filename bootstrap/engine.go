@@ -10,6 +10,7 @@ import (
 	"github.com/lingo-labs/lingo/application/analytics"
 	appcatalog "github.com/lingo-labs/lingo/application/catalog"
 	"github.com/lingo-labs/lingo/config"
+	"github.com/lingo-labs/lingo/domain/league"
 	"github.com/lingo-labs/lingo/ports"
 )
 
@@ -41,9 +42,9 @@ func newCatalogService(repo ports.CatalogRepository, ids ports.IDGenerator, cach
 // newAnalyticsService serves the progress reads through the read-through cache.
 func newAnalyticsService(cat ports.CatalogRepository, events ports.EventStore, prog ports.ProgressStore,
 	settings ports.LearnerSettings, clock ports.Clock, ids ports.IDGenerator, cache ports.Cache, log *zap.Logger,
-	streaks ports.StreakStore, users ports.UserRepository, cfg config.Config) *analytics.Service {
+	streaks ports.StreakStore, users ports.UserRepository, cfg config.Config, cal league.Calendar) *analytics.Service {
 	return analytics.NewService(cat, events, prog, settings, clock, ids, analytics.WithCache(cache, bumpFailed(log)),
-		analytics.WithStreaks(streaks, users, cfg.Streak.FreezeMax))
+		analytics.WithStreaks(streaks, users, cfg.Streak.FreezeMax), analytics.WithLeagues(cal, cfg.League.CohortSize))
 }
 
 // bumpFailed logs a bump that failed after a committed write: the write

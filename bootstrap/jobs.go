@@ -83,12 +83,12 @@ func newJobMetrics(m *metrics.Metrics, db *sqlstore.DB) *metrics.JobMetrics {
 // published messages get their jobs, and runs it with the app: River's
 // migrations after goose's (a later start-up step), then the workers.
 func newJobEngine(lc fx.Lifecycle, startup *Startup, cfg config.Config, db *sqlstore.DB, svc *webhooks.Service, rem *reminders.Service,
-	ids ports.IDGenerator, jm *metrics.JobMetrics, log *zap.Logger) (*riverqueue.Engine, error) {
+	ids ports.IDGenerator, jm *metrics.JobMetrics, lg leagueCloserIn, log *zap.Logger) (*riverqueue.Engine, error) {
 	e, err := riverqueue.New(db, riverqueue.Options{
 		Work: cfg.Jobs.Enabled, PollInterval: cfg.Jobs.PollInterval, Workers: cfg.Jobs.Workers,
 		RemindersInterval: cfg.Jobs.RemindersInterval, RetrySchedule: retrySchedule(cfg),
-		AttemptTimeout: cfg.Jobs.Webhooks.Timeout,
-	}, svc, rem, log.Named("jobs"))
+		AttemptTimeout: cfg.Jobs.Webhooks.Timeout, LeagueCloseInterval: cfg.League.CloseInterval,
+	}, svc, rem, lg.closer(), log.Named("jobs"))
 	if err != nil {
 		return nil, err
 	}

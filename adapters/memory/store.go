@@ -64,6 +64,9 @@ type Store struct {
 	deliveries map[string]webhook.Delivery
 	reminders  map[reminderKey]time.Time
 	sent       map[sentKey]struct{}
+	// leagues are the weekly leagues (Leagues, and the learner
+	// transactions' league writes).
+	leagues leagues
 	// queue and ids are the job runner's, attached by UseQueue.
 	queue Queue
 	ids   ports.IDGenerator
@@ -80,6 +83,7 @@ func NewStore() *Store {
 		learners: map[string]*learner{}, rows: rowLocks{m: map[string]chan struct{}{}},
 		endpoints: map[string]webhook.Endpoint{}, deliveries: map[string]webhook.Delivery{},
 		reminders: map[reminderKey]time.Time{}, sent: map[sentKey]struct{}{},
+		leagues: newLeagues(),
 	}
 }
 
@@ -174,5 +178,6 @@ var Module = fx.Module("memstore",
 		fx.Annotate(NewEvents, fx.As(new(ports.EventStore))),
 		fx.Annotate(NewProgress, fx.As(new(ports.ProgressStore))),
 		fx.Annotate(NewStreaks, fx.As(new(ports.StreakStore))),
+		fx.Annotate(NewLeagues, fx.As(new(ports.LeagueStore))),
 	),
 )

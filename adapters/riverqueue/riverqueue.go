@@ -36,6 +36,8 @@ type Options struct {
 	RetrySchedule []time.Duration
 	// AttemptTimeout bounds one delivery attempt; the job gets a little more.
 	AttemptTimeout time.Duration
+	// LeagueCloseInterval is how often the leader closes ended league weeks.
+	LeagueCloseInterval time.Duration
 }
 
 // Engine is the River client of the application's database.
@@ -51,7 +53,8 @@ type Engine struct {
 var _ sqlstore.Queue = (*Engine)(nil)
 
 // New makes the engine; Start migrates River's tables and starts working.
-func New(db *sqlstore.DB, opts Options, deliver ports.Deliverer, reminders ports.ReminderRunner, log *zap.Logger) (*Engine, error) {
+func New(db *sqlstore.DB, opts Options, deliver ports.Deliverer, reminders ports.ReminderRunner, leagues ports.LeagueCloser,
+	log *zap.Logger) (*Engine, error) {
 	var driver riverdriver.Driver[*sql.Tx]
 	if db.Dialect() == sqlstore.Postgres {
 		driver = riverdatabasesql.New(db.SQL())
@@ -87,6 +90,7 @@ func New(db *sqlstore.DB, opts Options, deliver ports.Deliverer, reminders ports
 			},
 			&river.PeriodicJobOpts{ID: "reminders", RunOnStart: true},
 		)}
+		addLeagueClose(workers, cfg, leagues, opts.LeagueCloseInterval)
 	}
 	client, err := river.NewClient(driver, cfg)
 	if err != nil {

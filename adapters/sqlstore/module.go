@@ -37,5 +37,6 @@ var Module = fx.Module("sqlstore",
 		fx.Annotate(NewProgressStore, fx.As(new(ports.ProgressStore))),
 		fx.Annotate(NewStreakStore, fx.As(new(ports.StreakStore))),
 		fx.Annotate(NewLearnerSettings, fx.As(new(ports.LearnerSettings))),
+		fx.Annotate(NewLeagueStore, fx.As(new(ports.LeagueStore))),
 	),
 )

@@ -91,6 +91,9 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 	if err := saveLastStreak(t.db, t.tx, t.userID, as, updatedAt); err != nil {
 		return err
 	}
+	if err := creditLeague(t.db, t.tx, t.userID, as); err != nil {
+		return err
+	}
 	var msgs []webhook.Message
 	for _, a := range as {
 		msgs = append(msgs, a.Messages...)

@@ -7,6 +7,7 @@ package analytics
 import (
 	"time"
 
+	"github.com/lingo-labs/lingo/domain/league"
 	"github.com/lingo-labs/lingo/domain/progress"
 	"github.com/lingo-labs/lingo/ports"
 )
@@ -27,6 +28,10 @@ type Service struct {
 	streaks   ports.StreakStore
 	users     ports.UserRepository
 	freezeMax int
+	// leagues and cohortSize are the weekly leagues' (leagues.go); nil: no
+	// league XP.
+	leagues    *league.Calendar
+	cohortSize int
 }
 
 // NewService makes the analytics service.
