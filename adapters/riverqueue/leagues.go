@@ -23,7 +23,9 @@ type leagueCloseWorker struct {
 
 // Timeout lets a close of many cohorts finish; one cut short leaves the
 // rest for the next run, each cohort being closed in its own transaction.
-func (w *leagueCloseWorker) Timeout(*river.Job[LeagueCloseArgs]) time.Duration { return 5 * time.Minute }
+func (w *leagueCloseWorker) Timeout(*river.Job[LeagueCloseArgs]) time.Duration {
+	return 5 * time.Minute
+}
 
 func (w *leagueCloseWorker) Work(ctx context.Context, _ *river.Job[LeagueCloseArgs]) error {
 	if w.run == nil {

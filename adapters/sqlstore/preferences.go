@@ -51,7 +51,7 @@ func toPreferencesRow(userID string, p preferences.Preferences) preferencesRow {
 		ReminderTime: s.ReminderTime, StreakAlerts: s.StreakAlerts, WeeklySummary: s.WeeklySummary,
 		Theme: s.Theme, UILanguage: s.UILanguage, SoundEffects: s.SoundEffects, Animations: s.Animations,
 		Leaderboards: s.Leaderboards,
-		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC(),
+		CreatedAt:    s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC(),
 	}
 }
 
@@ -63,7 +63,7 @@ func (r preferencesRow) preferences() (preferences.Preferences, error) {
 		ReminderTime: r.ReminderTime, StreakAlerts: r.StreakAlerts, WeeklySummary: r.WeeklySummary,
 		Theme: r.Theme, UILanguage: r.UILanguage, SoundEffects: r.SoundEffects, Animations: r.Animations,
 		Leaderboards: r.Leaderboards,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		CreatedAt:    r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	})
 }
 
