@@ -47,8 +47,8 @@ func (c Config) validate() error {
 	if c.League.CohortSize < 1 || c.League.CohortSize > 1000 {
 		bad("LINGO_LEAGUE_COHORT_SIZE", "must be between 1 and 1000")
 	}
-	if c.League.CloseInterval < 100*time.Millisecond || c.League.CloseInterval > 30*time.Second {
-		bad("LINGO_LEAGUE_CLOSE_INTERVAL", "must be between 100ms and 30s (weeks close within a minute)")
+	if c.League.CloseInterval < time.Second || c.League.CloseInterval > 30*time.Second {
+		bad("LINGO_LEAGUE_CLOSE_INTERVAL", "must be between 1s and 30s (weeks close within a minute)")
 	}
 	if (c.Admin.Email == "") != (c.Admin.Password == "") {
 		bad("LINGO_ADMIN_EMAIL", "and LINGO_ADMIN_PASSWORD must be set together")
