@@ -1,7 +1,6 @@
 package bootstrap
 
 import (
-	"sync/atomic"
 	"time"
 
 	"go.uber.org/fx"
@@ -33,20 +32,20 @@ func newLeagueCalendar(cfg config.Config) (league.Calendar, error) {
 func newLeaguesService(cfg config.Config, store ports.LeagueStore, clk ports.Clock, ids ports.IDGenerator,
 	cal league.Calendar, log *zap.Logger) *leagues.Service {
 	return leagues.New(leagues.Deps{Store: store, Clock: clk, IDs: ids, Calendar: cal,
-		AfterCohort: pauseAfterCohorts(cfg.League.TestPauseAfterCohorts, log)})
+		BeforeCohort: pauseAfterCohorts(cfg.League.TestPauseAfterCohorts, log)})
 }
 
 // pauseAfterCohorts is the fault test's hook (LINGO_LEAGUE_TEST_PAUSE_AFTER_COHORTS):
-// after n cohorts closed by this process the close stops for good, so that
-// the test can kill the process half-way through a close.
-func pauseAfterCohorts(n int, log *zap.Logger) func(string) {
+// once this process closed n cohorts, every close stops before its next
+// cohort for good, so that the test can kill the process half-way through
+// a close.
+func pauseAfterCohorts(n int, log *zap.Logger) func(int) {
 	if n <= 0 {
 		return nil
 	}
-	var closed atomic.Int64
-	return func(id string) {
-		if closed.Add(1) >= int64(n) {
-			log.Warn("league close paused by LINGO_LEAGUE_TEST_PAUSE_AFTER_COHORTS", zap.String("after_cohort", id))
+	return func(closed int) {
+		if closed >= n {
+			log.Warn("league close paused by LINGO_LEAGUE_TEST_PAUSE_AFTER_COHORTS", zap.Int("closed", closed))
 			time.Sleep(time.Hour)
 		}
 	}

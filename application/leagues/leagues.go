@@ -6,6 +6,7 @@ package leagues
 import (
 	"context"
 	"encoding/base64"
+	"sync/atomic"
 	"time"
 
 	"github.com/lingo-labs/lingo/domain/errs"
@@ -21,13 +22,17 @@ type Deps struct {
 	Clock    ports.Clock
 	IDs      ports.IDGenerator
 	Calendar league.Calendar
-	// AfterCohort, when set, runs after each cohort the close commits; a
-	// test hook that stops the process half-way through a close.
-	AfterCohort func(cohortID string)
+	// BeforeCohort, when set, runs before each cohort the close takes on,
+	// with the number of cohorts this service closed so far; a test hook
+	// that holds the process half-way through a close.
+	BeforeCohort func(closed int)
 }
 
 // Service is the league use cases.
-type Service struct{ d Deps }
+type Service struct {
+	d      Deps
+	closed atomic.Int64
+}
 
 // New makes the service.
 func New(d Deps) *Service { return &Service{d: d} }
@@ -133,11 +138,15 @@ func (s *Service) CloseEnded(ctx context.Context) error {
 			return nil
 		}
 		for _, id := range ids {
-			if _, err := s.d.Store.CloseCohort(ctx, id, s.d.Clock.Now(), s.rank); err != nil {
+			if s.d.BeforeCohort != nil {
+				s.d.BeforeCohort(int(s.closed.Load()))
+			}
+			closed, err := s.d.Store.CloseCohort(ctx, id, s.d.Clock.Now(), s.rank)
+			if err != nil {
 				return err
 			}
-			if s.d.AfterCohort != nil {
-				s.d.AfterCohort(id)
+			if closed {
+				s.closed.Add(1)
 			}
 		}
 		if len(ids) < 100 {
