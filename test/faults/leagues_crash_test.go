@@ -101,8 +101,8 @@ func TestLeagueCloseSurvivesKill(t *testing.T) {
 		require.Equal(t, 200, status)
 		var cur struct {
 			Data struct {
-				Week struct{ ID string } `json:"week"`
-				Joined bool `json:"joined"`
+				Week   struct{ ID string } `json:"week"`
+				Joined bool                `json:"joined"`
 			} `json:"data"`
 		}
 		require.NoError(t, json.Unmarshal(body, &cur))
