@@ -70,6 +70,7 @@ func Graph(cfg config.Config, opts Options) []fx.Option {
 		SettingsModule,
 		RateLimitModule,
 		EngineModule,
+		LeaguesModule,
 		JobsModule(cfg),
 		LifecycleModule(cfg),
 		httpapi.Module,

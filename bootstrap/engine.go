@@ -10,6 +10,7 @@ import (
 	"github.com/lingo-labs/lingo/application/analytics"
 	appcatalog "github.com/lingo-labs/lingo/application/catalog"
 	"github.com/lingo-labs/lingo/config"
+	"github.com/lingo-labs/lingo/domain/league"
 	"github.com/lingo-labs/lingo/ports"
 )
 
@@ -38,22 +39,13 @@ func newCatalogService(repo ports.CatalogRepository, ids ports.IDGenerator, cach
 	return appcatalog.NewService(repo, ids, appcatalog.WithCache(cache, bumpFailed(log)))
 }
 
-// rebuildHook is the hook every void and rebuild runs in its transaction
-// (analytics.RebuildHook), when a module provides one: a feature that keeps
-// figures from a learner's events (weekly league XP) provides its recount
-// as an analytics.RebuildHook.
-type rebuildHook struct {
-	fx.In
-	Hook analytics.RebuildHook `optional:"true"`
-}
-
 // newAnalyticsService serves the progress reads through the read-through cache.
 func newAnalyticsService(cat ports.CatalogRepository, events ports.EventStore, prog ports.ProgressStore,
 	settings ports.LearnerSettings, clock ports.Clock, ids ports.IDGenerator, cache ports.Cache, log *zap.Logger,
-	streaks ports.StreakStore, users ports.UserRepository, rebuilds ports.RebuildStore, hook rebuildHook, cfg config.Config) *analytics.Service {
+	streaks ports.StreakStore, users ports.UserRepository, rebuilds ports.RebuildStore, cfg config.Config, cal league.Calendar) *analytics.Service {
 	return analytics.NewService(cat, events, prog, settings, clock, ids, analytics.WithCache(cache, bumpFailed(log)),
 		analytics.WithStreaks(streaks, users, cfg.Streak.FreezeMax), analytics.WithRebuild(rebuilds, users),
-		analytics.WithAfterRebuild(hook.Hook))
+		analytics.WithLeagues(cal, cfg.League.CohortSize))
 }
 
 // bumpFailed logs a bump that failed after a committed write: the write

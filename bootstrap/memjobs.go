@@ -43,15 +43,17 @@ func newMemoryJobRunner(cfg config.Config, store *memory.Store, ids ports.IDGene
 	r := memory.NewRunner(memory.RunnerOptions{
 		Work: cfg.Jobs.Enabled, Workers: cfg.Jobs.Workers, RemindersInterval: cfg.Jobs.RemindersInterval,
 		RetrySchedule: retrySchedule(cfg), AttemptTimeout: cfg.Jobs.Webhooks.Timeout,
+		LeagueCloseInterval: cfg.League.CloseInterval,
 	}, log.Named("jobs"))
 	store.UseQueue(r, ids)
 	return r
 }
 
 // runMemoryJobs runs the runner with the app, working the use cases.
-func runMemoryJobs(lc fx.Lifecycle, r *memory.Runner, svc *webhooks.Service, rem *reminders.Service, _ *metrics.JobMetrics) {
+func runMemoryJobs(lc fx.Lifecycle, r *memory.Runner, svc *webhooks.Service, rem *reminders.Service, _ *metrics.JobMetrics,
+	lg leagueCloserIn) {
 	lc.Append(fx.Hook{
-		OnStart: func(context.Context) error { r.Start(svc, rem); return nil },
+		OnStart: func(context.Context) error { r.Start(svc, rem); r.CloseLeagues(lg.closer()); return nil },
 		OnStop:  r.Stop,
 	})
 }

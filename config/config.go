@@ -27,6 +27,7 @@ type Config struct {
 	RateLimit RateLimit
 	Health    Health
 	Streak    Streak
+	League    League
 	Log       Log
 	Avatar    Avatar
 	Jobs      Jobs
@@ -121,6 +122,21 @@ type Streak struct {
 	FreezeMax int // the most streak freezes a learner holds (0: none)
 }
 
+// League is the weekly leagues' configuration.
+type League struct {
+	// Period is the length of a league week (weeks follow each other from
+	// Monday 2024-01-01T00:00:00Z).
+	Period time.Duration
+	// CohortSize is how many learners a cohort holds.
+	CohortSize int
+	// CloseInterval is how often the leader looks for weeks to close.
+	CloseInterval time.Duration
+	// TestPauseAfterCohorts, when positive, stops the close after that many
+	// cohorts in this process, for the fault test that kills a close
+	// half-way; never set in production.
+	TestPauseAfterCohorts int
+}
+
 type Log struct {
 	Level  string
 	Format string // json or console
@@ -132,54 +148,58 @@ type Getenv func(string) string
 // keys lists every key with its default. viper's AutomaticEnv only sees keys
 // that have a default, so every key must be here, even the empty ones.
 var keys = map[string]any{
-	"http.addr":                  ":8080",
-	"http.trusted_proxies":       "",
-	"http.cors_origins":          "",
-	"http.public_base_url":       "",
-	"http.shutdown_timeout":      "15s",
-	"http.read_header_timeout":   "10s",
-	"http.idle_timeout":          "2m",
-	"http.body_timeout":          "30s",
-	"http.request_timeout":       "15s",
-	"database.driver":            "sqlite",
-	"database.dsn":               "",
-	"database.max_open_conns":    0, // 0: chosen per driver
-	"database.max_idle_conns":    0,
-	"database.conn_max_lifetime": "30m",
-	"database.migrate":           true,
-	"database.seed_demo":         "",
-	"data_dir":                   "./data",
-	"redis.addr":                 "",
-	"redis.password":             "",
-	"redis.db":                   0,
-	"redis.key_prefix":           "lingo:",
-	"redis.cache_timeout":        "5ms",
-	"auth.jwt_secret":            "",
-	"auth.algorithm":             "HS256",
-	"auth.issuer":                "lingo",
-	"auth.audience":              "lingo-mobile",
-	"auth.access_ttl":            "15m",
-	"auth.refresh_ttl":           "720h",
-	"admin.email":                "",
-	"admin.password":             "",
-	"ratelimit.enabled":          true,
-	"ratelimit.auth.limit":       5,
-	"ratelimit.auth.window":      "60s",
-	"ratelimit.auth.lockout":     "5m",
-	"ratelimit.user.limit":       60,
-	"ratelimit.user.window":      "60s",
-	"ratelimit.analytics.limit":  100,
-	"ratelimit.analytics.window": "60s",
-	"ratelimit.health.limit":     30,
-	"ratelimit.health.window":    "60s",
-	"ratelimit.general.limit":    120,
-	"ratelimit.general.window":   "60s",
-	"health.check_timeout":       "1s",
-	"health.cache_ttl":           "1s",
-	"streak.freeze_max":          2,
-	"log.level":                  "info",
-	"log.format":                 "json",
-	"avatar.memory_budget":       "256MiB",
+	"http.addr":                       ":8080",
+	"http.trusted_proxies":            "",
+	"http.cors_origins":               "",
+	"http.public_base_url":            "",
+	"http.shutdown_timeout":           "15s",
+	"http.read_header_timeout":        "10s",
+	"http.idle_timeout":               "2m",
+	"http.body_timeout":               "30s",
+	"http.request_timeout":            "15s",
+	"database.driver":                 "sqlite",
+	"database.dsn":                    "",
+	"database.max_open_conns":         0, // 0: chosen per driver
+	"database.max_idle_conns":         0,
+	"database.conn_max_lifetime":      "30m",
+	"database.migrate":                true,
+	"database.seed_demo":              "",
+	"data_dir":                        "./data",
+	"redis.addr":                      "",
+	"redis.password":                  "",
+	"redis.db":                        0,
+	"redis.key_prefix":                "lingo:",
+	"redis.cache_timeout":             "5ms",
+	"auth.jwt_secret":                 "",
+	"auth.algorithm":                  "HS256",
+	"auth.issuer":                     "lingo",
+	"auth.audience":                   "lingo-mobile",
+	"auth.access_ttl":                 "15m",
+	"auth.refresh_ttl":                "720h",
+	"admin.email":                     "",
+	"admin.password":                  "",
+	"ratelimit.enabled":               true,
+	"ratelimit.auth.limit":            5,
+	"ratelimit.auth.window":           "60s",
+	"ratelimit.auth.lockout":          "5m",
+	"ratelimit.user.limit":            60,
+	"ratelimit.user.window":           "60s",
+	"ratelimit.analytics.limit":       100,
+	"ratelimit.analytics.window":      "60s",
+	"ratelimit.health.limit":          30,
+	"ratelimit.health.window":         "60s",
+	"ratelimit.general.limit":         120,
+	"ratelimit.general.window":        "60s",
+	"health.check_timeout":            "1s",
+	"health.cache_ttl":                "1s",
+	"streak.freeze_max":               2,
+	"league.period":                   "168h",
+	"league.cohort_size":              30,
+	"league.close_interval":           "30s",
+	"league.test_pause_after_cohorts": 0,
+	"log.level":                       "info",
+	"log.format":                      "json",
+	"avatar.memory_budget":            "256MiB",
 }
 
 // Load reads the configuration. getenv is the process environment in
@@ -269,7 +289,9 @@ func Load(getenv Getenv) (Config, error) {
 			CheckTimeout: v.GetDuration("health.check_timeout"),
 			CacheTTL:     v.GetDuration("health.cache_ttl"),
 		},
-		Streak:  Streak{FreezeMax: v.GetInt("streak.freeze_max")},
+		Streak: Streak{FreezeMax: v.GetInt("streak.freeze_max")},
+		League: League{Period: v.GetDuration("league.period"), CohortSize: v.GetInt("league.cohort_size"),
+			CloseInterval: v.GetDuration("league.close_interval"), TestPauseAfterCohorts: v.GetInt("league.test_pause_after_cohorts")},
 		Log:     Log{Level: v.GetString("log.level"), Format: v.GetString("log.format")},
 		Version: Version,
 	}

@@ -41,6 +41,15 @@ func (c Config) validate() error {
 	if c.Streak.FreezeMax < 0 || c.Streak.FreezeMax > 100 {
 		bad("LINGO_STREAK_FREEZE_MAX", "must be between 0 and 100")
 	}
+	if c.League.Period < time.Second {
+		bad("LINGO_LEAGUE_PERIOD", "must be at least 1s")
+	}
+	if c.League.CohortSize < 1 || c.League.CohortSize > 1000 {
+		bad("LINGO_LEAGUE_COHORT_SIZE", "must be between 1 and 1000")
+	}
+	if c.League.CloseInterval < time.Second || c.League.CloseInterval > 30*time.Second {
+		bad("LINGO_LEAGUE_CLOSE_INTERVAL", "must be between 1s and 30s (weeks close within a minute)")
+	}
 	if (c.Admin.Email == "") != (c.Admin.Password == "") {
 		bad("LINGO_ADMIN_EMAIL", "and LINGO_ADMIN_PASSWORD must be set together")
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lingo-labs/lingo/domain/calendar"
+	"github.com/lingo-labs/lingo/domain/league"
 	"github.com/lingo-labs/lingo/domain/learning"
 	"github.com/lingo-labs/lingo/domain/progress"
 	"github.com/lingo-labs/lingo/domain/webhook"
@@ -131,6 +132,8 @@ type Append struct {
 	LessonCourseID string
 	// Messages are published with the event, in its transaction.
 	Messages []webhook.Message
+	// League is the league XP the event moves, in its transaction.
+	League LeagueCredit
 }
 
 // LearnerTx is one learner's progress inside the transaction that holds the
@@ -158,6 +161,11 @@ type LearnerTx interface {
 	// last one's totals and each date's last day record are what is kept.
 	// Errors as Append; on any error the caller rolls the transaction back.
 	AppendAll(as []Append) error
+	// RecountLeague sets the learner's league XP of week, and the instant
+	// they reached it, to what their stored events received in the week
+	// add up to: after an event's XP left (a void), the standings follow.
+	// A learner who did not join the week is left alone.
+	RecountLeague(week league.Week) error
 }
 
 // EventStateReader is a LearnerTx that reads FindEvent and State together,

@@ -23,6 +23,7 @@ type PreferencesDTO struct {
 	Learning      LearningPreferencesDTO    `json:"learning"`
 	Notifications NotificationPreferenceDTO `json:"notifications"`
 	Interface     InterfacePreferencesDTO   `json:"interface"`
+	Social        SocialPreferencesDTO      `json:"social"`
 	CreatedAt     string                    `json:"created_at"`
 	UpdatedAt     string                    `json:"updated_at"`
 }
@@ -54,6 +55,12 @@ type InterfacePreferencesDTO struct {
 	Animations   bool   `json:"animations"`
 }
 
+// SocialPreferencesDTO is the social section: leaderboards is whether the
+// learner takes part in the weekly leagues.
+type SocialPreferencesDTO struct {
+	Leaderboards bool `json:"leaderboards"`
+}
+
 // NewPreferencesDTO maps preferences to their JSON shape.
 func NewPreferencesDTO(p preferences.Preferences) PreferencesDTO {
 	s := p.Snapshot()
@@ -70,6 +77,7 @@ func NewPreferencesDTO(p preferences.Preferences) PreferencesDTO {
 			WeeklySummary: s.WeeklySummary},
 		Interface: InterfacePreferencesDTO{Theme: s.Theme, UILanguage: s.UILanguage,
 			SoundEffects: s.SoundEffects, Animations: s.Animations},
+		Social:    SocialPreferencesDTO{Leaderboards: s.Leaderboards},
 		CreatedAt: FormatTime(s.CreatedAt), UpdatedAt: FormatTime(s.UpdatedAt),
 	}
 }

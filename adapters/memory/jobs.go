@@ -17,6 +17,7 @@ import (
 const (
 	DeliveryJob  = "webhook_delivery"
 	RemindersJob = "reminders_due"
+	LeagueJob    = "league_close"
 )
 
 // RunnerOptions configure the in-process job runner.
@@ -30,6 +31,8 @@ type RunnerOptions struct {
 	RetrySchedule []time.Duration
 	// AttemptTimeout bounds one delivery attempt; the job gets a little more.
 	AttemptTimeout time.Duration
+	// LeagueCloseInterval is how often the ended league weeks are closed.
+	LeagueCloseInterval time.Duration
 }
 
 // Runner is the job engine of the memory driver: delivery jobs in a queue
@@ -226,6 +229,30 @@ func RetryWait(schedule []time.Duration, attempt int) time.Duration {
 		return time.Minute
 	}
 	return schedule[min(max(attempt-1, 0), len(schedule)-1)]
+}
+
+// CloseLeagues runs closer's pass at start and then every
+// LeagueCloseInterval until the runner stops, when configured to work.
+func (r *Runner) CloseLeagues(closer ports.LeagueCloser) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if !r.opts.Work || r.stopped || closer == nil || r.opts.LeagueCloseInterval <= 0 {
+		return
+	}
+	r.wg.Go(func() {
+		tick := time.NewTicker(r.opts.LeagueCloseInterval)
+		defer tick.Stop()
+		for {
+			if err := r.run(LeagueJob, time.Now(), 5*time.Minute, closer.CloseEnded); err != nil {
+				r.log.Warn("league close failed", zap.Error(err))
+			}
+			select {
+			case <-r.stopping:
+				return
+			case <-tick.C:
+			}
+		}
+	})
 }
 
 // remind runs the reminder pass at start and then every interval; a pass

@@ -99,6 +99,7 @@ func (l Lifecycle) Erase(ctx context.Context, userID string, now time.Time, dueO
 		}
 	}
 	delete(s.prefs, userID)
+	s.leagues.forget(userID)
 	if lr := s.learners[userID]; lr != nil {
 		out.Events = len(lr.events)
 		out.Days = len(lr.days)

@@ -53,6 +53,9 @@ func (r Preferences) Update(ctx context.Context, userID string, fn func(*prefere
 	}
 	r.s.mu.Lock()
 	r.s.prefs[userID] = p
+	if before.Leaderboards && !p.Leaderboards() {
+		r.s.leaveOpenCohorts(userID)
+	}
 	r.s.mu.Unlock()
 	return nil
 }

@@ -77,16 +77,19 @@ func NewProgress(s *Store) Progress { return Progress{s} }
 // so that failing to make them rolls back too, and join the store and the
 // job queue right after it (or the caller's Outbox transaction, if any).
 func (p Progress) Update(ctx context.Context, userID string, fn func(ports.LearnerTx) error) error {
-	var ds []webhook.Delivery
+	var (
+		ds []webhook.Delivery
+		tx *learnerTx
+	)
 	err := p.update(ctx, userID, func(committed *learner) (*learner, []ports.StoredEvent, error) {
-		tx := &learnerTx{s: p.s, work: committed.aggregates(), added: map[string]ports.StoredEvent{}}
+		tx = &learnerTx{s: p.s, userID: userID, work: committed.aggregates(), added: map[string]ports.StoredEvent{}}
 		if err := fn(tx); err != nil {
 			return nil, nil, err
 		}
 		var err error
 		ds, err = p.s.prepare(tx.msgs)
 		return tx.work, tx.order, err
-	})
+	}, func(events map[string]ports.StoredEvent) { tx.commitLeague(events) })
 	if err != nil {
 		return err
 	}
@@ -97,7 +100,12 @@ func (p Progress) Update(ctx context.Context, userID string, fn func(ports.Learn
 // update runs fn under the learner's lock with the committed learner (never
 // nil); when fn returns nil, the learner it returns replaces the committed
 // one, with the new events added to the committed ones.
-func (p Progress) update(ctx context.Context, userID string, fn func(committed *learner) (*learner, []ports.StoredEvent, error)) error {
+//
+// commit, when not nil, runs under the store's lock right after the swap
+// with the learner's events, new ones included: the league writes land in
+// the same instant as the events.
+func (p Progress) update(ctx context.Context, userID string, fn func(committed *learner) (*learner, []ports.StoredEvent, error),
+	commit func(events map[string]ports.StoredEvent)) error {
 	unlock, err := p.s.rows.lock(ctx, "learner:"+userID)
 	if err != nil {
 		return err
@@ -134,6 +142,9 @@ func (p Progress) update(ctx context.Context, userID string, fn func(committed *
 		}
 	}
 	p.s.learners[userID] = next
+	if commit != nil {
+		commit(next.events)
+	}
 	return nil
 }
 
@@ -141,11 +152,14 @@ func (p Progress) update(ctx context.Context, userID string, fn func(committed *
 // Only the transaction holding the learner's lock writes the learner, so
 // the committed events it reads cannot change under it.
 type learnerTx struct {
-	s     *Store
-	work  *learner
-	added map[string]ports.StoredEvent // new events by event_id
-	order []ports.StoredEvent          // new events in the order appended
-	msgs  []webhook.Message            // the appends' messages
+	s      *Store
+	userID string
+	work   *learner
+	added  map[string]ports.StoredEvent // new events by event_id
+	order  []ports.StoredEvent          // new events in the order appended
+	msgs   []webhook.Message            // the appends' messages
+	// league is the league writes, made at commit (commitLeague).
+	league []leagueOp
 }
 
 func (t *learnerTx) FindEvent(eventID string) (ports.StoredEvent, bool, error) {
@@ -269,6 +283,11 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 		msgs = append(msgs, a.Messages...)
 	}
 	t.work, t.added, t.order, t.msgs = work, added, append(t.order, order...), append(t.msgs, msgs...)
+	for _, a := range as {
+		if a.League.XP > 0 && !a.League.Week.IsZero() {
+			t.league = append(t.league, leagueOp{credit: a.League})
+		}
+	}
 	return nil
 }
 

@@ -26,8 +26,9 @@ func NewRebuild(s *Store) Rebuild { return Rebuild{s} }
 // void or a rebuild changes are written to a copy of the learner's events
 // (learner.rewrite), which replaces them only when fn returns nil.
 func (r Rebuild) Update(ctx context.Context, userID string, fn func(ports.RebuildTx) error) error {
+	var tx *rebuildTx
 	return Progress{r.s}.update(ctx, userID, func(committed *learner) (*learner, []ports.StoredEvent, error) {
-		tx := &rebuildTx{learnerTx: &learnerTx{s: r.s, work: committed.aggregates(), added: map[string]ports.StoredEvent{}}, userID: userID}
+		tx = &rebuildTx{learnerTx: &learnerTx{s: r.s, userID: userID, work: committed.aggregates(), added: map[string]ports.StoredEvent{}}, userID: userID}
 		if err := fn(tx); err != nil {
 			return nil, nil, err
 		}
@@ -35,7 +36,7 @@ func (r Rebuild) Update(ctx context.Context, userID string, fn func(ports.Rebuil
 			return nil, nil, errs.Wrap(errs.Internal, "", fmt.Errorf("a rebuild publishes no messages"))
 		}
 		return tx.work, tx.order, nil
-	})
+	}, func(events map[string]ports.StoredEvent) { tx.learnerTx.commitLeague(events) })
 }
 
 type rebuildTx struct {

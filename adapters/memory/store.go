@@ -66,6 +66,9 @@ type Store struct {
 	// life is the account lifecycle's: exports, erased ids and pending
 	// erasure clean-ups (Lifecycle).
 	life lifecycleData
+	// leagues are the weekly leagues (Leagues, and the learner
+	// transactions' league writes).
+	leagues leagues
 	// queue and ids are the job runner's, attached by UseQueue.
 	queue Queue
 	ids   ports.IDGenerator
@@ -82,7 +85,8 @@ func NewStore() *Store {
 		learners: map[string]*learner{}, rows: rowLocks{m: map[string]chan struct{}{}},
 		endpoints: map[string]webhook.Endpoint{}, deliveries: map[string]webhook.Delivery{},
 		reminders: map[reminderKey]time.Time{}, sent: map[sentKey]struct{}{},
-		life: newLifecycleData(),
+		life:    newLifecycleData(),
+		leagues: newLeagues(),
 	}
 }
 
@@ -186,5 +190,6 @@ var Module = fx.Module("memstore",
 		fx.Annotate(NewStreaks, fx.As(new(ports.StreakStore))),
 		fx.Annotate(NewRebuild, fx.As(new(ports.RebuildStore))),
 		fx.Annotate(NewLifecycle, fx.As(new(ports.ErasureStore)), fx.As(new(ports.ExportStore)), fx.As(new(ports.EventReader))),
+		fx.Annotate(NewLeagues, fx.As(new(ports.LeagueStore))),
 	),
 )

@@ -22,7 +22,7 @@ func subject(*testing.T) storetest.Subject {
 	return storetest.Subject{
 		Users: memory.NewUsers(s), Tokens: memory.NewRefreshTokens(s), Preferences: memory.NewPreferences(s),
 		Settings: memory.NewSettings(s), Catalog: memory.NewCatalog(s), Events: memory.NewEvents(s), Progress: memory.NewProgress(s),
-		Streaks: memory.NewStreaks(s), Rebuilds: memory.NewRebuild(s),
+		Streaks: memory.NewStreaks(s), Rebuilds: memory.NewRebuild(s), Leagues: memory.NewLeagues(s),
 	}
 }
 

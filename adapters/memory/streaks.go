@@ -104,7 +104,7 @@ func (st Streaks) Update(ctx context.Context, userID string, fn func(ports.Strea
 	return Progress{st.s}.update(ctx, userID, func(committed *learner) (*learner, []ports.StoredEvent, error) {
 		tx := &streakTx{work: committed.aggregates()}
 		return tx.work, nil, fn(tx)
-	})
+	}, nil)
 }
 
 func (st Streaks) Marks(_ context.Context, userID string, from, to calendar.Date) ([]progress.SettledDay, error) {

@@ -41,6 +41,9 @@ var ErasureTables = []erasureTable{
 	{"user_preferences", "user_id", ""},
 	{"refresh_tokens", "user_id", ""},
 	{"data_exports", "user_id", "exports"},
+	{"league_tiers", "user_id", ""},
+	{"league_members", "user_id", ""},
+	{"league_results", "user_id", ""},
 }
 
 // ErasureTableNames lists the tables of ErasureTables, for the suites that

@@ -39,5 +39,6 @@ var Module = fx.Module("sqlstore",
 		fx.Annotate(NewRebuildStore, fx.As(new(ports.RebuildStore))),
 		fx.Annotate(NewLearnerSettings, fx.As(new(ports.LearnerSettings))),
 		fx.Annotate(NewLifecycle, fx.As(new(ports.ErasureStore)), fx.As(new(ports.ExportStore)), fx.As(new(ports.EventReader))),
+		fx.Annotate(NewLeagueStore, fx.As(new(ports.LeagueStore))),
 	),
 )

@@ -34,6 +34,7 @@ type preferencesRow struct {
 	UILanguage      string         `gorm:"column:ui_language"`
 	SoundEffects    bool           `gorm:"column:sound_effects"`
 	Animations      bool           `gorm:"column:animations"`
+	Leaderboards    bool           `gorm:"column:social_leaderboards"`
 	CreatedAt       time.Time      `gorm:"column:created_at;autoCreateTime:false"`
 	UpdatedAt       time.Time      `gorm:"column:updated_at;autoUpdateTime:false"`
 }
@@ -49,7 +50,8 @@ func toPreferencesRow(userID string, p preferences.Preferences) preferencesRow {
 		EmailEnabled: s.EmailEnabled, PushEnabled: s.PushEnabled, DailyReminder: s.DailyReminder,
 		ReminderTime: s.ReminderTime, StreakAlerts: s.StreakAlerts, WeeklySummary: s.WeeklySummary,
 		Theme: s.Theme, UILanguage: s.UILanguage, SoundEffects: s.SoundEffects, Animations: s.Animations,
-		CreatedAt: s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC(),
+		Leaderboards: s.Leaderboards,
+		CreatedAt:    s.CreatedAt.UTC(), UpdatedAt: s.UpdatedAt.UTC(),
 	}
 }
 
@@ -60,7 +62,8 @@ func (r preferencesRow) preferences() (preferences.Preferences, error) {
 		EmailEnabled: r.EmailEnabled, PushEnabled: r.PushEnabled, DailyReminder: r.DailyReminder,
 		ReminderTime: r.ReminderTime, StreakAlerts: r.StreakAlerts, WeeklySummary: r.WeeklySummary,
 		Theme: r.Theme, UILanguage: r.UILanguage, SoundEffects: r.SoundEffects, Animations: r.Animations,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Leaderboards: r.Leaderboards,
+		CreatedAt:    r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 	})
 }
 
@@ -130,6 +133,9 @@ func (r *PreferencesRepository) Update(ctx context.Context, userID string, fn fu
 		err = tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "user_id"}}, UpdateAll: true}).Create(&next).Error
 		if err != nil {
 			return dbError("store preferences", err)
+		}
+		if before.Leaderboards && !next.Leaderboards {
+			return leaveOpenCohorts(tx, userID)
 		}
 		return nil
 	})

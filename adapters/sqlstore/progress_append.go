@@ -104,6 +104,9 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 			return err
 		}
 	}
+	if err := creditLeague(t.db, t.tx, t.userID, as); err != nil {
+		return err
+	}
 	var msgs []webhook.Message
 	for _, a := range as {
 		msgs = append(msgs, a.Messages...)

@@ -61,7 +61,7 @@ func subject(db *sqlstore.DB) storetest.Subject {
 		Users: sqlstore.NewUserRepository(db), Tokens: sqlstore.NewRefreshTokenStore(db),
 		Preferences: sqlstore.NewPreferencesRepository(db), Settings: sqlstore.NewLearnerSettings(db),
 		Catalog: sqlstore.NewCatalogRepository(db), Events: sqlstore.NewEventStore(db), Progress: sqlstore.NewProgressStore(db),
-		Streaks: sqlstore.NewStreakStore(db), Rebuilds: sqlstore.NewRebuildStore(db),
+		Streaks: sqlstore.NewStreakStore(db), Rebuilds: sqlstore.NewRebuildStore(db), Leagues: sqlstore.NewLeagueStore(db),
 	}
 }
 

@@ -1,6 +1,6 @@
 // Package storetest is the contract suite of the storage ports: one Run
 // function per port (RunUsers, RunRefreshTokens, RunPreferences, RunCatalog,
-// RunEvents, RunProgress, RunStreaks, RunRebuild; RunOutbox, RunWebhooks, RunReminders
+// RunEvents, RunProgress, RunStreaks, RunRebuild, RunLeagues; RunOutbox, RunWebhooks, RunReminders
 // under RunJobs), each case a rule that the port's doc comment in
 // ports/ promises, and Run for a whole store. Every storage adapter runs it
 // (sqlstore on SQLite and PostgreSQL, memory), as cachetest and ratelimittest
@@ -32,6 +32,7 @@ type Subject struct {
 	Progress    ports.ProgressStore
 	Streaks     ports.StreakStore
 	Rebuilds    ports.RebuildStore
+	Leagues     ports.LeagueStore
 }
 
 // Run runs every port's suite; fresh makes a new, empty store for each case.
@@ -63,6 +64,12 @@ func Run(t *testing.T, fresh func(t *testing.T) Subject) {
 	t.Run("progress", func(t *testing.T) { RunProgress(t, learning) })
 	t.Run("streaks", func(t *testing.T) { RunStreaks(t, learning) })
 	t.Run("rebuild", func(t *testing.T) { RunRebuild(t, learning) })
+	t.Run("leagues", func(t *testing.T) {
+		RunLeagues(t, func(t *testing.T) Leagues {
+			s := fresh(t)
+			return Leagues{Users: s.Users, Preferences: s.Preferences, Progress: s.Progress, Leagues: s.Leagues}
+		})
+	})
 }
 
 // T0 is the suite's epoch: microseconds, the precision every store keeps.

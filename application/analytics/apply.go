@@ -119,6 +119,7 @@ func (s *Service) applyTx(tx ports.LearnerTx, userID string, ev learning.Event, 
 	if err := tx.Append(ports.Append{
 		Event:   ports.StoredEvent{Event: ev, BodyHash: hash, Answer: answer},
 		Outcome: o, ServerEvents: server, LessonCourseID: lessonCourse, Messages: msgs,
+		League: s.leagueCredit(o.XPAwarded, received),
 	}); err != nil {
 		return Result{}, err
 	}

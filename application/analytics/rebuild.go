@@ -18,24 +18,11 @@ import (
 // learner's events through progress.Rebuilder a page at a time.
 const RebuildPage = 1000
 
-// RebuildHook runs inside the transaction of every void and rebuild, after
-// the learner's aggregates were replaced and under the learner's lock: what
-// another feature keeps from the learner's events (weekly league XP) is
-// recounted here, so that it changes with the aggregates or not at all.
-// Its error rolls the whole void or rebuild back.
-type RebuildHook func(tx ports.RebuildTx, userID string) error
-
 // WithRebuild gives the service voids and rebuilds: the store of the
 // learner's transaction and the users (an admin call on an unknown user is
 // NotFound).
 func WithRebuild(store ports.RebuildStore, users ports.UserRepository) Option {
 	return func(s *Service) { s.rebuilds, s.users = store, users }
-}
-
-// WithAfterRebuild sets the hook every void and rebuild runs in its
-// transaction (RebuildHook). Options applied later replace it.
-func WithAfterRebuild(h RebuildHook) Option {
-	return func(s *Service) { s.afterRebuild = h }
 }
 
 // Voided is the answer to a void: the event with voided_at, and the
@@ -294,10 +281,10 @@ func (s *Service) rebuildTx(tx ports.RebuildTx, userID string, idx catalogIndex,
 			return false, err
 		}
 	}
-	if s.afterRebuild != nil {
-		if err := s.afterRebuild(tx, userID); err != nil {
-			return false, err
-		}
+	// League XP follows the events' new XP in the same transaction, so it
+	// changes with the aggregates or not at all.
+	if err := s.recountLeagues(tx, now); err != nil {
+		return false, err
 	}
 	return changed, nil
 }

@@ -7,6 +7,7 @@ package analytics
 import (
 	"time"
 
+	"github.com/lingo-labs/lingo/domain/league"
 	"github.com/lingo-labs/lingo/domain/progress"
 	"github.com/lingo-labs/lingo/ports"
 )
@@ -27,9 +28,12 @@ type Service struct {
 	streaks   ports.StreakStore
 	users     ports.UserRepository
 	freezeMax int
-	// rebuilds and afterRebuild are voids' and rebuilds' (rebuild.go).
-	rebuilds     ports.RebuildStore
-	afterRebuild RebuildHook
+	// rebuilds are voids' and rebuilds' (rebuild.go).
+	rebuilds ports.RebuildStore
+	// leagues and cohortSize are the weekly leagues' (leagues.go); nil: no
+	// league XP.
+	leagues    *league.Calendar
+	cohortSize int
 }
 
 // NewService makes the analytics service.

@@ -25,6 +25,7 @@ const (
 	PathUILanguage      = "interface.ui_language"
 	PathSoundEffects    = "interface.sound_effects"
 	PathAnimations      = "interface.animations"
+	PathLeaderboards    = "social.leaderboards"
 )
 
 const (
@@ -70,6 +71,7 @@ type Patch struct {
 	Learning      LearningPatch
 	Notifications NotificationsPatch
 	Interface     InterfacePatch
+	Social        SocialPatch
 }
 
 type LearningPatch struct {
@@ -86,6 +88,12 @@ type NotificationsPatch struct {
 	ReminderTime  Opt[string]
 	StreakAlerts  Opt[bool]
 	WeeklySummary Opt[bool]
+}
+
+// SocialPatch is the social section: leaderboards says whether the learner
+// takes part in the weekly leagues.
+type SocialPatch struct {
+	Leaderboards Opt[bool]
 }
 
 type InterfacePatch struct {
@@ -175,6 +183,7 @@ func Apply(p Preferences, patch Patch) (Preferences, []string, error) {
 	language(i.UILanguage, PathUILanguage, &next.uiLanguage, bad)
 	flag(i.SoundEffects, &next.soundEffects)
 	flag(i.Animations, &next.animations)
+	flag(patch.Social.Leaderboards, &next.leaderboards)
 
 	if len(problems) > 0 {
 		return p, nil, errs.Validation(problems...)
@@ -201,6 +210,7 @@ func Apply(p Preferences, patch Patch) (Preferences, []string, error) {
 		{PathUILanguage, next.uiLanguage == p.uiLanguage},
 		{PathSoundEffects, next.soundEffects == p.soundEffects},
 		{PathAnimations, next.animations == p.animations},
+		{PathLeaderboards, next.leaderboards == p.leaderboards},
 	} {
 		if !c.same {
 			changed = append(changed, c.path)

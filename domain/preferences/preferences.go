@@ -41,6 +41,10 @@ type Preferences struct {
 	soundEffects bool
 	animations   bool
 
+	// leaderboards is social.leaderboards: off, the learner never joins a
+	// league week and leaves the current one's standings.
+	leaderboards bool
+
 	createdAt time.Time
 	updatedAt time.Time
 }
@@ -70,6 +74,7 @@ func Default(now time.Time) Preferences {
 		uiLanguage:     English,
 		soundEffects:   true,
 		animations:     true,
+		leaderboards:   true,
 		createdAt:      now.UTC(),
 		updatedAt:      now.UTC(),
 	}
@@ -96,6 +101,8 @@ type Snapshot struct {
 	UILanguage   string
 	SoundEffects bool
 	Animations   bool
+
+	Leaderboards bool
 
 	CreatedAt time.Time
 	UpdatedAt time.Time
@@ -128,6 +135,7 @@ func Restore(s Snapshot) (Preferences, error) {
 			SoundEffects: Set(s.SoundEffects),
 			Animations:   Set(s.Animations),
 		},
+		Social: SocialPatch{Leaderboards: Set(s.Leaderboards)},
 	}
 	if s.TargetLanguage == "" {
 		patch.Learning.TargetLanguage = SetNull[string]()
@@ -161,6 +169,7 @@ func (p Preferences) Snapshot() Snapshot {
 		UILanguage:      p.uiLanguage.String(),
 		SoundEffects:    p.soundEffects,
 		Animations:      p.animations,
+		Leaderboards:    p.leaderboards,
 		CreatedAt:       p.createdAt,
 		UpdatedAt:       p.updatedAt,
 	}
@@ -192,8 +201,12 @@ func (p Preferences) Theme() Theme               { return p.theme }
 func (p Preferences) UILanguage() Language       { return p.uiLanguage }
 func (p Preferences) SoundEffects() bool         { return p.soundEffects }
 func (p Preferences) Animations() bool           { return p.animations }
-func (p Preferences) CreatedAt() time.Time       { return p.createdAt }
-func (p Preferences) UpdatedAt() time.Time       { return p.updatedAt }
+
+// Leaderboards is social.leaderboards: whether the learner takes part in
+// the weekly leagues.
+func (p Preferences) Leaderboards() bool   { return p.leaderboards }
+func (p Preferences) CreatedAt() time.Time { return p.createdAt }
+func (p Preferences) UpdatedAt() time.Time { return p.updatedAt }
 
 // Touched returns p with updated_at moved to now. Apply leaves timestamps
 // alone because it has no clock; the caller touches the value exactly when

@@ -19,7 +19,7 @@ func TestDefault(t *testing.T) {
 		Timezone: "UTC", TargetLanguage: "", NativeLanguage: "en", DifficultyLevel: "beginner", DailyXPGoal: 20,
 		EmailEnabled: true, PushEnabled: true, DailyReminder: true, ReminderTime: "19:00",
 		StreakAlerts: true, WeeklySummary: true,
-		Theme: "system", UILanguage: "en", SoundEffects: true, Animations: true,
+		Theme: "system", UILanguage: "en", SoundEffects: true, Animations: true, Leaderboards: true,
 		CreatedAt: t0, UpdatedAt: t0,
 	}
 	assert.Equal(t, want, p.Snapshot())
@@ -281,4 +281,19 @@ func TestRestoreKeepsAZoneStoredInAnotherSpelling(t *testing.T) {
 	p, err := preferences.Restore(s)
 	require.NoError(t, err)
 	assert.Equal(t, "Europe/Berlin", p.Snapshot().Timezone)
+}
+
+func TestApplyLeaderboards(t *testing.T) {
+	p := preferences.Default(t0)
+	require.True(t, p.Leaderboards(), "a new learner takes part in the leagues")
+	off, changed, err := preferences.Apply(p, preferences.Patch{Social: preferences.SocialPatch{Leaderboards: preferences.Set(false)}})
+	require.NoError(t, err)
+	assert.False(t, off.Leaderboards())
+	assert.Equal(t, []string{preferences.PathLeaderboards}, changed)
+	back, err := preferences.Restore(off.Snapshot())
+	require.NoError(t, err)
+	assert.False(t, back.Leaderboards(), "the flag survives storage")
+	_, changed, err = preferences.Apply(off, preferences.Patch{Social: preferences.SocialPatch{Leaderboards: preferences.Set(false)}})
+	require.NoError(t, err)
+	assert.Empty(t, changed)
 }

@@ -85,6 +85,15 @@ func Decode(body []byte) (preferences.Patch, error) {
 					d.unknown(f)
 				}
 			}
+		case "social":
+			for _, f := range d.section(m) {
+				switch f.key {
+				case "leaderboards":
+					patch.Social.Leaderboards = d.boolean(f)
+				default:
+					d.unknown(f)
+				}
+			}
 		case "created_at", "updated_at":
 			d.bad(m.path, "is read-only")
 		default:

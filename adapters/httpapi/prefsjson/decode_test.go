@@ -45,7 +45,11 @@ func TestDecodeValid(t *testing.T) {
 		{name: "target language set", body: `{"learning":{"target_language":"es"}}`, changed: []string{"learning.target_language"}},
 		{name: "integral float goal", body: `{"learning":{"daily_xp_goal":20.0}}`, changed: []string{}},
 		{name: "exponent goal", body: `{"learning":{"daily_xp_goal":1e2}}`, changed: []string{"learning.daily_xp_goal"}},
-		{name: "empty sections", body: `{"learning":{},"notifications":{},"interface":{}}`, changed: []string{}},
+		{name: "empty sections", body: `{"learning":{},"notifications":{},"interface":{},"social":{}}`, changed: []string{}},
+		{
+			name: "leaderboards off", body: `{"social":{"leaderboards":false}}`, changed: []string{"social.leaderboards"},
+			check: func(t *testing.T, s preferences.Snapshot) { assert.False(t, s.Leaderboards) },
+		},
 		{
 			name: "every field",
 			body: `{"timezone":"Asia/Tokyo",
@@ -120,6 +124,9 @@ func TestDecodeInvalid(t *testing.T) {
 		{"unknown nested key", `{"learning":{"daily_goal":20}}`, []string{"learning.daily_goal"}},
 		{"unknown notifications key", `{"notifications":{"sms_enabled":true}}`, []string{"notifications.sms_enabled"}},
 		{"unknown interface key", `{"interface":{"font":"big"}}`, []string{"interface.font"}},
+		{"unknown social key", `{"social":{"friends":true}}`, []string{"social.friends"}},
+		{"string leaderboards", `{"social":{"leaderboards":"no"}}`, []string{"social.leaderboards"}},
+		{"null leaderboards", `{"social":{"leaderboards":null}}`, []string{"social.leaderboards"}},
 		{"repeated key", `{"timezone":"UTC","timezone":"Europe/Berlin"}`, []string{"timezone"}},
 		{"repeated nested key", `{"learning":{"daily_xp_goal":10,"daily_xp_goal":20}}`, []string{"learning.daily_xp_goal"}},
 		{"empty timezone", `{"timezone":""}`, []string{"timezone"}},

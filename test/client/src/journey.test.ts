@@ -390,6 +390,33 @@ test("read progress and stats", async () => {
   assert.equal(badDays.error?.errors[0]?.field, "days");
 });
 
+test("read the current league", async () => {
+  // Every XP the journey earned so far was received this league week (the
+  // late events count in the week they arrive), unless a week began while
+  // it ran; the learner joined the bronze league with the first of them.
+  const { data, response } = await client(access).GET("/api/leagues/current");
+  assert.equal(response.status, 200);
+  const league = need(data?.data, data);
+  league satisfies { joined: boolean; tier: string; xp: number; rank: number | null; promotion_rank: number };
+  assert.equal(league.joined, true);
+  assert.equal(league.tier, "bronze");
+  assert.equal(league.promotion_rank, 20);
+  assert.equal(league.demotion_rank, null, "nobody moves down from bronze");
+  assert.equal(league.week.id, league.week.starts_at);
+  assert.ok(league.xp > 0 && league.xp <= totalXP, `league xp ${league.xp} of ${totalXP}`);
+  const rank = need(league.rank, league);
+  const me = need(league.standings[rank - 1], league.standings);
+  assert.equal(me.user_id, userId);
+  assert.equal(me.xp, league.xp);
+  assert.equal(me.display_name, "Journey Learner");
+  assert.deepEqual(Object.keys(me).sort(), ["avatar_url", "display_name", "rank", "user_id", "xp"]);
+  assert.ok(league.cohort_id);
+
+  const history = await client(access).GET("/api/leagues/history", { params: { query: { limit: "10" } } });
+  assert.equal(history.response.status, 200);
+  assert.deepEqual(need(history.data?.data, history.data).items, [], "no week closed yet");
+});
+
 test("page through the learner's events", async () => {
   // Seven lesson completions so far: four backdated, one repeat, two in the batch.
   const api = client(access);

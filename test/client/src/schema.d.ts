@@ -1186,6 +1186,61 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/leagues/current": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's league this week.
+         * @description A league week is one period of `LINGO_LEAGUE_PERIOD` (default `168h`); periods start at Monday
+         *     2024-01-01T00:00:00Z and follow each other, and a week's `id` is its `starts_at`. The first event received
+         *     in a week that awards XP joins the caller to the week's league: into the open cohort of their tier, which
+         *     holds `LINGO_LEAGUE_COHORT_SIZE` (default 30) learners in join order before the next one opens. League XP
+         *     is the XP of the events received during the week (a late event counts in the week it arrives); a replayed
+         *     request moves nothing. Standings are ordered by more XP first, equal XP by who reached it first, then by
+         *     `user_id` ascending, and show only `rank`, `user_id`, `display_name`, `avatar_url` and `xp`; learners with
+         *     `social.leaderboards` off are never in them. `promotion_rank` is the last rank that moves up at the week's
+         *     end (bronze 20, silver 15, gold 10, sapphire to pearl 7, obsidian 5, diamond 0); `demotion_rank` the first
+         *     that moves down (24), null in bronze or when the cohort has fewer than 24 learners. Before the caller
+         *     joins, `joined` is false, `cohort_id` and `rank` are null, `xp` is 0 and `standings` is empty.
+         */
+        get: operations["getCurrentLeague"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/leagues/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The caller's closed league weeks, newest first.
+         * @description When a week ends its cohorts close once, across every instance, within a minute: ranks up to the tier's
+         *     promotion rank are `promoted`, ranks from the demotion rank `demoted` (none from bronze, none in a cohort
+         *     of fewer than 24), the rest `stayed`; `new_tier` is the tier of the learner's next weeks. A learner who did
+         *     not join a week keeps their tier and has no entry for it. Each close publishes `league.week_closed` per
+         *     learner. `limit` defaults to 50 and is clamped to 1..200; non-numeric is 422 on `limit`. `cursor` is the
+         *     previous page's `next_cursor` (one this server did not issue is 422 `invalid_cursor`).
+         */
+        get: operations["getLeagueHistory"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -1571,6 +1626,13 @@ export interface components {
                 sound_effects: boolean;
                 animations: boolean;
             };
+            /**
+             * @description `leaderboards` (default true) is whether the learner takes part in the weekly leagues: off, they never
+             *     join a week, and turning it off removes them from the current week's standings at once.
+             */
+            social: {
+                leaderboards: boolean;
+            };
             created_at: components["schemas"]["Instant"];
             updated_at: components["schemas"]["Instant"];
         };
@@ -1599,10 +1661,13 @@ export interface components {
                 sound_effects?: boolean;
                 animations?: boolean;
             };
+            social?: {
+                leaderboards?: boolean;
+            };
         };
         PreferencesUpdate: {
             preferences: components["schemas"]["Preferences"];
-            updated_fields: ("timezone" | "learning.target_language" | "learning.native_language" | "learning.difficulty_level" | "learning.daily_xp_goal" | "notifications.email_enabled" | "notifications.push_enabled" | "notifications.daily_reminder" | "notifications.reminder_time" | "notifications.streak_alerts" | "notifications.weekly_summary" | "interface.theme" | "interface.ui_language" | "interface.sound_effects" | "interface.animations")[];
+            updated_fields: ("timezone" | "learning.target_language" | "learning.native_language" | "learning.difficulty_level" | "learning.daily_xp_goal" | "notifications.email_enabled" | "notifications.push_enabled" | "notifications.daily_reminder" | "notifications.reminder_time" | "notifications.streak_alerts" | "notifications.weekly_summary" | "interface.theme" | "interface.ui_language" | "interface.sound_effects" | "interface.animations" | "social.leaderboards")[];
         };
         AvatarUpload: {
             /** @description `/api/avatars/<key>`, or absolute with a configured public base URL. */
@@ -2021,6 +2086,51 @@ export interface components {
         };
         WebhookDeliveryPage: {
             items: components["schemas"]["WebhookDelivery"][];
+            next_cursor: string | null;
+        };
+        /** @enum {string} */
+        LeagueTier: "bronze" | "silver" | "gold" | "sapphire" | "ruby" | "emerald" | "amethyst" | "pearl" | "obsidian" | "diamond";
+        LeagueWeek: {
+            /**
+             * Format: date-time
+             * @description The week's starts_at.
+             */
+            id: string;
+            /** Format: date-time */
+            starts_at: string;
+            /** Format: date-time */
+            ends_at: string;
+        };
+        LeagueStanding: {
+            rank: number;
+            /** Format: uuid */
+            user_id: string;
+            display_name: string;
+            avatar_url: string | null;
+            xp: number;
+        };
+        LeagueCurrent: {
+            week: components["schemas"]["LeagueWeek"];
+            tier: components["schemas"]["LeagueTier"];
+            joined: boolean;
+            cohort_id: string | null;
+            rank: number | null;
+            xp: number;
+            promotion_rank: number;
+            demotion_rank: number | null;
+            standings: components["schemas"]["LeagueStanding"][];
+        };
+        LeagueResult: {
+            week: components["schemas"]["LeagueWeek"];
+            tier: components["schemas"]["LeagueTier"];
+            rank: number;
+            xp: number;
+            /** @enum {string} */
+            outcome: "promoted" | "demoted" | "stayed";
+            new_tier: components["schemas"]["LeagueTier"];
+        };
+        LeagueHistoryPage: {
+            items: components["schemas"]["LeagueResult"][];
             next_cursor: string | null;
         };
     };
@@ -3711,6 +3821,58 @@ export interface operations {
             401: components["responses"]["Error"];
             403: components["responses"]["Error"];
             404: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getCurrentLeague: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's league. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["LeagueCurrent"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            default: components["responses"]["Error"];
+        };
+    };
+    getLeagueHistory: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One page. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SuccessEnvelope"] & {
+                        data?: components["schemas"]["LeagueHistoryPage"];
+                    };
+                };
+            };
+            401: components["responses"]["Error"];
+            422: components["responses"]["Error"];
             default: components["responses"]["Error"];
         };
     };
