@@ -27,8 +27,8 @@ func NewLeaguesHandler(svc *leagues.Service, gate Gate, opts Options) *LeaguesHa
 
 func (h *LeaguesHandler) Routes() []Route {
 	return []Route{
-		{http.MethodGet, "/leagues/current", ClassUser, SignedIn, h.current},
-		{http.MethodGet, "/leagues/history", ClassUser, SignedIn, h.history},
+		{http.MethodGet, "/leagues/current", ClassGeneral, SignedIn, h.current},
+		{http.MethodGet, "/leagues/history", ClassGeneral, SignedIn, h.history},
 	}
 }
 
