@@ -28,12 +28,9 @@ var _ ports.ExportFiles = (*ExportStore)(nil)
 
 // NewExportStore returns a store rooted at root, creating the directory.
 func NewExportStore(root string) (*ExportStore, error) {
-	abs, err := filepath.Abs(root)
+	abs, err := makeRoot("export", root)
 	if err != nil {
-		return nil, classify("resolve export directory", err)
-	}
-	if err := os.MkdirAll(abs, 0o750); err != nil {
-		return nil, classify("create export directory", err)
+		return nil, err
 	}
 	return &ExportStore{root: abs}, nil
 }

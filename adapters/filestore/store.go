@@ -54,14 +54,23 @@ var _ ports.AvatarStore = (*AvatarStore)(nil)
 // New returns a store rooted at root, creating the directory if needed.
 // An error (kind Unavailable) means the directory cannot be created.
 func New(root string) (*AvatarStore, error) {
-	abs, err := filepath.Abs(root)
+	abs, err := makeRoot("avatar", root)
 	if err != nil {
-		return nil, classify("resolve avatar directory", err)
-	}
-	if err := os.MkdirAll(abs, 0o750); err != nil {
-		return nil, classify("create avatar directory", err)
+		return nil, err
 	}
 	return &AvatarStore{root: abs}, nil
+}
+
+// makeRoot resolves root and creates it; what names the store in errors.
+func makeRoot(what, root string) (string, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return "", classify("resolve "+what+" directory", err)
+	}
+	if err := os.MkdirAll(abs, 0o750); err != nil {
+		return "", classify("create "+what+" directory", err)
+	}
+	return abs, nil
 }
 
 // Root is the directory the files live in.
