@@ -332,7 +332,12 @@ func (s *EventStore) List(ctx context.Context, f ports.EventFilter) ([]learning.
 	q := `SELECT ` + eventColumns + ` FROM learning_events WHERE ` + strings.Join(where, " AND ") +
 		` ORDER BY occurred_at DESC, id DESC LIMIT ?`
 	args = append(args, f.Limit)
-	rows, err := s.db.Gorm(ctx).Raw(q, args...).Rows()
+	return queryEvents(s.db.Gorm(ctx), q, args...)
+}
+
+// queryEvents runs q, which selects eventColumns, and scans its rows.
+func queryEvents(tx *gorm.DB, q string, args ...any) ([]learning.Event, error) {
+	rows, err := tx.Raw(q, args...).Rows()
 	if err != nil {
 		return nil, Classify(err)
 	}

@@ -344,18 +344,10 @@ func (l *Lifecycle) EventsOldestFirst(ctx context.Context, userID string, pageSi
 }
 
 func (l *Lifecycle) page(ctx context.Context, q string, args []any) ([]ports.ExportedEvent, error) {
-	rows, err := l.db.Gorm(ctx).Raw(q, args...).Rows()
-	if err != nil {
-		return nil, Classify(err)
+	events, err := queryEvents(l.db.Gorm(ctx), q, args...)
+	out := make([]ports.ExportedEvent, len(events))
+	for i, e := range events {
+		out[i] = ports.ExportedEvent{Event: e}
 	}
-	defer rows.Close()
-	var out []ports.ExportedEvent
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, Classify(err)
-		}
-		out = append(out, ports.ExportedEvent{Event: e.Event})
-	}
-	return out, Classify(rows.Err())
+	return out, err
 }

@@ -99,21 +99,8 @@ func (t *rebuildTx) ClientEvents(pageSize int, fn func([]learning.Event) error) 
 }
 
 func (t *rebuildTx) ServerEvents() ([]learning.Event, error) {
-	rows, err := t.tx.Raw(`SELECT `+eventColumns+` FROM learning_events WHERE user_id = ? AND category = ?`,
-		t.userID, learning.CategoryProgress.String()).Rows()
-	if err != nil {
-		return nil, Classify(err)
-	}
-	defer rows.Close()
-	var out []learning.Event
-	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, Classify(err)
-		}
-		out = append(out, e.Event)
-	}
-	return out, Classify(rows.Err())
+	return queryEvents(t.tx, `SELECT `+eventColumns+` FROM learning_events WHERE user_id = ? AND category = ?`,
+		t.userID, learning.CategoryProgress.String())
 }
 
 func (t *rebuildTx) Aggregates() (progress.Aggregates, error) {
