@@ -56,22 +56,27 @@ func creditLeague(db *DB, tx *gorm.DB, userID string, as []ports.Append) error {
 	if len(weeks) == 0 {
 		return nil
 	}
-	// The user's row is shared-locked so that turning leaderboards off (which
-	// holds it for update) and this write are ordered: either the opt-out
-	// sees the membership this makes and removes it, or this sees the opt-out.
-	lock := ""
-	if db.dialect == Postgres {
-		lock = " FOR SHARE OF u"
-	}
-	var on []bool
-	if err := tx.Raw(`SELECT COALESCE(p.social_leaderboards, `+db.boolean(true)+`) FROM users u
-		LEFT JOIN user_preferences p ON p.user_id = u.id WHERE u.id = ?`+lock, userID).Scan(&on).Error; err != nil {
-		return Classify(err)
-	}
-	if len(on) == 0 || !on[0] {
-		return nil
+	optedIn := func() (bool, error) {
+		// The user's row is shared-locked so that turning leaderboards off
+		// (which holds it for update) and a join are ordered: either the
+		// opt-out sees the membership this makes and removes it, or this
+		// sees the opt-out.
+		lock := ""
+		if db.dialect == Postgres {
+			lock = " FOR SHARE OF u"
+		}
+		var on []bool
+		if err := tx.Raw(`SELECT COALESCE(p.social_leaderboards, `+db.boolean(true)+`) FROM users u
+			LEFT JOIN user_preferences p ON p.user_id = u.id WHERE u.id = ?`+lock, userID).Scan(&on).Error; err != nil {
+			return false, Classify(err)
+		}
+		return len(on) > 0 && on[0], nil
 	}
 	for _, w := range weeks {
+		// A membership exists only while the learner is opted in (the
+		// opt-out deletes it, and an UPDATE that waited on that DELETE
+		// finds no row), so crediting it needs no preference read: the
+		// common case is this one statement.
 		res := tx.Exec(`UPDATE league_members SET xp = xp + ?, reached_at = ? WHERE week_start = ? AND user_id = ?`,
 			w.xp, db.at(w.c.At), db.at(w.c.Week.Start()), userID)
 		if res.Error != nil {
@@ -79,6 +84,10 @@ func creditLeague(db *DB, tx *gorm.DB, userID string, as []ports.Append) error {
 		}
 		if res.RowsAffected > 0 {
 			continue
+		}
+		on, err := optedIn()
+		if err != nil || !on {
+			return err
 		}
 		if err := joinLeague(db, tx, userID, w.c, w.xp); err != nil {
 			return err
