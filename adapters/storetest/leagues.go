@@ -271,6 +271,41 @@ func RunLeagues(t *testing.T, fresh func(t *testing.T) Leagues) {
 		assert.Equal(t, week, rest[0].Week)
 	})
 
+	t.Run("an opt-out racing the learner's events leaves no membership behind", func(t *testing.T) {
+		// Half the learners joined already (their events credit an existing
+		// membership), half join with these events: either way the opt-out,
+		// whichever commits first, must win.
+		s := fresh(t)
+		ids := learners(t, s, 20)
+		for _, id := range ids[:10] {
+			Earn(t, s.Progress, id, T0, 30)
+		}
+		var wg sync.WaitGroup
+		errc := make(chan error, 3*len(ids))
+		for i, id := range ids {
+			at := T0.Add(time.Duration(i+1) * time.Millisecond)
+			wg.Go(func() { errc <- earn(ctx, s.Progress, id, at, 30, nil) })
+			wg.Go(func() {
+				errc <- s.Preferences.Update(ctx, id, func(p *preferences.Preferences) error {
+					next, _, err := preferences.Apply(*p, preferences.Patch{Social: preferences.SocialPatch{Leaderboards: preferences.Set(false)}})
+					*p = next.Touched(T0)
+					return err
+				})
+			})
+			wg.Go(func() { errc <- earn(ctx, s.Progress, id, at.Add(time.Microsecond), 30, nil) })
+		}
+		wg.Wait()
+		close(errc)
+		for err := range errc {
+			require.NoError(t, err)
+		}
+		for _, id := range ids {
+			st, err := s.Leagues.Current(ctx, id, week)
+			require.NoError(t, err)
+			assert.False(t, st.Joined, "learner %s opted out but is in a cohort", id)
+		}
+	})
+
 	t.Run("50 learners joining at once fill the cohorts exactly", func(t *testing.T) {
 		s := fresh(t)
 		ids := learners(t, s, 50)
