@@ -25,7 +25,7 @@ import (
 // request no more than a direct call (adapters/ratelimittest/SEMANTICS.md
 // allows 50 ms).
 const (
-	limiterPipelines = 2
+	limiterPipelines = 1
 	limiterMaxBatch  = 256
 )
 

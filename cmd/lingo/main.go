@@ -23,11 +23,16 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Getenv, os.Stderr)
 	stop()
+	beforeExit()
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "lingo:", err)
 		os.Exit(1)
 	}
 }
+
+// beforeExit runs once run returns (a build with -tags pprof ends its
+// profile there).
+var beforeExit = func() {}
 
 const usage = `usage: lingo [serve|migrate|version]
 

@@ -5,10 +5,8 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"runtime/pprof"
-	"syscall"
 )
 
 // A binary built with -tags pprof writes a CPU profile of its whole life to
@@ -26,11 +24,8 @@ func init() {
 	if err := pprof.StartCPUProfile(f); err != nil {
 		return
 	}
-	ch := make(chan os.Signal, 1)
-	signal.Notify(ch, os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ch
+	beforeExit = func() {
 		pprof.StopCPUProfile()
 		_ = f.Close()
-	}()
+	}
 }
