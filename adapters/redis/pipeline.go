@@ -18,7 +18,9 @@ import (
 // machine (docs/benchmarks.md, issue 18).
 //
 // Nothing waits to fill a batch: an idle limiter sends a lone decision at
-// once, and batches form only while earlier pipelines are in flight. A
+// once, and batches form only while an earlier pipeline is in flight. One
+// in flight, not more: with two, a second worker was nearly always free to
+// send each decision alone, and batches of one cost a round trip each. A
 // caller waits for its answer at most its context's deadline (the HTTP
 // middleware's 40 ms budget) or, without one, the client's write and read
 // timeouts, whatever is queued before it, so a hung Redis still costs a
