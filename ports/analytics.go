@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/lingo-labs/lingo/domain/account"
 	"github.com/lingo-labs/lingo/domain/calendar"
 	"github.com/lingo-labs/lingo/domain/league"
 	"github.com/lingo-labs/lingo/domain/learning"
@@ -161,6 +162,15 @@ type LearnerTx interface {
 	// last one's totals and each date's last day record are what is kept.
 	// Errors as Append; on any error the caller rolls the transaction back.
 	AppendAll(as []Append) error
+	// Settings is the learner's zone and daily XP goal as stored now, under
+	// the lock (defaults for a learner without preferences): the settings an
+	// event is taken with. A caller that validated an event with settings
+	// read before the lock (a cache) checks them here.
+	Settings() (calendar.Zone, int, error)
+	// Standing is the learner's account standing as stored now, under the
+	// lock; false when the account is gone. A caller that took an access
+	// token on trust (its route checks it here) confirms it with this.
+	Standing() (account.Standing, bool, error)
 	// RecountLeague sets the learner's league XP of week, and the instant
 	// they reached it, to what their stored events received in the week
 	// add up to: after an event's XP left (a void), the standings follow.
@@ -183,6 +193,9 @@ type ProgressStore interface {
 	// Update runs fn in one transaction holding the learner's lock (SELECT
 	// ... FOR UPDATE on PostgreSQL, the immediate write transaction on
 	// SQLite); fn's error rolls everything back and is returned as is.
+	// A store may roll fn's work back and run fn again (fn keeps no state
+	// outside the transaction but what its last run sets): only the last
+	// run commits.
 	Update(ctx context.Context, userID string, fn func(LearnerTx) error) error
 	// Snapshot reads the learner's aggregates; a learner without events gets
 	// the empty snapshot.

@@ -23,7 +23,7 @@ func NewAnalyticsHandler(svc *analytics.Service, gate Gate, opts Options) *Analy
 func (h *AnalyticsHandler) Routes() []Route {
 	return []Route{
 		{http.MethodGet, "/analytics/health", ClassAnalytics, SignedIn, h.health},
-		{http.MethodPost, "/analytics/events", ClassAnalytics, SignedIn, h.postEvent},
+		{http.MethodPost, "/analytics/events", ClassAnalytics, SignedInByTx, h.postEvent},
 		{http.MethodPost, "/analytics/events/batch", ClassAnalytics, SignedIn, h.postBatch},
 		{http.MethodPost, "/analytics/lesson-completion", ClassAnalytics, SignedIn, h.lessonCompletion},
 		{http.MethodPost, "/analytics/course-completion", ClassAnalytics, SignedIn, h.courseCompletion},

@@ -83,18 +83,24 @@ func decodeEvent(body []byte) (analytics.Submission, error) {
 	return analytics.Submission{BodyHash: bodyHash(raw), Input: input}, nil
 }
 
+// postEvent is a SignedInByTx route: analytics.Record confirms the token
+// (Submission.Token); what this handler refuses itself it refuses only
+// once Gate.Confirm has.
 func (h *AnalyticsHandler) postEvent(c *gin.Context) {
 	body, err := ReadBody(c, MaxJSONBody)
-	if err != nil {
-		Fail(c, err)
-		return
+	if err == nil {
+		var sub analytics.Submission
+		if sub, err = decodeEvent(body); err == nil {
+			if v, ok := h.gate.TokenVersion(c); ok {
+				sub.Token = &v
+			}
+			h.record(c, sub, "Event recorded")
+			return
+		}
 	}
-	sub, err := decodeEvent(body)
-	if err != nil {
+	if h.gate.Confirm(c) {
 		Fail(c, err)
-		return
 	}
-	h.record(c, sub, "Event recorded")
 }
 
 func (h *AnalyticsHandler) record(c *gin.Context, sub analytics.Submission, msg string) {
@@ -106,6 +112,10 @@ func (h *AnalyticsHandler) record(c *gin.Context, sub analytics.Submission, msg 
 // answer writes an ingest's outcome: 201 for a new event, 200 for a replay
 // (marked in metadata) or a course completed before.
 func (h *AnalyticsHandler) answer(c *gin.Context, res analytics.Result, err error, msg string) {
+	if errs.Is(err, errs.Unauthorized) {
+		unauthorized(c, err) // a token Record refused (Submission.Token)
+		return
+	}
 	if err != nil {
 		Fail(c, err)
 		return

@@ -77,26 +77,62 @@ func TokenSubject(c *gin.Context) (userID string, ok bool) {
 // carries a valid token of an active user at the current token version, and
 // makes that user available to the handler through CurrentUser.
 func (a *Authenticator) RequireUser(c *gin.Context) {
-	v, ok := c.Get(ctxClaims)
+	if a.confirm(c) {
+		c.Next()
+	}
+}
+
+// RequireToken is RequireUser without the read of the user, for
+// SignedInByTx routes: a valid token (else 401) names the caller.
+func (a *Authenticator) RequireToken(c *gin.Context) {
+	cl, ok := tokenClaims(c)
 	if !ok {
-		var err error = errs.E(errs.Unauthorized, errs.CodeUnauthorized, "Authentication required. Please log in to continue.")
-		if e, had := c.Get(ctxClaimsErr); had {
-			err = e.(error)
-		}
-		unauthorized(c, err)
+		unauthorized(c, noToken(c))
 		return
 	}
-	u, err := a.svc.Principal(c.Request.Context(), v.(ports.AccessClaims))
-	if err != nil {
-		if errs.Is(err, errs.Unauthorized) {
-			unauthorized(c, err)
-			return
-		}
+	SetUserID(c, cl.UserID)
+	c.Next()
+}
+
+// confirm loads the user of the request's token and makes them the
+// request's user; false (and 401 written) when there is no valid token or
+// it no longer speaks for its user. It is RequireUser's step, and what a
+// SignedInByTx handler calls before answering without its use case.
+func (a *Authenticator) confirm(c *gin.Context) bool {
+	cl, ok := tokenClaims(c)
+	if !ok {
+		unauthorized(c, noToken(c))
+		return false
+	}
+	u, err := a.svc.Principal(c.Request.Context(), cl)
+	switch {
+	case errs.Is(err, errs.Unauthorized):
+		unauthorized(c, err)
+		return false
+	case err != nil:
 		Fail(c, err)
-		return
+		return false
 	}
 	SetCurrentUser(c, u)
-	c.Next()
+	return true
+}
+
+// noToken is why a request has no verified token: Identify's error, or none
+// sent.
+func noToken(c *gin.Context) error {
+	if e, had := c.Get(ctxClaimsErr); had {
+		return e.(error)
+	}
+	return errs.E(errs.Unauthorized, errs.CodeUnauthorized, "Authentication required. Please log in to continue.")
+}
+
+func tokenClaims(c *gin.Context) (ports.AccessClaims, bool) {
+	v, ok := c.Get(ctxClaims)
+	if !ok {
+		return ports.AccessClaims{}, false
+	}
+	cl, ok := v.(ports.AccessClaims)
+	return cl, ok
 }
 
 // RequireAdmin answers 403 unless the loaded user is an admin. It reads the

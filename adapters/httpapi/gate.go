@@ -10,6 +10,13 @@ type Gate struct {
 	User   gin.HandlerFunc
 	Admin  gin.HandlerFunc
 	Caller func(c *gin.Context) (userID string, admin bool, ok bool)
+	// Token admits a valid access token without reading its user, for
+	// SignedInByTx routes; TokenVersion is that token's version, and
+	// Confirm reads the user as User would and answers 401 (returning
+	// false) when the token no longer speaks for them.
+	Token        gin.HandlerFunc
+	TokenVersion func(c *gin.Context) (int, bool)
+	Confirm      func(c *gin.Context) bool
 }
 
 // caller is the admitted user; routes behind Gate.User always have one.
@@ -25,11 +32,19 @@ func NewGate(a *Authenticator) Gate {
 		User:  a.RequireUser,
 		Admin: a.RequireAdmin,
 		Caller: func(c *gin.Context) (string, bool, bool) {
-			u, ok := CurrentUser(c)
-			if !ok {
-				return "", false, false
+			if u, ok := CurrentUser(c); ok {
+				return u.ID(), u.IsAdmin(), true
 			}
-			return u.ID(), u.IsAdmin(), true
+			if cl, ok := tokenClaims(c); ok {
+				return cl.UserID, false, true // SignedInByTx: not read, never an admin's route
+			}
+			return "", false, false
 		},
+		Token: a.RequireToken,
+		TokenVersion: func(c *gin.Context) (int, bool) {
+			cl, ok := tokenClaims(c)
+			return cl.TokenVersion, ok
+		},
+		Confirm: a.confirm,
 	}
 }

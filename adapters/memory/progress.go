@@ -162,6 +162,17 @@ type learnerTx struct {
 	league []leagueOp
 }
 
+func (t *learnerTx) Standing() (account.Standing, bool, error) {
+	t.s.mu.RLock()
+	defer t.s.mu.RUnlock()
+	u, ok := t.s.users[t.userID]
+	return u.Standing(), ok, nil
+}
+
+func (t *learnerTx) Settings() (calendar.Zone, int, error) {
+	return Settings{t.s}.Settings(context.Background(), t.userID)
+}
+
 func (t *learnerTx) FindEvent(eventID string) (ports.StoredEvent, bool, error) {
 	if e, ok := t.added[eventID]; ok {
 		return e, true, nil

@@ -55,6 +55,9 @@ type DB struct {
 	// is attached (UseQueue), and then publishing makes no deliveries.
 	queue Queue
 	ids   ports.IDGenerator
+	// classic holds learner transactions to database/sql for a while after
+	// one needed it (pipeTx).
+	classic classicUntil
 }
 
 // MarkSchemaPending says the schema is not applied yet.

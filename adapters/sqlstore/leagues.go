@@ -25,18 +25,17 @@ var _ ports.LeagueStore = (*LeagueStore)(nil)
 // NewLeagueStore makes the league store.
 func NewLeagueStore(db *DB) *LeagueStore { return &LeagueStore{db: db} }
 
-// creditLeague is the league write of an append: the league XP of the
-// appended events, added to the learner's membership of the week they were
-// received in, in the events' transaction. A learner's first XP of a week
-// joins them (joinLeague) unless social.leaderboards is off. A replayed
-// event is never appended, so it moves nothing.
-func creditLeague(db *DB, tx *gorm.DB, userID string, as []ports.Append) error {
-	type credit struct {
-		c  ports.LeagueCredit
-		xp int
-	}
-	var weeks []*credit
-	byWeek := map[string]*credit{}
+// weekCredit is the league XP of a run of appends in one week.
+type weekCredit struct {
+	c  ports.LeagueCredit
+	xp int
+}
+
+// leagueCredits sums the appends' league XP by the week they were
+// received in. A replayed event is never appended, so it moves nothing.
+func leagueCredits(as []ports.Append) []*weekCredit {
+	var weeks []*weekCredit
+	byWeek := map[string]*weekCredit{}
 	for _, a := range as {
 		c := a.League
 		if c.XP <= 0 || c.Week.IsZero() {
@@ -44,7 +43,7 @@ func creditLeague(db *DB, tx *gorm.DB, userID string, as []ports.Append) error {
 		}
 		w := byWeek[c.Week.ID()]
 		if w == nil {
-			w = &credit{c: c}
+			w = &weekCredit{c: c}
 			byWeek[c.Week.ID()] = w
 			weeks = append(weeks, w)
 		}
@@ -53,32 +52,49 @@ func creditLeague(db *DB, tx *gorm.DB, userID string, as []ports.Append) error {
 			w.c.At = c.At
 		}
 	}
+	return weeks
+}
+
+// creditQuery adds XP to a membership. A membership exists only while the
+// learner is opted in (the opt-out deletes it, and an UPDATE that waited
+// on that DELETE finds no row), so crediting it needs no preference read.
+const creditQuery = `UPDATE league_members SET xp = xp + ?, reached_at = ? WHERE week_start = ? AND user_id = ?`
+
+// addCredit queues the credit of a week the learner is known to be a
+// member of (stateQuery's league week) on the event's write batch.
+func addCredit(db *DB, b *WriteBatch, userID string, w *weekCredit) {
+	b.Add(creditQuery, w.xp, db.at(w.c.At), db.at(w.c.Week.Start()), userID)
+}
+
+// creditLeague is the league write of weeks not known to hold a
+// membership, in the events' transaction after their batch: the UPDATE,
+// and when it finds no row the learner's first XP of the week joins them
+// (joinLeague) unless social.leaderboards is off.
+func creditLeague(db *DB, tx *gorm.DB, userID string, weeks []*weekCredit) error {
 	if len(weeks) == 0 {
 		return nil
 	}
 	optedIn := func() (bool, error) {
-		// The user's row is shared-locked so that turning leaderboards off
-		// (which holds it for update) and a join are ordered: either the
+		// The user's row is share-locked first so that turning leaderboards
+		// off (which holds it for update) and a join are ordered: either the
 		// opt-out sees the membership this makes and removes it, or this
-		// sees the opt-out.
-		lock := ""
+		// sees the opt-out. The preference is read by a statement of its
+		// own: one statement that waited for the lock would still read the
+		// preference row of the snapshot it took before waiting.
 		if db.dialect == Postgres {
-			lock = " FOR SHARE OF u"
+			if err := tx.Exec(`SELECT 1 FROM users WHERE id = ? FOR SHARE`, userID).Error; err != nil {
+				return false, Classify(err)
+			}
 		}
 		var on []bool
 		if err := tx.Raw(`SELECT COALESCE(p.social_leaderboards, `+db.boolean(true)+`) FROM users u
-			LEFT JOIN user_preferences p ON p.user_id = u.id WHERE u.id = ?`+lock, userID).Scan(&on).Error; err != nil {
+			LEFT JOIN user_preferences p ON p.user_id = u.id WHERE u.id = ?`, userID).Scan(&on).Error; err != nil {
 			return false, Classify(err)
 		}
 		return len(on) > 0 && on[0], nil
 	}
 	for _, w := range weeks {
-		// A membership exists only while the learner is opted in (the
-		// opt-out deletes it, and an UPDATE that waited on that DELETE
-		// finds no row), so crediting it needs no preference read: the
-		// common case is this one statement.
-		res := tx.Exec(`UPDATE league_members SET xp = xp + ?, reached_at = ? WHERE week_start = ? AND user_id = ?`,
-			w.xp, db.at(w.c.At), db.at(w.c.Week.Start()), userID)
+		res := tx.Exec(creditQuery, w.xp, db.at(w.c.At), db.at(w.c.Week.Start()), userID)
 		if res.Error != nil {
 			return Classify(res.Error)
 		}

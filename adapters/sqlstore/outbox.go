@@ -87,50 +87,104 @@ func (db *DB) publish(tx *gorm.DB, msgs []webhook.Message) error {
 	if len(msgs) == 0 || db.queue == nil {
 		return nil
 	}
-	rows, err := tx.Raw(`SELECT id, event_types FROM webhook_endpoints WHERE enabled = ?`, true).Rows()
+	subs, err := readSubscriptions(tx)
 	if err != nil {
+		return err
+	}
+	w := newWriteBatch(db.dialect)
+	ids, err := db.addDeliveries(w, subs, msgs)
+	if err != nil || len(ids) == 0 {
+		return err
+	}
+	if err := w.flush(tx); err != nil {
 		return Classify(err)
 	}
-	type sub struct {
-		id    string
-		types webhook.Subscription
+	return db.enqueue(tx, ids)
+}
+
+// enqueue inserts the delivery jobs of ids in tx.
+func (db *DB) enqueue(tx *gorm.DB, ids []string) error {
+	sqlTx, err := sqlTxOf(tx)
+	if err != nil {
+		return err
 	}
-	var subs []sub
+	return Classify(db.queue.EnqueueDeliveries(tx.Statement.Context, sqlTx, ids))
+}
+
+// subscription is an enabled endpoint and the event types it takes.
+type subscription struct {
+	id    string
+	types webhook.Subscription
+}
+
+// subscriptionsQuery lists the enabled endpoints as JSON (stateQuery reads
+// it too, so that an event learns them in the round trip of its state).
+const subscriptionsQuery = `SELECT json_agg(json_build_object('id', id, 't', event_types)) FROM webhook_endpoints WHERE enabled`
+
+func readSubscriptions(tx *gorm.DB) ([]subscription, error) {
+	rows, err := tx.Raw(`SELECT id, event_types FROM webhook_endpoints WHERE enabled = ?`, true).Rows()
+	if err != nil {
+		return nil, Classify(err)
+	}
+	defer rows.Close()
+	var subs []subscription
 	for rows.Next() {
 		var id, types string
 		if err := rows.Scan(&id, &types); err != nil {
-			rows.Close()
-			return Classify(err)
+			return nil, Classify(err)
 		}
 		s, err := webhook.ParseSubscription(strings.Split(types, ","))
 		if err != nil {
-			rows.Close()
-			return errs.Wrap(errs.Internal, "", err)
+			return nil, errs.Wrap(errs.Internal, "", err)
 		}
-		subs = append(subs, sub{id, s})
+		subs = append(subs, subscription{id, s})
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
-		return Classify(err)
+	return subs, Classify(rows.Err())
+}
+
+// decodeSubscriptions reads subscriptionsQuery's column (NULL: none).
+func decodeSubscriptions(list []byte) ([]subscription, error) {
+	var rows []struct {
+		ID string `json:"id"`
+		T  string `json:"t"`
 	}
-	if len(subs) == 0 {
-		return nil
+	if err := unmarshalNull(list, &rows); err != nil {
+		return nil, errs.Wrap(errs.Internal, "", err)
+	}
+	subs := make([]subscription, 0, len(rows))
+	for _, r := range rows {
+		s, err := webhook.ParseSubscription(strings.Split(r.T, ","))
+		if err != nil {
+			return nil, errs.Wrap(errs.Internal, "", err)
+		}
+		subs = append(subs, subscription{r.ID, s})
+	}
+	return subs, nil
+}
+
+// addDeliveries queues on w the webhook_deliveries rows of msgs, one per
+// subscribed endpoint, and returns their ids (none: nothing queued).
+func (db *DB) addDeliveries(w *WriteBatch, subs []subscription, msgs []webhook.Message) ([]string, error) {
+	if len(subs) == 0 || len(msgs) == 0 || db.queue == nil {
+		return nil, nil
 	}
 	now := db.at(time.Now())
 	var (
-		values   []string
-		args     []any
+		rows     [][]any
 		delivers []string
 	)
 	for _, m := range msgs {
-		var body []byte
+		var (
+			body []byte
+			err  error
+		)
 		for _, s := range subs {
 			if !s.types.Has(m.Type) {
 				continue
 			}
 			if body == nil {
 				if body, err = m.Body(); err != nil {
-					return errs.Wrap(errs.Internal, "", err)
+					return nil, errs.Wrap(errs.Internal, "", err)
 				}
 			}
 			id := db.ids.NewID()
@@ -138,23 +192,13 @@ func (db *DB) publish(tx *gorm.DB, msgs []webhook.Message) error {
 			if m.UserID != "" {
 				user = m.UserID
 			}
-			values = append(values, "(?, ?, ?, ?, ?, ?, 'pending', 0, ?, ?, ?)")
-			args = append(args, id, s.id, m.ID, string(m.Type), user, string(body), now, now, now)
+			rows = append(rows, []any{id, s.id, m.ID, string(m.Type), user, string(body), "pending", 0, now, now, now})
 			delivers = append(delivers, id)
 		}
 	}
-	if len(delivers) == 0 {
-		return nil
-	}
-	if err := tx.Exec(`INSERT INTO webhook_deliveries (id, endpoint_id, message_id, event_type, user_id, payload,
-		status, attempts, next_attempt_at, created_at, updated_at) VALUES `+strings.Join(values, ", "), args...).Error; err != nil {
-		return Classify(err)
-	}
-	sqlTx, err := sqlTxOf(tx)
-	if err != nil {
-		return err
-	}
-	return Classify(db.queue.EnqueueDeliveries(tx.Statement.Context, sqlTx, delivers))
+	addRows(w, `INSERT INTO webhook_deliveries (id, endpoint_id, message_id, event_type, user_id, payload,
+		status, attempts, next_attempt_at, created_at, updated_at) VALUES `, rows, "")
+	return delivers, nil
 }
 
 // sqlTxOf is the database/sql transaction under a gorm transaction, which

@@ -2,10 +2,12 @@ package sqlstore
 
 import (
 	"context"
+	"errors"
 	"time"
 
 	"gorm.io/gorm"
 
+	"github.com/lingo-labs/lingo/domain/account"
 	"github.com/lingo-labs/lingo/domain/calendar"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/progress"
@@ -23,30 +25,78 @@ var _ ports.ProgressStore = (*ProgressStore)(nil)
 func NewProgressStore(db *DB) *ProgressStore { return &ProgressStore{db: db} }
 
 func (s *ProgressStore) Update(ctx context.Context, userID string, fn func(ports.LearnerTx) error) error {
+	if s.db.dialect == Postgres && !s.db.classic.active(time.Now()) {
+		err := s.updatePipelined(ctx, userID, fn)
+		if !errors.Is(err, errNeedsSQLTx) {
+			return err
+		}
+		s.db.classic.extend(time.Now())
+	}
 	return s.db.Transaction(ctx, func(tx *gorm.DB) error {
 		// The row is made on the learner's first event; ON CONFLICT makes
 		// concurrent first events wait for each other instead of failing.
-		// On PostgreSQL the DO UPDATE arm takes the row lock (as SELECT ...
-		// FOR UPDATE would) in the same round trip. SQLite needs no row
-		// lock: the DSN's _txlock=immediate makes every transaction take the
-		// database's write lock at BEGIN.
+		// On PostgreSQL the DO UPDATE arm takes the row lock (lockQuery).
+		// SQLite needs no row lock: the DSN's _txlock=immediate makes every
+		// transaction take the database's write lock at BEGIN.
 		q := `INSERT INTO learner_progress (user_id, updated_at) VALUES (?, ?) ON CONFLICT (user_id) DO NOTHING`
+		args := []any{userID, s.db.at(time.Now())}
 		if s.db.dialect == Postgres {
-			q = `INSERT INTO learner_progress (user_id, updated_at) VALUES (?, ?)
-				ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id`
+			q = lockQuery
 		}
 		lt := &learnerTx{db: s.db, tx: tx, userID: userID}
-		if err := tx.Exec(q, userID, s.db.at(time.Now())).Error; err != nil {
+		if err := tx.Exec(q, args...).Error; err != nil {
 			return Classify(err)
 		}
 		return fn(lt)
 	})
 }
 
+// updatePipelined is Update on PostgreSQL in two round trips (pipeTx).
+// fn's error comes back as is, as from Transaction.
+func (s *ProgressStore) updatePipelined(ctx context.Context, userID string, fn func(ports.LearnerTx) error) error {
+	conn, err := s.db.sql.Conn(ctx)
+	if err != nil {
+		return Classify(err)
+	}
+	defer conn.Close()
+	p := &pipeTx{ctx: ctx, conn: conn, userID: userID, lockAt: time.Now().UTC().Truncate(time.Microsecond)}
+	tx := s.db.gorm.Session(&gorm.Session{Context: ctx})
+	tx.Statement.ConnPool = p
+	lt := &learnerTx{db: s.db, tx: tx, userID: userID, pipe: p}
+	if err := fn(lt); err != nil {
+		p.rollback()
+		if p.failed != nil {
+			return p.failed
+		}
+		return err
+	}
+	if p.needsSQLTx {
+		p.rollback()
+		return errNeedsSQLTx
+	}
+	if err := p.commit(); err != nil {
+		p.rollback()
+		return err
+	}
+	return nil
+}
+
 type learnerTx struct {
 	db     *DB
 	tx     *gorm.DB
 	userID string
+	// pipe is the pipelined transaction under tx, if it is one.
+	pipe *pipeTx
+	// What stateQuery told besides the state (read is set once it ran):
+	// the week of the latest league membership, the enabled endpoints, the
+	// learner's settings and account standing.
+	read       bool
+	leagueWeek time.Time
+	subs       []subscription
+	zone       calendar.Zone
+	goal       int
+	standing   account.Standing
+	found      bool // the account exists
 }
 
 func (t *learnerTx) FindEvent(eventID string) (ports.StoredEvent, bool, error) {

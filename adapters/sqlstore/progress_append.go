@@ -91,11 +91,41 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 	addRows(w, `INSERT INTO completed_courses (user_id, course_id, event_row_id, completed_at) VALUES `, courses, "")
 	addRows(w, `INSERT INTO learner_achievements (user_id, code, unlocked_at) VALUES `, unlocks, "")
 	marks := lastStreak(t.db, w, t.userID, as, updatedAt)
-	if err := w.flush(t.tx); err != nil {
-		if uniqueViolationOn(err, "learning_events") {
-			return errs.Wrap(errs.Conflict, errs.CodeEventIDTaken, err)
+	// The league credits of a week the learner is a member of, and the
+	// webhook deliveries, join the batch when stateQuery told what they
+	// need; the rest go after it.
+	var later []*weekCredit
+	for _, c := range leagueCredits(as) {
+		if t.read && c.c.Week.Start().Equal(t.leagueWeek) {
+			addCredit(t.db, w, t.userID, c)
+		} else {
+			later = append(later, c)
 		}
-		return Classify(err)
+	}
+	var msgs []webhook.Message
+	for _, a := range as {
+		msgs = append(msgs, a.Messages...)
+	}
+	var deliveries []string
+	if t.read {
+		var err error
+		if deliveries, err = t.db.addDeliveries(w, t.subs, msgs); err != nil {
+			return err
+		}
+		if len(deliveries) > 0 && t.pipe != nil {
+			// The job engine inserts in a *sql.Tx: Update rolls this run
+			// back and runs fn again in one.
+			t.pipe.needsSQLTx = true
+			return nil
+		}
+	}
+	if t.pipe != nil && marks == nil && len(later) == 0 && t.read {
+		// Nothing runs after the batch: it goes with COMMIT.
+		t.pipe.held = w
+		return nil
+	}
+	if err := w.flush(t.tx); err != nil {
+		return appendError(err)
 	}
 	// The marks' DELETE and INSERT depend on each other, so they go after
 	// the batch (only when a freeze was used or a date repaired).
@@ -104,14 +134,25 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 			return err
 		}
 	}
-	if err := creditLeague(t.db, t.tx, t.userID, as); err != nil {
+	if err := creditLeague(t.db, t.tx, t.userID, later); err != nil {
 		return err
 	}
-	var msgs []webhook.Message
-	for _, a := range as {
-		msgs = append(msgs, a.Messages...)
+	if !t.read {
+		return t.db.publish(t.tx, msgs)
 	}
-	return t.db.publish(t.tx, msgs)
+	if len(deliveries) > 0 {
+		return t.db.enqueue(t.tx, deliveries)
+	}
+	return nil
+}
+
+// appendError classifies a failed write of appends: a unique violation of
+// learning_events is a concurrent request with the same event_id that won.
+func appendError(err error) error {
+	if uniqueViolationOn(err, "learning_events") {
+		return errs.Wrap(errs.Conflict, errs.CodeEventIDTaken, err)
+	}
+	return Classify(err)
 }
 
 // addRows queues one multi-row INSERT of rows (none: nothing to queue).

@@ -1,8 +1,11 @@
 package sqlstore
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
+
+	"github.com/lingo-labs/lingo/domain/account"
 
 	"github.com/lingo-labs/lingo/domain/calendar"
 	"github.com/lingo-labs/lingo/domain/errs"
@@ -15,7 +18,12 @@ import (
 // folds them), the streak ledger (as withLedger reads it), the achievement
 // codes, the event's and today's day records, each folded into one JSON
 // column, and the stored event with that event_id, if any, as the row's
-// other columns. It is a statement of its own after the lock's: its
+// other columns. One column is the account's standing (LearnerTx.Standing),
+// two are the learner's settings (LearnerTx.Settings),
+// and two more tell the event's other writes what they
+// need, so that they ride in its write batch: the week of the learner's
+// latest league membership (one of that week needs no join, only its
+// UPDATE) and the enabled webhook endpoints (subscriptionsQuery). It is a statement of its own after the lock's: its
 // snapshot is taken once the lock is held, so it sees every write of the
 // transactions that held the lock before (one statement with the lock
 // would read a snapshot taken before waiting for it).
@@ -34,6 +42,11 @@ const stateQuery = `SELECT
 	(SELECT json_agg(json_build_object('d', local_date, 'xp', xp, 'c', credited_xp, 'g', goal_xp, 'm', goal_met,
 			'a', active, 'l', lessons_completed, 't', time_spent_seconds))
 		FROM learner_days WHERE user_id = $1 AND local_date IN ($2, $3)),
+	(SELECT max(week_start) FROM league_members WHERE user_id = $1),
+	(SELECT json_build_array(is_active, purge_after IS NOT NULL, token_version) FROM users WHERE id = $1),
+	(SELECT timezone FROM user_preferences WHERE user_id = $1),
+	(SELECT daily_xp_goal FROM user_preferences WHERE user_id = $1),
+	(` + subscriptionsQuery + `),
 	-- The event's columns in eventColumns' order; those scanEvent reads as
 	-- NOT NULL are COALESCEd for the row without an event (no id), which
 	-- scanEvent answers as no row.
@@ -69,12 +82,39 @@ func (t *learnerTx) FindEventAndState(eventID string, day, today calendar.Date) 
 // readState is stateQuery: the state, and the event with that event_id
 // when eventID is not nil.
 func (t *learnerTx) readState(eventID *string, day, today calendar.Date) (ports.StoredEvent, bool, progress.State, error) {
+	if t.pipe != nil && !t.pipe.begun {
+		// The transaction's first statement: BEGIN, the lock and this read
+		// go in one round trip.
+		var (
+			stored ports.StoredEvent
+			found  bool
+			st     progress.State
+		)
+		err := t.pipe.begin(&pipedRead{sql: stateQuery, args: []any{t.userID, day.String(), today.String(), eventID},
+			scan: func(row interface{ Scan(...any) error }) error {
+				var err error
+				stored, found, st, err = t.scanState(row, day, today)
+				return err
+			}})
+		return stored, found, st, err
+	}
+	row := t.tx.Statement.ConnPool.QueryRowContext(t.tx.Statement.Context, stateQuery, t.userID, day.String(), today.String(), eventID)
+	return t.scanState(row, day, today)
+}
+
+// scanState scans stateQuery's row, keeping the league week and the
+// endpoints for AppendAll.
+func (t *learnerTx) scanState(row interface{ Scan(...any) error }, day, today calendar.Date) (ports.StoredEvent, bool, progress.State, error) {
 	var (
 		totalXP                   int
 		runs, ledger, codes, days []byte
+		week                      sqlTime
+		standing                  []byte
+		timezone                  *string
+		goal                      *int
+		subs                      []byte
 	)
-	row := t.tx.Statement.ConnPool.QueryRowContext(t.tx.Statement.Context, stateQuery, t.userID, day.String(), today.String(), eventID)
-	stored, err := scanEvent(prefixScanner{sc: row, first: []any{&totalXP, &runs, &ledger, &codes, &days}})
+	stored, err := scanEvent(prefixScanner{sc: row, first: []any{&totalXP, &runs, &ledger, &codes, &days, &week, &standing, &timezone, &goal, &subs}})
 	found := err == nil
 	if errors.Is(err, errNoRows) {
 		err = nil
@@ -82,6 +122,14 @@ func (t *learnerTx) readState(eventID *string, day, today calendar.Date) (ports.
 	if err != nil {
 		return stored, false, progress.State{}, Classify(err)
 	}
+	if t.subs, err = decodeSubscriptions(subs); err != nil {
+		return stored, false, progress.State{}, err
+	}
+	if t.standing, t.found, err = decodeStanding(standing); err != nil {
+		return stored, false, progress.State{}, err
+	}
+	t.read, t.leagueWeek = true, week.Time
+	t.zone, t.goal = settingsOf(timezone, deref(goal))
 	st, err := decodeState(totalXP, runs, ledger, codes, days, day, today)
 	return stored, found, st, err
 }
@@ -191,4 +239,55 @@ func unmarshalNull(b []byte, v any) error {
 		return nil
 	}
 	return json.Unmarshal(b, v)
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func (t *learnerTx) Settings() (calendar.Zone, int, error) {
+	if t.read {
+		return t.zone, t.goal, nil
+	}
+	return readSettings(t.tx, t.userID)
+}
+
+// decodeStanding reads stateQuery's standing column (NULL: no account).
+func decodeStanding(b []byte) (account.Standing, bool, error) {
+	if len(b) == 0 {
+		return account.Standing{}, false, nil
+	}
+	var v [3]json.RawMessage
+	var s account.Standing
+	if err := json.Unmarshal(b, &v); err != nil {
+		return s, false, errs.Wrap(errs.Internal, "", err)
+	}
+	for i, dst := range []any{&s.Active, &s.PendingDeletion, &s.TokenVersion} {
+		if err := json.Unmarshal(v[i], dst); err != nil {
+			return s, false, errs.Wrap(errs.Internal, "", err)
+		}
+	}
+	return s, true, nil
+}
+
+func (t *learnerTx) Standing() (account.Standing, bool, error) {
+	if t.read {
+		return t.standing, t.found, nil
+	}
+	var rows []struct {
+		IsActive     bool
+		PurgeAfter   sql.NullTime
+		TokenVersion int
+	}
+	if err := t.tx.Raw(`SELECT is_active, purge_after, token_version FROM users WHERE id = ?`, t.userID).Scan(&rows).Error; err != nil {
+		return account.Standing{}, false, Classify(err)
+	}
+	if len(rows) == 0 {
+		return account.Standing{}, false, nil
+	}
+	r := rows[0]
+	return account.Standing{Active: r.IsActive, PendingDeletion: r.PurgeAfter.Valid, TokenVersion: r.TokenVersion}, true, nil
 }

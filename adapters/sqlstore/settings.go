@@ -3,6 +3,8 @@ package sqlstore
 import (
 	"context"
 
+	"gorm.io/gorm"
+
 	"github.com/lingo-labs/lingo/domain/calendar"
 	"github.com/lingo-labs/lingo/domain/preferences"
 	"github.com/lingo-labs/lingo/ports"
@@ -19,26 +21,40 @@ var _ ports.LearnerSettings = (*LearnerSettings)(nil)
 func NewLearnerSettings(db *DB) *LearnerSettings { return &LearnerSettings{db: db} }
 
 func (s *LearnerSettings) Settings(ctx context.Context, userID string) (calendar.Zone, int, error) {
-	defaultZone, defaultGoal := preferences.DefaultSettings()
+	return readSettings(s.db.Gorm(ctx), userID)
+}
+
+func readSettings(tx *gorm.DB, userID string) (calendar.Zone, int, error) {
 	var rows []struct {
 		Timezone    string
 		DailyXPGoal int `gorm:"column:daily_xp_goal"`
 	}
-	if err := s.db.Gorm(ctx).Raw(`SELECT timezone, daily_xp_goal FROM user_preferences WHERE user_id = ?`, userID).
+	if err := tx.Raw(`SELECT timezone, daily_xp_goal FROM user_preferences WHERE user_id = ?`, userID).
 		Scan(&rows).Error; err != nil {
-		return defaultZone, defaultGoal, Classify(err)
+		zone, goal := preferences.DefaultSettings()
+		return zone, goal, Classify(err)
 	}
 	if len(rows) == 0 {
-		return defaultZone, defaultGoal, nil
+		zone, goal := settingsOf(nil, 0)
+		return zone, goal, nil
 	}
-	name, _ := calendar.RestoreZoneName(rows[0].Timezone)
+	zone, goal := settingsOf(&rows[0].Timezone, rows[0].DailyXPGoal)
+	return zone, goal, nil
+}
+
+// settingsOf reads a stored timezone and goal (nil: no preferences row).
+func settingsOf(timezone *string, goal int) (calendar.Zone, int) {
+	defaultZone, defaultGoal := preferences.DefaultSettings()
+	if timezone == nil {
+		return defaultZone, defaultGoal
+	}
+	name, _ := calendar.RestoreZoneName(*timezone)
 	zone, err := calendar.ParseZone(name)
 	if err != nil {
 		zone = defaultZone // a stored zone the tz database no longer knows
 	}
-	goal := rows[0].DailyXPGoal
 	if goal <= 0 {
 		goal = defaultGoal
 	}
-	return zone, goal, nil
+	return zone, goal
 }

@@ -56,6 +56,14 @@ func (w *WriteBatch) flush(tx *gorm.DB) error {
 		}
 		return nil
 	}
+	q, args := w.statement()
+	// Straight to the driver: gorm would expand slice arguments.
+	_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, q, args...)
+	return err
+}
+
+// statement is the batch as one PostgreSQL statement with $n parameters.
+func (w *WriteBatch) statement() (string, []any) {
 	var (
 		b    strings.Builder
 		args []any
@@ -71,13 +79,14 @@ func (w *WriteBatch) flush(tx *gorm.DB) error {
 			b.WriteString("w" + strconv.Itoa(i) + " AS (")
 		}
 		// ? becomes $n, numbered across the whole statement.
+		rest := w.args[i]
 		for {
 			j := strings.IndexByte(s, '?')
 			if j < 0 {
 				break
 			}
-			args = append(args, w.args[i][0])
-			w.args[i] = w.args[i][1:]
+			args = append(args, rest[0])
+			rest = rest[1:]
 			b.WriteString(s[:j] + "$" + strconv.Itoa(len(args)))
 			s = s[j+1:]
 		}
@@ -89,9 +98,7 @@ func (w *WriteBatch) flush(tx *gorm.DB) error {
 	if !single {
 		b.WriteString(" SELECT 1")
 	}
-	// Straight to the driver: gorm would expand slice arguments.
-	_, err := tx.Statement.ConnPool.ExecContext(tx.Statement.Context, b.String(), args...)
-	return err
+	return b.String(), args
 }
 
 // uniqueViolationOn reports a unique violation in table.

@@ -11,6 +11,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lingo-labs/lingo/domain/calendar"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/preferences"
 	"github.com/lingo-labs/lingo/ports"
@@ -21,6 +22,8 @@ type Settings struct {
 	Users       ports.UserRepository
 	Preferences ports.PreferencesRepository
 	Settings    ports.LearnerSettings
+	// Progress is for LearnerTx.Settings, which must agree with Settings.
+	Progress ports.ProgressStore
 }
 
 // Patch applies pt to p and touches it at now when anything changed.
@@ -38,6 +41,49 @@ func Patch(t testing.TB, p *preferences.Preferences, pt preferences.Patch, now t
 // to their contracts.
 func RunPreferences(t *testing.T, fresh func(t *testing.T) Settings) {
 	ctx := context.Background()
+
+	t.Run("a learner transaction's Settings are the stored ones, read alone or after the state", func(t *testing.T) {
+		s := fresh(t)
+		u := StoredUser(t, s.Users, T0)
+		inTx := func(readState bool) (string, int) {
+			var (
+				zone string
+				goal int
+			)
+			require.NoError(t, s.Progress.Update(ctx, u.ID(), func(tx ports.LearnerTx) error {
+				if readState {
+					if _, err := tx.State(calendar.DateOf(T0, time.UTC), calendar.DateOf(T0, time.UTC)); err != nil {
+						return err
+					}
+				}
+				z, g, err := tx.Settings()
+				zone, goal = z.Name(), g
+				return err
+			}))
+			return zone, goal
+		}
+		defZone, defGoal := preferences.DefaultSettings()
+		for _, readState := range []bool{false, true} {
+			zone, goal := inTx(readState)
+			assert.Equal(t, defZone.Name(), zone, "defaults without preferences")
+			assert.Equal(t, defGoal, goal)
+		}
+		require.NoError(t, s.Preferences.Update(ctx, u.ID(), func(p *preferences.Preferences) error {
+			next, _, err := preferences.Apply(*p, preferences.Patch{Timezone: preferences.Set("Asia/Tokyo"),
+				Learning: preferences.LearningPatch{DailyXPGoal: preferences.Set(50)}})
+			*p = next.Touched(T0)
+			return err
+		}))
+		wantZone, wantGoal, err := s.Settings.Settings(ctx, u.ID())
+		require.NoError(t, err)
+		for _, readState := range []bool{false, true} {
+			zone, goal := inTx(readState)
+			assert.Equal(t, "Asia/Tokyo", zone)
+			assert.Equal(t, wantZone.Name(), zone, "as LearnerSettings reads it")
+			assert.Equal(t, 50, goal)
+			assert.Equal(t, wantGoal, goal)
+		}
+	})
 
 	t.Run("Get gives the defaults stamped with the user's creation until the first change", func(t *testing.T) {
 		s := fresh(t)

@@ -49,7 +49,7 @@ func Run(t *testing.T, fresh func(t *testing.T) Subject) {
 	t.Run("preferences", func(t *testing.T) {
 		RunPreferences(t, func(t *testing.T) Settings {
 			s := fresh(t)
-			return Settings{Users: s.Users, Preferences: s.Preferences, Settings: s.Settings}
+			return Settings{Users: s.Users, Preferences: s.Preferences, Settings: s.Settings, Progress: s.Progress}
 		})
 	})
 	t.Run("catalog", func(t *testing.T) {

@@ -16,15 +16,16 @@ import (
 // apply stores the event and its effects under the learner's lock. The
 // unique (user_id, event_id) index decides between concurrent requests with
 // one event_id: the loser's transaction fails, and its retry finds the
-// winner's event and answers it as a replay.
+// winner's event and answers it as a replay. chk, when not nil, is what
+// the transaction confirms under the lock.
 func (s *Service) apply(ctx context.Context, userID string, ev learning.Event, subj subject, hash string,
-	goal int, today calendar.Date, received time.Time) (Result, error) {
+	set learnerSettings, today calendar.Date, received time.Time, chk *checks) (Result, error) {
 	var res Result
 	var err error
 	for attempt := 0; attempt < 2; attempt++ {
 		err = s.progress.Update(ctx, userID, func(tx ports.LearnerTx) error {
 			var err error
-			res, err = s.applyTx(tx, userID, ev, subj, hash, goal, today, received)
+			res, err = s.applyTx(tx, userID, ev, subj, hash, set.goal, today, received, chk)
 			return err
 		})
 		if errs.CodeOf(err) != errs.CodeEventIDTaken {
@@ -35,7 +36,7 @@ func (s *Service) apply(ctx context.Context, userID string, ev learning.Event, s
 }
 
 func (s *Service) applyTx(tx ports.LearnerTx, userID string, ev learning.Event, subj subject, hash string,
-	goal int, today calendar.Date, received time.Time) (Result, error) {
+	goal int, today calendar.Date, received time.Time, chk *checks) (Result, error) {
 	// The stored event and the learner's state come in one read: a replay
 	// found here (a retry that raced its first request, or one whose
 	// validation passed) wastes the state, every other event needs it.
@@ -43,8 +44,14 @@ func (s *Service) applyTx(tx ports.LearnerTx, userID string, ev learning.Event, 
 	if err != nil {
 		return Result{}, err
 	}
+	if err := chk.confirmToken(tx); err != nil {
+		return Result{}, err
+	}
 	if ok {
 		return replay(stored, hash)
+	}
+	if err := chk.confirmSettings(tx); err != nil {
+		return Result{}, err
 	}
 	facts := progress.Facts{Now: received, Today: today, DailyXPGoal: goal}
 	var courseID string

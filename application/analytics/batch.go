@@ -5,6 +5,7 @@ import (
 	"slices"
 	"time"
 
+	"github.com/lingo-labs/lingo/domain/account"
 	"github.com/lingo-labs/lingo/domain/calendar"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/learning"
@@ -49,7 +50,7 @@ func (s *Service) applyBatch(ctx context.Context, userID string, todo []pending,
 		bt := &batchTx{inner: tx, known: known, days: map[calendar.Date]progress.Day{},
 			lessonDone: map[string]bool{}, courseLessons: map[string][]string{}, courseDone: map[string]ports.StoredEvent{}}
 		for i, p := range todo {
-			res, err := s.applyTx(bt, userID, p.ev, p.subj, items[p.i].BodyHash, goal, today, received)
+			res, err := s.applyTx(bt, userID, p.ev, p.subj, items[p.i].BodyHash, goal, today, received, nil)
 			if k := errs.KindOf(err); err != nil && (k == errs.Internal || k == errs.Unavailable) {
 				return err
 			}
@@ -180,6 +181,9 @@ func (b *batchTx) Append(a ports.Append) error {
 	b.appends = append(b.appends, a)
 	return nil
 }
+
+func (b *batchTx) Settings() (calendar.Zone, int, error)     { return b.inner.Settings() }
+func (b *batchTx) Standing() (account.Standing, bool, error) { return b.inner.Standing() }
 
 // AppendAll is not used inside a batch (there is no batch of batches).
 func (b *batchTx) AppendAll(as []ports.Append) error {

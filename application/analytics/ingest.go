@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -26,6 +27,13 @@ type Submission struct {
 	BodyHash string
 	// TimeField names occurred_at in errors ("" means occurred_at).
 	TimeField TimeField
+	// Token, when set, is the version of the access token the request came
+	// with, taken on trust by its route: Record confirms it before any
+	// answer, in the event's transaction under the learner's lock when it
+	// gets there (which spares the request a read of the user), else with a
+	// read of its own. The answer to a token that no longer speaks for the
+	// learner is Unauthorized, and nothing is stored.
+	Token *int
 }
 
 // StreakEffects is effects.streak.
@@ -105,30 +113,58 @@ type subject struct {
 
 // Record takes in one event with its effects, in one transaction.
 func (s *Service) Record(ctx context.Context, userID string, sub Submission) (Result, error) {
-	zone, goal, err := s.settings.Settings(ctx, userID)
+	chk := &checks{token: sub.Token}
+	res, err := s.record(ctx, userID, sub, chk)
+	if sub.Token != nil && !chk.tokenConfirmed {
+		// The answer did not come from a transaction that confirmed the
+		// token (a refusal, a replay found before it, a failure).
+		if terr := s.confirmToken(ctx, userID, *sub.Token); terr != nil {
+			return Result{}, terr
+		}
+	}
+	return res, err
+}
+
+func (s *Service) record(ctx context.Context, userID string, sub Submission, chk *checks) (Result, error) {
+	set, err := s.eventSettings(ctx, userID)
 	if err != nil {
 		return Result{}, err
 	}
 	received := s.now()
-	// A retry is answered as a replay even when the rules moved since its
-	// first request: a submission that fails validation is looked up
-	// before its refusal is answered. One that passes is looked up in the
-	// transaction, with the learner's state (LearnerTx.FindEventAndState),
-	// which spares every new event a round trip of its own.
-	ev, subj, err := s.validate(ctx, userID, sub, received, zone)
-	if err != nil {
-		if r, done, lerr := s.lookup(ctx, userID, sub); done || lerr != nil {
-			return r, lerr
+	for attempt := 0; ; attempt++ {
+		// A retry is answered as a replay even when the rules moved since
+		// its first request: a submission that fails validation is looked
+		// up before its refusal is answered. One that passes is looked up
+		// in the transaction, with the learner's state
+		// (LearnerTx.FindEventAndState), which spares every new event a
+		// round trip of its own.
+		ev, subj, err := s.validate(ctx, userID, sub, received, set.zone)
+		if err != nil {
+			if r, done, lerr := s.lookup(ctx, userID, sub); done || lerr != nil {
+				return r, lerr
+			}
+			return Result{}, err
 		}
-		return Result{}, err
+		chk.settings = &set
+		res, err := s.apply(ctx, userID, ev, subj, sub.BodyHash, set, set.zone.Today(received), received, chk)
+		var moved *settingsMoved
+		if errors.As(err, &moved) {
+			// Rolled back: the settings changed since they were cached.
+			set = moved.now
+			s.settingsCache.put(userID, set)
+			if attempt < 2 {
+				continue
+			}
+			return Result{}, errs.E(errs.Unavailable, errs.CodeServiceUnavailable,
+				"The learner's settings kept changing during the request. Please try again.")
+		}
+		// A replay stored nothing; anything else may have committed (an
+		// error too: the commit can succeed and its answer get lost).
+		if err != nil || res.Created() {
+			s.bump(ctx, userID)
+		}
+		return res, err
 	}
-	res, err := s.apply(ctx, userID, ev, subj, sub.BodyHash, goal, zone.Today(received), received)
-	// A replay stored nothing; anything else may have committed (an error
-	// too: the commit can succeed and its answer get lost).
-	if err != nil || res.Created() {
-		s.bump(ctx, userID)
-	}
-	return res, err
 }
 
 // lookup answers a retry before any validation: a stored event_id with the

@@ -9,9 +9,11 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/lingo-labs/lingo/adapters/memory"
 	"github.com/lingo-labs/lingo/application/analytics"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/learning"
+	"github.com/lingo-labs/lingo/domain/preferences"
 	"github.com/lingo-labs/lingo/ports"
 )
 
@@ -181,4 +183,27 @@ func TestRecordRetriesOnATakenEventID(t *testing.T) {
 	assert.Equal(t, winner.Answer, got.Answer)
 	assert.Equal(t, 2, race.updates, "one retry")
 	assert.Equal(t, 15, w.snapshot().TotalXP, "stored once")
+}
+
+// Record reads a learner's settings once and keeps them; the transaction
+// confirms them under the lock, so a change made since (here straight in
+// the store, as another instance would) is what the next event is taken
+// with.
+func TestRecordTakesTheSettingsStoredUnderTheLock(t *testing.T) {
+	w := newWorld(t)
+	first := w.mustRecord(submission(practice(100), "a"))
+	assert.Equal(t, "2026-11-26", first.Event.LocalDate().String())
+
+	err := memory.NewPreferences(w.store).Update(context.Background(), w.user, func(p *preferences.Preferences) error {
+		next, _, err := preferences.Apply(*p, preferences.Patch{Timezone: preferences.Set("Pacific/Kiritimati"),
+			Learning: preferences.LearningPatch{DailyXPGoal: preferences.Set(50)}})
+		*p = next
+		return err
+	})
+	require.NoError(t, err)
+	w.clock.Advance(11 * time.Hour) // 23:00 UTC, 13:00 the next day at UTC+14
+
+	second := w.mustRecord(submission(practice(100), "b"))
+	assert.Equal(t, "2026-11-27", second.Event.LocalDate().String(), "the local date of the zone stored now")
+	assert.Equal(t, 50, second.Effects.DailyGoal.GoalXP, "the goal stored now")
 }

@@ -125,7 +125,7 @@ func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchI
 		// The one-transaction path failed to store: fall back to one
 		// transaction per item, so that what can be stored is.
 		for k, p := range todo {
-			res, err := s.apply(ctx, userID, p.ev, p.subj, items[p.i].BodyHash, goal, today, received)
+			res, err := s.apply(ctx, userID, p.ev, p.subj, items[p.i].BodyHash, learnerSettings{zone: zone, goal: goal}, today, received, nil)
 			if ctx.Err() != nil {
 				return BatchResult{}, ctx.Err()
 			}

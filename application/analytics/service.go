@@ -34,6 +34,8 @@ type Service struct {
 	// league XP.
 	leagues    *league.Calendar
 	cohortSize int
+	// settingsCache serves single events' settings (settings.go).
+	settingsCache settingsCache
 }
 
 // NewService makes the analytics service.

@@ -341,12 +341,9 @@ func (s *Service) Principal(ctx context.Context, c ports.AccessClaims) (account.
 		return account.User{}, wrapUnauthorized("user no longer exists")
 	case err != nil:
 		return account.User{}, fmt.Errorf("load principal: %w", err)
-	case !u.IsActive():
-		return account.User{}, wrapUnauthorized("user is disabled")
-	case pendingDeletion(u):
-		return account.User{}, wrapUnauthorized("user is pending deletion")
-	case u.TokenVersion() != c.TokenVersion:
-		return account.User{}, wrapUnauthorized("token version is stale")
+	}
+	if why := u.Standing().Refusal(c.TokenVersion); why != "" {
+		return account.User{}, wrapUnauthorized(why)
 	}
 	return u, nil
 }
@@ -355,9 +352,4 @@ func wrapUnauthorized(why string) error {
 	e := *ErrUnauthorized
 	e.Err = errors.New(why)
 	return &e
-}
-
-func pendingDeletion(u account.User) bool {
-	_, pending := u.PendingDeletion()
-	return pending
 }

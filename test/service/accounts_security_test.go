@@ -82,17 +82,22 @@ func TestAccessTokenRefusals(t *testing.T) {
 		{"stale token version", "Bearer " + sign(gojwt.SigningMethodHS256, secret, claims(func(c gojwt.MapClaims) { c["ver"] = 0 }))},
 		{"deleted user", deleted},
 	}
+	// /api/users/me reads the user at the gate; POST /api/analytics/events
+	// confirms the token in its transaction (SignedInByTx): both refuse alike.
+	event := map[string]any{"event_id": uuid.NewString(), "event_type": "exercise_attempted", "is_correct": true}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			req := harness.Request{Method: "GET", Path: "/api/users/me"}
-			if c.header != "" {
-				req.Header = map[string]string{"Authorization": c.header}
+			for _, req := range []harness.Request{{Method: "GET", Path: "/api/users/me"},
+				{Method: "POST", Path: "/api/analytics/events", Body: event}} {
+				if c.header != "" {
+					req.Header = map[string]string{"Authorization": c.header}
+				}
+				r := app.Do(req)
+				require.Equal(t, 401, r.Status, "%s %s: %s", req.Method, req.Path, r.Body)
+				assert.Equal(t, "unauthorized", errorCode(r))
+				assert.Equal(t, "unauthorized", r.Env.Metadata["error_code"])
+				assert.Equal(t, "Bearer", r.Header.Get("WWW-Authenticate"))
 			}
-			r := app.Do(req)
-			require.Equal(t, 401, r.Status, "%s", r.Body)
-			assert.Equal(t, "unauthorized", errorCode(r))
-			assert.Equal(t, "unauthorized", r.Env.Metadata["error_code"])
-			assert.Equal(t, "Bearer", r.Header.Get("WWW-Authenticate"))
 		})
 	}
 	t.Run("the real token expires", func(t *testing.T) {
