@@ -148,9 +148,9 @@ func (p *pipeTx) commit() error {
 	return nil
 }
 
-// rollback ends a begun transaction that fn or a write failed. A connection
-// that cannot say ROLLBACK is closed rather than returned to the pool
-// mid-transaction.
+// rollback ends a begun transaction that fn or a write failed (nothing to
+// do after a commit). A connection that cannot say ROLLBACK is closed
+// rather than returned to the pool mid-transaction.
 func (p *pipeTx) rollback() {
 	if !p.begun {
 		return

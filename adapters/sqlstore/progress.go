@@ -58,27 +58,27 @@ func (s *ProgressStore) updatePipelined(ctx context.Context, userID string, fn f
 	if err != nil {
 		return Classify(err)
 	}
-	defer conn.Close()
 	p := &pipeTx{ctx: ctx, conn: conn, userID: userID, lockAt: time.Now().UTC().Truncate(time.Microsecond)}
+	defer func() {
+		// Whatever ended fn (an error, a failed commit, a panic), the lock
+		// is released before the connection goes back (pgx would discard
+		// it there, but only when the pool hands it out again).
+		p.rollback()
+		_ = conn.Close()
+	}()
 	tx := s.db.gorm.Session(&gorm.Session{Context: ctx})
 	tx.Statement.ConnPool = p
 	lt := &learnerTx{db: s.db, tx: tx, userID: userID, pipe: p}
 	if err := fn(lt); err != nil {
-		p.rollback()
 		if p.failed != nil {
 			return p.failed
 		}
 		return err
 	}
 	if p.needsSQLTx {
-		p.rollback()
 		return errNeedsSQLTx
 	}
-	if err := p.commit(); err != nil {
-		p.rollback()
-		return err
-	}
-	return nil
+	return p.commit()
 }
 
 type learnerTx struct {
