@@ -120,7 +120,11 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 		}
 	}
 	if t.pipe != nil && marks == nil && len(later) == 0 && t.read {
-		// Nothing runs after the batch: it goes with COMMIT.
+		// Nothing runs after the batch: it goes with COMMIT, after the
+		// writes of an earlier append still held (ready sends them).
+		if err := t.pipe.ready(); err != nil {
+			return err
+		}
 		t.pipe.held = w
 		return nil
 	}

@@ -114,6 +114,29 @@ func RunProgress(t *testing.T, fresh func(t *testing.T) Learning) {
 		}))
 	})
 
+	t.Run("appends one after the other in a transaction, with no read between, are all written", func(t *testing.T) {
+		// A store may hold a transaction's writes for its commit (the SQL
+		// store on PostgreSQL does): a second Append must not replace them.
+		s := fresh(t)
+		u := StoredUser(t, s.Users, T0)
+		var ids []string
+		require.NoError(t, s.Progress.Update(ctx, u.ID(), func(tx ports.LearnerTx) error {
+			first, err := Prepare(tx, u.ID(), Practice(T0, 100))
+			require.NoError(t, err)
+			second, err := Prepare(tx, u.ID(), Practice(T0.Add(time.Minute), 100))
+			require.NoError(t, err)
+			ids = []string{first.Event.Event.EventID(), second.Event.Event.EventID()}
+			require.NoError(t, tx.Append(first))
+			return tx.Append(second)
+		}))
+		require.NoError(t, s.Progress.Update(ctx, u.ID(), func(tx ports.LearnerTx) error {
+			found, err := tx.FindEvents(ids)
+			require.NoError(t, err)
+			assert.Len(t, found, 2, "both appends stored")
+			return nil
+		}))
+	})
+
 	t.Run("FindEventAndState, where the LearnerTx has it, answers as FindEvent and the reads outside do", func(t *testing.T) {
 		s := fresh(t)
 		u := StoredUser(t, s.Users, T0)
