@@ -91,8 +91,12 @@ func (h *AnalyticsHandler) postEvent(c *gin.Context) {
 	if err == nil {
 		var sub analytics.Submission
 		if sub, err = decodeEvent(body); err == nil {
-			if v, ok := h.gate.TokenVersion(c); ok {
+			v, ok := h.gate.TokenVersion(c)
+			switch {
+			case ok:
 				sub.Token = &v
+			case !h.gate.Confirm(c): // not behind the token step: the user is read here
+				return
 			}
 			h.record(c, sub, "Event recorded")
 			return

@@ -15,6 +15,9 @@ const (
 	ctxClaims    = "lingo.claims"
 	ctxClaimsErr = "lingo.claims_error"
 	ctxUser      = "lingo.user"
+	// ctxTokenOnly holds the claims RequireToken admitted without reading
+	// their user (SignedInByTx routes).
+	ctxTokenOnly = "lingo.token_only"
 )
 
 // Authenticator is the auth middleware, in the two steps of docs/architecture.md:
@@ -91,7 +94,18 @@ func (a *Authenticator) RequireToken(c *gin.Context) {
 		return
 	}
 	SetUserID(c, cl.UserID)
+	c.Set(ctxTokenOnly, cl)
 	c.Next()
+}
+
+// tokenOnly is the claims RequireToken admitted, on a SignedInByTx route.
+func tokenOnly(c *gin.Context) (ports.AccessClaims, bool) {
+	v, ok := c.Get(ctxTokenOnly)
+	if !ok {
+		return ports.AccessClaims{}, false
+	}
+	cl, ok := v.(ports.AccessClaims)
+	return cl, ok
 }
 
 // confirm loads the user of the request's token and makes them the

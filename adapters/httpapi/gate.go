@@ -35,14 +35,14 @@ func NewGate(a *Authenticator) Gate {
 			if u, ok := CurrentUser(c); ok {
 				return u.ID(), u.IsAdmin(), true
 			}
-			if cl, ok := tokenClaims(c); ok {
+			if cl, ok := tokenOnly(c); ok {
 				return cl.UserID, false, true // SignedInByTx: not read, never an admin's route
 			}
 			return "", false, false
 		},
 		Token: a.RequireToken,
 		TokenVersion: func(c *gin.Context) (int, bool) {
-			cl, ok := tokenClaims(c)
+			cl, ok := tokenOnly(c)
 			return cl.TokenVersion, ok
 		},
 		Confirm: a.confirm,
