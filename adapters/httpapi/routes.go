@@ -71,7 +71,7 @@ type RouteLimiter func(Class) gin.HandlerFunc
 
 // routeSteps is what the router puts before every handler of the table, in
 // the order of docs/architecture.md ("A request's way"): token check, rate limit,
-// user load.
+// user load (the token step alone on a SignedInByTx route).
 type routeSteps struct {
 	identify gin.HandlerFunc // nil when the accounts feature is absent
 	limit    RouteLimiter    // nil when rate limiting is off
