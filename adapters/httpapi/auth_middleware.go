@@ -69,11 +69,8 @@ func (a *Authenticator) Identify(c *gin.Context) {
 // rate limiter; ok is false when no valid token was sent. The user is not
 // loaded yet at that point.
 func TokenSubject(c *gin.Context) (userID string, ok bool) {
-	v, ok := c.Get(ctxClaims)
-	if !ok {
-		return "", false
-	}
-	return v.(ports.AccessClaims).UserID, true
+	cl, ok := tokenClaims(c)
+	return cl.UserID, ok
 }
 
 // RequireUser answers 401 (with WWW-Authenticate: Bearer) unless the request
@@ -99,14 +96,7 @@ func (a *Authenticator) RequireToken(c *gin.Context) {
 }
 
 // tokenOnly is the claims RequireToken admitted, on a SignedInByTx route.
-func tokenOnly(c *gin.Context) (ports.AccessClaims, bool) {
-	v, ok := c.Get(ctxTokenOnly)
-	if !ok {
-		return ports.AccessClaims{}, false
-	}
-	cl, ok := v.(ports.AccessClaims)
-	return cl, ok
-}
+func tokenOnly(c *gin.Context) (ports.AccessClaims, bool) { return claimsAt(c, ctxTokenOnly) }
 
 // confirm loads the user of the request's token and makes them the
 // request's user; false (and 401 written) when there is no valid token or
@@ -140,13 +130,16 @@ func noToken(c *gin.Context) error {
 	return errs.E(errs.Unauthorized, errs.CodeUnauthorized, "Authentication required. Please log in to continue.")
 }
 
-func tokenClaims(c *gin.Context) (ports.AccessClaims, bool) {
-	v, ok := c.Get(ctxClaims)
+// tokenClaims is the claims of the request's verified token (Identify).
+func tokenClaims(c *gin.Context) (ports.AccessClaims, bool) { return claimsAt(c, ctxClaims) }
+
+func claimsAt(c *gin.Context, key string) (ports.AccessClaims, bool) {
+	cl, ok := c.Get(key)
 	if !ok {
 		return ports.AccessClaims{}, false
 	}
-	cl, ok := v.(ports.AccessClaims)
-	return cl, ok
+	v, ok := cl.(ports.AccessClaims)
+	return v, ok
 }
 
 // RequireAdmin answers 403 unless the loaded user is an admin. It reads the
