@@ -117,10 +117,12 @@ type subscription struct {
 	types webhook.Subscription
 }
 
-// subscriptionsQuery lists the enabled endpoints as JSON (stateQuery reads
-// it too, so that an event learns them in the round trip of its state).
+// subscriptionsQuery lists the enabled endpoints as one JSON column, for
+// stateQuery: an event learns them in the round trip of its state.
 const subscriptionsQuery = `SELECT json_agg(json_build_object('id', id, 't', event_types)) FROM webhook_endpoints WHERE enabled`
 
+// readSubscriptions reads the enabled endpoints on their own (publish, and
+// learner transactions that did not read stateQuery).
 func readSubscriptions(tx *gorm.DB) ([]subscription, error) {
 	rows, err := tx.Raw(`SELECT id, event_types FROM webhook_endpoints WHERE enabled = ?`, true).Rows()
 	if err != nil {
@@ -133,11 +135,11 @@ func readSubscriptions(tx *gorm.DB) ([]subscription, error) {
 		if err := rows.Scan(&id, &types); err != nil {
 			return nil, Classify(err)
 		}
-		s, err := webhook.ParseSubscription(strings.Split(types, ","))
+		s, err := subscriptionOf(id, types)
 		if err != nil {
-			return nil, errs.Wrap(errs.Internal, "", err)
+			return nil, err
 		}
-		subs = append(subs, subscription{id, s})
+		subs = append(subs, s)
 	}
 	return subs, Classify(rows.Err())
 }
@@ -153,13 +155,23 @@ func decodeSubscriptions(list []byte) ([]subscription, error) {
 	}
 	subs := make([]subscription, 0, len(rows))
 	for _, r := range rows {
-		s, err := webhook.ParseSubscription(strings.Split(r.T, ","))
+		s, err := subscriptionOf(r.ID, r.T)
 		if err != nil {
-			return nil, errs.Wrap(errs.Internal, "", err)
+			return nil, err
 		}
-		subs = append(subs, subscription{r.ID, s})
+		subs = append(subs, s)
 	}
 	return subs, nil
+}
+
+// subscriptionOf is an endpoint's stored row: its id and event_types, a
+// comma-separated list.
+func subscriptionOf(id, types string) (subscription, error) {
+	s, err := webhook.ParseSubscription(strings.Split(types, ","))
+	if err != nil {
+		return subscription{}, errs.Wrap(errs.Internal, "", err)
+	}
+	return subscription{id, s}, nil
 }
 
 // addDeliveries queues on w the webhook_deliveries rows of msgs, one per

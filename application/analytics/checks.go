@@ -53,8 +53,9 @@ func (c *checks) confirmSettings(tx ports.LearnerTx) error {
 	return nil
 }
 
-// confirmToken is checks.confirmToken outside a transaction.
-func (s *Service) confirmToken(ctx context.Context, userID string, version int) error {
+// confirmTokenByRead is checks.confirmToken outside a transaction, with a
+// read of the user.
+func (s *Service) confirmTokenByRead(ctx context.Context, userID string, version int) error {
 	if s.users == nil {
 		return errs.Wrap(errs.Internal, "", errors.New("analytics: no user repository to confirm a token with"))
 	}

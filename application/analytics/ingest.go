@@ -118,7 +118,7 @@ func (s *Service) Record(ctx context.Context, userID string, sub Submission) (Re
 	if sub.Token != nil && !chk.tokenConfirmed {
 		// The answer did not come from a transaction that confirmed the
 		// token (a refusal, a replay found before it, a failure).
-		if terr := s.confirmToken(ctx, userID, *sub.Token); terr != nil {
+		if terr := s.confirmTokenByRead(ctx, userID, *sub.Token); terr != nil {
 			return Result{}, terr
 		}
 	}

@@ -77,29 +77,7 @@ func BenchmarkEngine(b *testing.B) {
 
 // learner registers a learner and returns its id and access token.
 func (f *engineFixture) learner(tb testing.TB) (string, string) {
-	tb.Helper()
-	n := f.seq.Add(1)
-	body, _ := json.Marshal(map[string]string{"email": fmt.Sprintf("engine%d@example.com", n),
-		"password": "bench-password-1", "display_name": "Bench"})
-	resp, err := f.client.Post(f.srv.URL+"/api/auth/register", "application/json", bytes.NewReader(body))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var env struct {
-		Data struct {
-			User struct {
-				ID string `json:"id"`
-			} `json:"user"`
-			Tokens struct {
-				AccessToken string `json:"access_token"`
-			} `json:"tokens"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || resp.StatusCode != 201 {
-		tb.Fatalf("register: %d %v", resp.StatusCode, err)
-	}
-	return env.Data.User.ID, env.Data.Tokens.AccessToken
+	return register(tb, f.client, f.srv.URL, fmt.Sprintf("engine%d@example.com", f.seq.Add(1)))
 }
 
 // do sends one request and returns its duration; a status other than want

@@ -1,8 +1,6 @@
 package bench
 
 import (
-	"bytes"
-	"encoding/json"
 	"io"
 	"net/http"
 	"os"
@@ -81,22 +79,6 @@ func BenchmarkRateLimitedEndpoint(b *testing.B) {
 
 // Register makes a learner on s and returns an access token.
 func Register(tb testing.TB, client *http.Client, s *Server) string {
-	tb.Helper()
-	body, _ := json.Marshal(map[string]string{"email": "bench@example.com", "password": "bench-password-1", "display_name": "Bench"})
-	resp, err := client.Post(s.URL+"/api/auth/register", "application/json", bytes.NewReader(body))
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer resp.Body.Close()
-	var env struct {
-		Data struct {
-			Tokens struct {
-				AccessToken string `json:"access_token"`
-			} `json:"tokens"`
-		} `json:"data"`
-	}
-	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || resp.StatusCode != 201 {
-		tb.Fatalf("register: %d %v", resp.StatusCode, err)
-	}
-	return env.Data.Tokens.AccessToken
+	_, token := register(tb, client, s.URL, "bench@example.com")
+	return token
 }

@@ -250,7 +250,7 @@ func BenchmarkWritePath(b *testing.B) {
 		client := Client()
 		tokens := make([]string, 16)
 		for i := range tokens {
-			tokens[i] = registerAs(b, client, srv, fmt.Sprintf("sqlite%d@example.com", i))
+			_, tokens[i] = register(b, client, srv.URL, fmt.Sprintf("sqlite%d@example.com", i))
 		}
 		db, err := sqlstore.Open(sqlstore.Options{Driver: "sqlite", DSN: config.SQLiteDSN(filepath.Join(b.TempDir(), "base.db"))}, zap.NewNop())
 		if err != nil {
@@ -329,17 +329,21 @@ func warm(b *testing.B, client *http.Client, url string, tokens []string) {
 	}
 }
 
-// registerAs makes a learner with that email on s and returns its access token.
-func registerAs(tb testing.TB, client *http.Client, s *Server, email string) string {
+// register makes a learner with that email on the server at url and
+// returns its id and access token.
+func register(tb testing.TB, client *http.Client, url, email string) (string, string) {
 	tb.Helper()
 	body, _ := json.Marshal(map[string]string{"email": email, "password": "bench-password-1", "display_name": "Bench"})
-	resp, err := client.Post(s.URL+"/api/auth/register", "application/json", bytes.NewReader(body))
+	resp, err := client.Post(url+"/api/auth/register", "application/json", bytes.NewReader(body))
 	if err != nil {
 		tb.Fatal(err)
 	}
 	defer resp.Body.Close()
 	var env struct {
 		Data struct {
+			User struct {
+				ID string `json:"id"`
+			} `json:"user"`
 			Tokens struct {
 				AccessToken string `json:"access_token"`
 			} `json:"tokens"`
@@ -348,5 +352,5 @@ func registerAs(tb testing.TB, client *http.Client, s *Server, email string) str
 	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil || resp.StatusCode != 201 {
 		tb.Fatalf("register: %d %v", resp.StatusCode, err)
 	}
-	return env.Data.Tokens.AccessToken
+	return env.Data.User.ID, env.Data.Tokens.AccessToken
 }
