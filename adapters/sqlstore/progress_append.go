@@ -65,7 +65,7 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 	// streak go in one round trip.
 	w := newWriteBatch(t.db.dialect)
 	if t.db.dialect == Postgres {
-		q, args, err := eventArrays(rows)
+		q, args, err := t.db.eventRows(rows)
 		if err != nil {
 			return err
 		}
