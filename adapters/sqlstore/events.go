@@ -46,7 +46,7 @@ func (db *DB) eventArgs(s ports.StoredEvent) ([]any, error) {
 // InsertEvents writes events in multi-row INSERTs (as many rows per
 // statement as the drivers' parameter limits allow). It is the benchmark's
 // baseline, and the way event rows are written on SQLite; learner
-// transactions on PostgreSQL use eventArrays.
+// transactions on PostgreSQL use eventRows.
 func (db *DB) InsertEvents(tx *gorm.DB, events []ports.StoredEvent) error {
 	const perStatement = 400 // 400 × 24 parameters stays under SQLite's 32766
 	for start := 0; start < len(events); start += perStatement {
@@ -114,7 +114,7 @@ func (db *DB) writeEvents(tx *gorm.DB, rows []ports.StoredEvent) error {
 
 // valuesInsert writes one event row. A single event's row goes this way, not
 // through unnestInsert: building and unpacking 23 one-element arrays cost
-// PostgreSQL about 50 µs more per event than binding 24 plain parameters
+// PostgreSQL 50 µs or more per event than binding 24 plain parameters
 // (pgbench, docs/benchmarks.md, issue 18).
 var valuesInsert = `INSERT INTO learning_events (` + eventColumns + `) VALUES (?` + strings.Repeat(", ?", eventColumnCount-1) + `)`
 
