@@ -54,6 +54,9 @@ type Server struct {
 	cmd *exec.Cmd
 }
 
+// PID is the server process's id.
+func (s *Server) PID() int { return s.cmd.Process.Pid }
+
 // Start runs the binary with env (LINGO_* overrides) on a free loopback port
 // and waits until it is ready. The process is stopped when the test ends.
 func Start(tb testing.TB, env map[string]string) *Server {

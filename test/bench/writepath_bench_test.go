@@ -34,6 +34,7 @@ type load struct {
 	n        int
 	elapsed  time.Duration
 	p50, p99 time.Duration
+	cpu      cpuUse // what the processes spent meanwhile (set by measured)
 }
 
 func (l load) rate() float64 { return float64(l.n) / l.elapsed.Seconds() }
@@ -90,14 +91,31 @@ func run(tb testing.TB, clients int, d time.Duration, op func(worker int) (n int
 	return load{n: total, elapsed: elapsed, p50: pct(0.50), p99: pct(0.99)}
 }
 
+// measured runs a load and records the CPU time that the servers,
+// PostgreSQL, Redis and this process spent while it ran.
+func measured(servers []*Server, f func() load) load {
+	before := readCPU(servers...)
+	l := f()
+	l.cpu = readCPU(servers...).since(before)
+	return l
+}
+
 // report prints the figure's line (name, ratio, events/s, p50, p99 of both
-// sides) and records the ratio and rates as benchmark metrics.
+// sides) and, when both loads were measured, a second one with each
+// process's CPU time per event; it records the ratio and rates as
+// benchmark metrics.
 func report(b *testing.B, name string, got, base load) {
 	ratio := got.rate() / base.rate()
 	line := fmt.Sprintf("WRITEPATH %-28s ratio %.2f | lingo %7.0f ev/s p50 %6.2fms p99 %6.2fms | baseline %7.0f ev/s p50 %6.2fms p99 %6.2fms",
 		name, ratio, got.rate(), ms(got.p50), ms(got.p99), base.rate(), ms(base.p50), ms(base.p99))
 	b.Log(line)
 	fmt.Fprintln(os.Stderr, line)
+	if got.cpu.ok && base.cpu.ok {
+		// Where the time goes: each process's CPU per event, on both sides.
+		cpu := fmt.Sprintf("WRITEPATH %-28s cpu ms/event | lingo %s | baseline %s", name, got.cpu.perEvent(got.n), base.cpu.perEvent(base.n))
+		b.Log(cpu)
+		fmt.Fprintln(os.Stderr, cpu)
+	}
 	b.ReportMetric(ratio, "ratio")
 	b.ReportMetric(got.rate(), "events/s")
 	b.ReportMetric(base.rate(), "baseline-events/s")
@@ -200,20 +218,26 @@ func BenchmarkWritePath(b *testing.B) {
 		for _, c := range []int{4, 16} {
 			b.Run(fmt.Sprintf("single-c%d", c), func(b *testing.B) {
 				warm(b, f.client, url, tokens)
-				base := oneRowInserts(b, f.db, "bench_events", c)
+				srv := []*Server{f.srv}
+				base := measured(srv, func() load { return oneRowInserts(b, f.db, "bench_events", c) })
 				next := make([]int, c)
-				got := run(b, c, window, func(w int) (int, error) {
-					// Many learners: each client cycles over its own share.
-					tok := tokens[(w+c*next[w])%len(tokens)]
-					next[w]++
-					return 1, postJSON(f.client, url, tok, singleBody(), 201)
+				got := measured(srv, func() load {
+					return run(b, c, window, func(w int) (int, error) {
+						// Many learners: each client cycles over its own share.
+						tok := tokens[(w+c*next[w])%len(tokens)]
+						next[w]++
+						return 1, postJSON(f.client, url, tok, singleBody(), 201)
+					})
 				})
 				report(b, fmt.Sprintf("pg single c%d", c), got, base)
 			})
 		}
 		b.Run("single-c4-one-learner", func(b *testing.B) {
-			base := oneRowInserts(b, f.db, "bench_events", 4)
-			got := run(b, 4, window, func(int) (int, error) { return 1, postJSON(f.client, url, tokens[0], singleBody(), 201) })
+			srv := []*Server{f.srv}
+			base := measured(srv, func() load { return oneRowInserts(b, f.db, "bench_events", 4) })
+			got := measured(srv, func() load {
+				return run(b, 4, window, func(int) (int, error) { return 1, postJSON(f.client, url, tokens[0], singleBody(), 201) })
+			})
 			report(b, "pg single c4 one learner", got, base)
 		})
 		b.Run("batch-100", func(b *testing.B) {
@@ -231,14 +255,18 @@ func BenchmarkWritePath(b *testing.B) {
 			// is one learner's, serialised by its lock.
 			var got, base load
 			for range 3 {
-				base = merge(base, run(b, 1, window/3, func(int) (int, error) {
-					now := time.Now().UTC().Add(-time.Minute)
-					rows := storedRows(b, baseUser, batchItems(100, now), now)
-					return 100, f.db.InsertEvents(f.db.Gorm(ctx), rows)
+				base = merge(base, measured([]*Server{f.srv}, func() load {
+					return run(b, 1, window/3, func(int) (int, error) {
+						now := time.Now().UTC().Add(-time.Minute)
+						rows := storedRows(b, baseUser, batchItems(100, now), now)
+						return 100, f.db.InsertEvents(f.db.Gorm(ctx), rows)
+					})
 				}))
-				got = merge(got, run(b, 1, window/3, func(int) (int, error) {
-					body, _ := json.Marshal(map[string]any{"events": batchItems(100, time.Now().UTC().Add(-time.Minute))})
-					return 100, postJSON(f.client, burl, token, body, 200)
+				got = merge(got, measured([]*Server{f.srv}, func() load {
+					return run(b, 1, window/3, func(int) (int, error) {
+						body, _ := json.Marshal(map[string]any{"events": batchItems(100, time.Now().UTC().Add(-time.Minute))})
+						return 100, postJSON(f.client, burl, token, body, 200)
+					})
 				}))
 			}
 			report(b, "pg batch 100", got, base)
@@ -262,12 +290,14 @@ func BenchmarkWritePath(b *testing.B) {
 		}
 		url := srv.URL + "/api/analytics/events"
 		warm(b, client, url, tokens)
-		base := oneRowInserts(b, db, "learning_events", 4)
+		base := measured([]*Server{srv}, func() load { return oneRowInserts(b, db, "learning_events", 4) })
 		next := make([]int, 4)
-		got := run(b, 4, window, func(w int) (int, error) {
-			tok := tokens[(w+4*next[w])%len(tokens)]
-			next[w]++
-			return 1, postJSON(client, url, tok, singleBody(), 201)
+		got := measured([]*Server{srv}, func() load {
+			return run(b, 4, window, func(w int) (int, error) {
+				tok := tokens[(w+4*next[w])%len(tokens)]
+				next[w]++
+				return 1, postJSON(client, url, tok, singleBody(), 201)
+			})
 		})
 		report(b, "sqlite single c4", got, base)
 	})
@@ -304,8 +334,9 @@ func BenchmarkWritePath(b *testing.B) {
 				// Alternating windows, so both see the same machine noise.
 				var gotL, baseL load
 				for range 3 {
-					gotL = merge(gotL, run(b, c, window/3, get(limited)))
-					baseL = merge(baseL, run(b, c, window/3, get(plain)))
+					both := []*Server{limited, plain}
+					gotL = merge(gotL, measured(both, func() load { return run(b, c, window/3, get(limited)) }))
+					baseL = merge(baseL, measured(both, func() load { return run(b, c, window/3, get(plain)) }))
 				}
 				report(b, fmt.Sprintf("redis limiter live c%d", c), gotL, baseL)
 			})
@@ -316,7 +347,10 @@ func BenchmarkWritePath(b *testing.B) {
 // merge adds two loads' counts and times; the percentiles kept are the
 // worse of the two (a conservative summary of alternating windows).
 func merge(a, b load) load {
-	return load{n: a.n + b.n, elapsed: a.elapsed + b.elapsed, p50: max(a.p50, b.p50), p99: max(a.p99, b.p99)}
+	if a == (load{}) { // the first of the windows
+		return b
+	}
+	return load{n: a.n + b.n, elapsed: a.elapsed + b.elapsed, p50: max(a.p50, b.p50), p99: max(a.p99, b.p99), cpu: a.cpu.plus(b.cpu)}
 }
 
 // warm sends a few events per learner so connections, plans and caches are
