@@ -14,19 +14,23 @@ import (
 )
 
 // stateQuery reads, in one statement, everything an event needs under the
-// learner's lock on PostgreSQL: total_xp, the runs of active dates (as activeDates
-// folds them), the streak ledger (as withLedger reads it), the achievement
-// codes, the event's and today's day records, each folded into one JSON
-// column, and the stored event with that event_id, if any, as the row's
-// other columns. One column is the account's standing (LearnerTx.Standing),
-// two are the learner's settings (LearnerTx.Settings),
-// and two more tell the event's other writes what they
-// need, so that they ride in its write batch: the week of the learner's
-// latest league membership (one of that week needs no join, only its
-// UPDATE) and the enabled webhook endpoints (subscriptionsQuery). It is a statement of its own after the lock's: its
-// snapshot is taken once the lock is held, so it sees every write of the
-// transactions that held the lock before (one statement with the lock
-// would read a snapshot taken before waiting for it).
+// learner's lock on PostgreSQL:
+//   - total_xp, the runs of active dates (as activeDates folds them), the
+//     streak ledger (as withLedger reads it), the achievement codes, and the
+//     event's and today's day records, each folded into one JSON column;
+//   - the account's standing (LearnerTx.Standing) and the learner's
+//     settings (LearnerTx.Settings);
+//   - what the event's other writes need to ride in its write batch: the
+//     week of the learner's latest league membership (a credit to that week
+//     needs no join, only its UPDATE) and the enabled webhook endpoints
+//     (subscriptionsQuery);
+//   - the stored event with that event_id, if any, as the row's other
+//     columns.
+//
+// It is a statement of its own after the lock's: its snapshot is taken once
+// the lock is held, so it sees every write of the transactions that held the
+// lock before (one statement with the lock would read a snapshot taken
+// before waiting for it).
 const stateQuery = `SELECT
 	COALESCE((SELECT total_xp FROM learner_progress WHERE user_id = $1), 0),
 	(SELECT json_agg(json_build_object('d', first, 'n', n)) FROM (
