@@ -41,7 +41,6 @@ type Options struct {
 // Engine is the River client of the application's database.
 type Engine struct {
 	client  *river.Client[*sql.Tx]
-	driver  riverdriver.Driver[*sql.Tx]
 	db      *sqlstore.DB
 	opts    Options
 	log     *zap.Logger
@@ -52,12 +51,7 @@ var _ sqlstore.Queue = (*Engine)(nil)
 
 // New makes the engine; Start migrates River's tables and starts working.
 func New(db *sqlstore.DB, opts Options, deliver ports.Deliverer, reminders ports.ReminderRunner, log *zap.Logger, addons ...Addon) (*Engine, error) {
-	var driver riverdriver.Driver[*sql.Tx]
-	if db.Dialect() == sqlstore.Postgres {
-		driver = riverdatabasesql.New(db.SQL())
-	} else {
-		driver = riversqlite.New(db.SQL())
-	}
+	driver := riverDriver(db)
 	cfg := &river.Config{
 		// River speaks slog; its warnings and errors go through the app's
 		// zap logger, so they share its format and its secret redaction.
@@ -95,18 +89,25 @@ func New(db *sqlstore.DB, opts Options, deliver ports.Deliverer, reminders ports
 	if err != nil {
 		return nil, fmt.Errorf("job engine: %w", err)
 	}
-	e := &Engine{client: client, driver: driver, db: db, opts: opts, log: log}
+	e := &Engine{client: client, db: db, opts: opts, log: log}
 	return e, nil
 }
 
 // jobTimeout bounds a delivery job: its attempt's own deadline fires first.
 func jobTimeout(opts Options) time.Duration { return opts.AttemptTimeout + 5*time.Second }
 
-// Migrate brings River's own tables up to date. On PostgreSQL an advisory
-// lock keeps instances that start together from racing each other.
-func (e *Engine) Migrate(ctx context.Context) error {
-	if e.db.Dialect() == sqlstore.Postgres {
-		conn, err := e.db.SQL().Conn(ctx)
+// Migrate brings River's own tables up to date (the engine's start-up step).
+func (e *Engine) Migrate(ctx context.Context) error { return Migrate(ctx, e.db, e.log) }
+
+// Migrate brings River's own tables in db up to date: the job engine's
+// start-up step, and `lingo migrate`, which must leave a database that a
+// server started with LINGO_DATABASE_MIGRATE=false can run on. On
+// PostgreSQL an advisory lock keeps instances that start together from
+// racing each other.
+func Migrate(ctx context.Context, db *sqlstore.DB, log *zap.Logger) error {
+	driver := riverDriver(db)
+	if db.Dialect() == sqlstore.Postgres {
+		conn, err := db.SQL().Conn(ctx)
 		if err != nil {
 			return fmt.Errorf("job engine migrations: %w", err)
 		}
@@ -117,7 +118,7 @@ func (e *Engine) Migrate(ctx context.Context) error {
 		}
 		defer conn.ExecContext(context.Background(), `SELECT pg_advisory_unlock($1)`, key) //nolint:errcheck
 	}
-	m, err := rivermigrate.New(e.driver, nil)
+	m, err := rivermigrate.New(driver, nil)
 	if err != nil {
 		return fmt.Errorf("job engine migrations: %w", err)
 	}
@@ -126,9 +127,17 @@ func (e *Engine) Migrate(ctx context.Context) error {
 		return fmt.Errorf("job engine migrations: %w", err)
 	}
 	if len(res.Versions) > 0 {
-		e.log.Info("job engine migrations applied", zap.Int("count", len(res.Versions)))
+		log.Info("job engine migrations applied", zap.Int("count", len(res.Versions)))
 	}
 	return nil
+}
+
+// riverDriver is River's driver for db's dialect.
+func riverDriver(db *sqlstore.DB) riverdriver.Driver[*sql.Tx] {
+	if db.Dialect() == sqlstore.Postgres {
+		return riverdatabasesql.New(db.SQL())
+	}
+	return riversqlite.New(db.SQL())
 }
 
 // Start works jobs when configured to; inserting works either way.

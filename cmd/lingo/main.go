@@ -14,7 +14,6 @@ import (
 	"go.uber.org/fx"
 	"go.uber.org/zap"
 
-	"github.com/lingo-labs/lingo/adapters/sqlstore"
 	"github.com/lingo-labs/lingo/bootstrap"
 	"github.com/lingo-labs/lingo/config"
 )
@@ -98,12 +97,7 @@ func migrate(ctx context.Context, cfg config.Config, log *zap.Logger) error {
 		log.Info("migrate done: the memory store has no schema", zap.Int("applied", 0))
 		return nil
 	}
-	db, err := sqlstore.Open(sqlstore.Options{Driver: cfg.Database.Driver, DSN: cfg.Database.DSN}, log)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	n, err := sqlstore.Migrate(ctx, db, log)
+	n, err := bootstrap.Migrate(ctx, cfg, log)
 	if err != nil {
 		return err
 	}

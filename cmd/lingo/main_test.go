@@ -15,8 +15,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"go.uber.org/fx"
+	"go.uber.org/zap"
 
 	"github.com/lingo-labs/lingo/adapters/httpapi"
+	"github.com/lingo-labs/lingo/adapters/sqlstore"
 )
 
 type slowRoute struct{ entered chan struct{} }
@@ -159,6 +161,33 @@ func TestMigrateOnMemoryIsANoOp(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Fatalf("migrate on memory wrote %v", entries)
+	}
+}
+
+// TestMigrateAppliesTheJobEnginesTablesToo: `lingo migrate` leaves a
+// database that a server started with LINGO_DATABASE_MIGRATE=false runs on,
+// River's tables included (without them no webhook or reminder job could be
+// inserted).
+func TestMigrateAppliesTheJobEnginesTablesToo(t *testing.T) {
+	dir := t.TempDir()
+	err := run(context.Background(), []string{"migrate"}, envOf(map[string]string{
+		"LINGO_DATABASE_DRIVER": "sqlite", "LINGO_DATA_DIR": dir, "LINGO_LOG_LEVEL": "error"}), os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sqlstore.Open(sqlstore.Options{Driver: "sqlite", DSN: filepath.Join(dir, "lingo.db")}, zap.NewNop())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for _, table := range []string{"learning_events", "river_job", "river_leader"} {
+		var n int
+		if err := db.SQL().QueryRow(`SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = ?`, table).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		if n != 1 {
+			t.Errorf("after lingo migrate there is no table %s", table)
+		}
 	}
 }
 
