@@ -10,7 +10,7 @@ import (
 )
 
 // A binary built with -tags pprof writes a CPU profile of its whole life to
-// $PPROF_DIR/cpu-<pid>.pprof, for the write-path benchmark's profiles
+// $PPROF_DIR/cpu-<pid>.pprof, and what it allocated to allocs-<pid>.pprof, for the write-path benchmark's profiles
 // (docs/benchmarks.md). The ordinary build has none of this.
 func init() {
 	dir := os.Getenv("PPROF_DIR")
@@ -27,5 +27,9 @@ func init() {
 	beforeExit = func() {
 		pprof.StopCPUProfile()
 		_ = f.Close()
+		if h, err := os.Create(filepath.Join(dir, fmt.Sprintf("allocs-%d.pprof", os.Getpid()))); err == nil {
+			_ = pprof.Lookup("allocs").WriteTo(h, 0)
+			_ = h.Close()
+		}
 	}
 }
