@@ -3,7 +3,8 @@
 // document and the envelope, so code and contract cannot drift.
 //
 // The backend follows the environment: SQLite in a temporary directory by
-// default; PostgreSQL when LINGO_TEST_POSTGRES_DSN is set (a fresh schema per
+// default (started from a copy of a database migrated once per process,
+// template.go); PostgreSQL when LINGO_TEST_POSTGRES_DSN is set (a fresh schema per
 // app, dropped afterwards); the in-memory store when LINGO_TEST_STORE=memory
 // (it wins over the DSN); and Redis when LINGO_TEST_REDIS_ADDR is set.
 package harness
@@ -134,6 +135,7 @@ func Start(t testing.TB, opts Options) *App {
 	if err != nil {
 		t.Fatalf("config: %v", err)
 	}
+	seedSQLite(t, cfg)
 	core, logs := observer.New(zapcore.DebugLevel)
 	log := zap.New(core)
 	a := &App{t: t, Config: cfg, Logs: logs, opts: opts, HTTP: &http.Client{Timeout: 30 * time.Second}}
