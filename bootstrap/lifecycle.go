@@ -73,7 +73,7 @@ func newLifecycleService(p lifecycleIn) *lifecycle.Service {
 		Users: p.Users, Hasher: p.Hasher, Sessions: p.Sessions, Erasure: p.Erasure, Exports: p.Exports,
 		Events: p.Events, Files: p.Files, Avatars: p.Avatars, Prefs: p.Prefs, Reports: p.Reports, Encoder: p.Encoder,
 		Outbox: p.Outbox, Clock: p.Clock, IDs: p.IDs,
-		Grace: p.Cfg.Lifecycle.DeletionGrace, ExportTTL: p.Cfg.Lifecycle.ExportTTL,
+		Grace: p.Cfg.Lifecycle.DeletionGrace, ExportTTL: p.Cfg.Lifecycle.ExportTTL, ExportLease: p.Cfg.Lifecycle.ExportLease,
 		OnError: func(what string, err error) { log.Warn(what+" failed", zap.Error(err)) },
 	}
 	if f, ok := p.Cache.(ports.CacheForgetter); ok {

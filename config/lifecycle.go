@@ -16,6 +16,10 @@ type Lifecycle struct {
 	Interval time.Duration
 	// ExportTTL is how long a ready export can be downloaded (7 days).
 	ExportTTL time.Duration
+	// ExportLease is how long an export's builder holds it without renewing
+	// (it renews at every page of events): a builder that died leaves its
+	// export to the next pass after this long (LINGO_EXPORTS_LEASE).
+	ExportLease time.Duration
 	// FaultPoint makes the process exit at a named point of the pass, for
 	// the fault tests only ("" in every real deployment).
 	FaultPoint string
@@ -26,6 +30,7 @@ func init() {
 		"account.deletion_grace":  "168h",
 		"jobs.lifecycle_interval": "30s",
 		"exports.ttl":             "168h",
+		"exports.lease":           "1m",
 		"jobs.lifecycle_fault":    "",
 	} {
 		keys[k] = d
@@ -37,6 +42,7 @@ func loadLifecycle(v *viper.Viper) (Lifecycle, []string) {
 		DeletionGrace: v.GetDuration("account.deletion_grace"),
 		Interval:      v.GetDuration("jobs.lifecycle_interval"),
 		ExportTTL:     v.GetDuration("exports.ttl"),
+		ExportLease:   v.GetDuration("exports.lease"),
 		FaultPoint:    v.GetString("jobs.lifecycle_fault"),
 	}
 	var problems []string
@@ -48,6 +54,9 @@ func loadLifecycle(v *viper.Viper) (Lifecycle, []string) {
 	}
 	if l.ExportTTL < time.Second || l.ExportTTL > 30*24*time.Hour {
 		problems = append(problems, "LINGO_EXPORTS_TTL: must be between 1s and 720h")
+	}
+	if l.ExportLease < time.Second || l.ExportLease > time.Hour {
+		problems = append(problems, "LINGO_EXPORTS_LEASE: must be between 1s and 1h")
 	}
 	switch l.FaultPoint {
 	case "", FaultAfterErasure, FaultDuringExport:

@@ -31,6 +31,8 @@ func lifecycleEnv(t *testing.T) (map[string]string, *sqlstore.DB) {
 		"LINGO_DATA_DIR": dir, "LINGO_AUTH_JWT_SECRET": "crash-test-secret-crash-test-secret-0123",
 		"LINGO_RATELIMIT_ENABLED": "false", "LINGO_JOBS_POLL_INTERVAL": "50ms", "LINGO_LOG_LEVEL": "error",
 		"LINGO_JOBS_LIFECYCLE_INTERVAL": "1s", "LINGO_ACCOUNT_DELETION_GRACE": "1s",
+		// A killed builder's export is taken up after its lease: 5 s, not a minute.
+		"LINGO_EXPORTS_LEASE": "5s",
 	}
 	opts := sqlstore.Options{Driver: "sqlite", DSN: filepath.Join(dir, "lingo.db"), MaxOpenConns: 1}
 	if dsn := os.Getenv("LINGO_TEST_POSTGRES_DSN"); dsn != "" {
@@ -174,8 +176,8 @@ func TestExportSurvivesAKillMidway(t *testing.T) {
 			DownloadURL *string `json:"download_url"`
 		} `json:"data"`
 	}
-	// The dead builder's lease (a minute) runs out first.
-	require.True(t, harness.WaitFor(180*time.Second, func() bool {
+	// The dead builder's lease (LINGO_EXPORTS_LEASE) runs out first.
+	require.True(t, harness.WaitFor(120*time.Second, func() bool {
 		_, body := call(t, second.url, "GET", "/api/users/me/exports/"+created.Data.ID, token, nil)
 		_ = json.Unmarshal(body, &e)
 		return e.Data.Status == "ready"
