@@ -40,9 +40,12 @@ test-memory: ## the service tests on the in-memory store (LINGO_TEST_STORE=memor
 # and started under it) use no shared service: make test already ran them
 # exactly as they would run here.
 OWN_POSTGRES_FAULTS := ^(TestPostgresStoppedAndBack|TestStartsWhilePostgresDown)$$
+# Two packages at a time, as make test runs them: each test has a schema and
+# a Redis key prefix of its own, and with one at a time the long packages
+# (test/service, test/faults) and every build ran end to end.
 test-integration: ## the same suites against PostgreSQL and Redis (LINGO_TEST_POSTGRES_DSN, LINGO_TEST_REDIS_ADDR); fails if they are missing
 	env -u LINGO_TEST_STORE LINGO_TEST_POSTGRES_DSN='$(LINGO_TEST_POSTGRES_DSN)' LINGO_TEST_REDIS_ADDR='$(LINGO_TEST_REDIS_ADDR)' LINGO_TEST_REQUIRE_SERVICES=1 \
-		$(GO) test -race -count=1 -p 1 -skip '$(OWN_POSTGRES_FAULTS)' ./...
+		$(GO) test -race -count=1 -p 2 -skip '$(OWN_POSTGRES_FAULTS)' ./...
 
 SOAK_DURATION ?= 2m
 soak: ## the rebuild property test (docs/rebuild.md) with random seeds for SOAK_DURATION (default 2m); a failure names its SOAK_SEED

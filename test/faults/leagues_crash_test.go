@@ -26,7 +26,7 @@ import (
 // closes the rest: every learner has exactly one result for the week, with
 // the rank of their cohort, and one league.week_closed message.
 func TestLeagueCloseSurvivesKill(t *testing.T) {
-	const period = 20 * time.Second
+	const period = 10 * time.Second // long enough for ten events and ten reads inside one week
 	env := map[string]string{
 		"LINGO_DATA_DIR": t.TempDir(), "LINGO_ADMIN_EMAIL": "root@lingo.example", "LINGO_ADMIN_PASSWORD": "a good password",
 		"LINGO_AUTH_JWT_SECRET": "crash-test-secret-crash-test-secret-0123", "LINGO_RATELIMIT_ENABLED": "false",
