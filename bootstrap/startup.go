@@ -25,15 +25,16 @@ const (
 // whole, in the order they were added: migrations first, then the demo
 // catalog and the bootstrap admin. It tries them once while the app starts;
 // when the database is unreachable (an error of kind Unavailable) the server
-// starts anyway, readiness answers 503 for the database until the schema is
-// applied, and the remaining steps are retried in the background until they
+// starts anyway, readiness answers 503 for the database until every step is
+// done, and the remaining steps are retried in the background until they
 // succeed or the app stops. Any other failure (a broken migration, a bad
 // admin password) still fails the start, as it should.
 type Startup struct {
 	log   *zap.Logger
 	mu    sync.Mutex
 	steps []startupStep
-	next  int // the first step not done yet
+	next  int    // the first step not done yet
+	done  func() // called once every step is done
 
 	stop    context.CancelFunc
 	stopped chan struct{}
@@ -65,14 +66,16 @@ type startupDeps struct {
 func newStartup(d startupDeps) *Startup {
 	lc, cfg, db, log := d.Lifecycle, d.Config, d.DB, d.Log
 	s := &Startup{log: log}
+	if db != nil {
+		// Ready only once every step is done: a client (or a test) that saw
+		// ready can log in as the bootstrap admin.
+		db.MarkSetupPending()
+		s.done = db.MarkSetupDone
+	}
 	if cfg.Database.Migrate && db != nil {
-		db.MarkSchemaPending()
 		s.Add("migrate", func(ctx context.Context) error {
-			if _, err := sqlstore.Migrate(ctx, db, log); err != nil {
-				return err
-			}
-			db.MarkSchemaReady()
-			return nil
+			_, err := sqlstore.Migrate(ctx, db, log)
+			return err
 		})
 	}
 	lc.Append(fx.Hook{OnStart: s.start, OnStop: s.halt})
@@ -96,6 +99,9 @@ func (s *Startup) runSteps(ctx context.Context) error {
 			return fmt.Errorf("%s: %w", st.name, err)
 		}
 		s.next++
+	}
+	if s.done != nil {
+		s.done()
 	}
 	return nil
 }

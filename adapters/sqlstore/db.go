@@ -47,10 +47,11 @@ type DB struct {
 	gorm    *gorm.DB
 	sql     *sql.DB
 	dialect Dialect
-	// schemaPending is set while the migrations that start-up applies have
-	// not run yet (the database was down at start); the probe then reports
-	// the database unavailable even when it answers.
-	schemaPending atomic.Bool
+	// setupPending is set while the start-up steps that need the database
+	// (migrations, demo catalog, bootstrap admin) are not all done yet (the
+	// database was down at start); the probe then reports the database
+	// unavailable even when it answers.
+	setupPending atomic.Bool
 	// queue inserts the jobs of published messages; nil until a job engine
 	// is attached (UseQueue), and then publishing makes no deliveries.
 	queue Queue
@@ -60,11 +61,11 @@ type DB struct {
 	classic classicUntil
 }
 
-// MarkSchemaPending says the schema is not applied yet.
-func (db *DB) MarkSchemaPending() { db.schemaPending.Store(true) }
+// MarkSetupPending says the start-up steps on the database are not done yet.
+func (db *DB) MarkSetupPending() { db.setupPending.Store(true) }
 
-// MarkSchemaReady says the migrations ran.
-func (db *DB) MarkSchemaReady() { db.schemaPending.Store(false) }
+// MarkSetupDone says every start-up step on the database is done.
+func (db *DB) MarkSetupDone() { db.setupPending.Store(false) }
 
 // Open connects without touching the schema. It does not fail when
 // PostgreSQL is down: the pool connects lazily, readiness reports the outage,

@@ -53,9 +53,9 @@ func (p *Probe) Check(ctx context.Context) health.Check {
 		}
 		return c
 	}
-	if p.db.schemaPending.Load() {
+	if p.db.setupPending.Load() {
 		c.Status = health.Unavailable
-		c.Error = "the database schema is not applied yet"
+		c.Error = "the database setup (migrations, demo catalog, bootstrap admin) is not done yet"
 		return c
 	}
 	c.Status = health.FromLatency(c.Latency)
