@@ -36,6 +36,7 @@ func parallel(app *accountsApp, reqs ...harness.Request) []*harness.Response {
 // loop while its owner changes the password: whatever the thief holds
 // afterwards must be refused.
 func TestPasswordChangeRacingRefresh(t *testing.T) {
+	t.Parallel()
 	app := startAccounts(t)
 	const rounds = 6
 	for round := range rounds {
@@ -68,6 +69,7 @@ func TestPasswordChangeRacingRefresh(t *testing.T) {
 }
 
 func TestReuseDetectionRacingRefresh(t *testing.T) {
+	t.Parallel()
 	app := startAccounts(t)
 	s := app.register(t, "ana@example.com", "correct horse", "Ana")
 	const rounds = 20
@@ -100,6 +102,7 @@ func TestReuseDetectionRacingRefresh(t *testing.T) {
 }
 
 func TestAdminsDemotingEachOther(t *testing.T) {
+	t.Parallel()
 	app := startAccounts(t)
 	root := app.loginOK(t, adminEmail, adminPassword)
 	const rounds = 8

@@ -22,6 +22,7 @@ import (
 // TestAccessTokenRefusals sends forged, expired and foreign tokens: each is
 // 401 unauthorized with WWW-Authenticate: Bearer.
 func TestAccessTokenRefusals(t *testing.T) {
+	t.Parallel()
 	app := startAccounts(t)
 	s := app.register(t, "ana@example.com", "correct horse", "Ana")
 	doomed := app.register(t, "doomed@example.com", "correct horse", "Doomed")
@@ -110,6 +111,7 @@ func TestAccessTokenRefusals(t *testing.T) {
 // line and every response body for the passwords, their hashes and the
 // tokens.
 func TestNoSecretsInLogsOrResponses(t *testing.T) {
+	t.Parallel()
 	app := startAccounts(t)
 	var bodies []string
 	do := func(req harness.Request) *harness.Response {
@@ -200,6 +202,7 @@ func extractAccess(body string) string {
 }
 
 func TestBootstrapAdmin(t *testing.T) {
+	t.Parallel()
 	app := startAccounts(t)
 	s := app.loginOK(t, adminEmail, adminPassword)
 	assert.Equal(t, "admin", s.User.Role)

@@ -142,6 +142,7 @@ func errorCode(r *harness.Response) string {
 }
 
 func TestRegister(t *testing.T) {
+	t.Parallel()
 	app := startAccounts(t)
 	s := app.register(t, "  Ana.Maria@Example.COM ", "correct horse", "  Ana María ")
 	assert.Equal(t, "ana.maria@example.com", s.User.Email)
@@ -186,6 +187,7 @@ func TestRegister(t *testing.T) {
 // TestConcurrentRegistrations sends 20 registrations of one email, each in
 // another letter case, at once: exactly one is created.
 func TestConcurrentRegistrations(t *testing.T) {
+	t.Parallel()
 	app := startAccounts(t)
 	const n = 20
 	var created, taken atomic.Int32
@@ -231,6 +233,7 @@ func spell(s string, i int) string {
 }
 
 func TestLogin(t *testing.T) {
+	t.Parallel()
 	app := startAccounts(t)
 	s := app.register(t, "ana@example.com", "correct horse", "Ana")
 
@@ -263,6 +266,7 @@ func TestLogin(t *testing.T) {
 }
 
 func TestRefreshRotationAndReuse(t *testing.T) {
+	t.Parallel()
 	app := startAccounts(t)
 	s := app.register(t, "ana@example.com", "correct horse", "Ana")
 	other := app.loginOK(t, "ana@example.com", "correct horse") // another device
@@ -301,6 +305,7 @@ func TestRefreshRotationAndReuse(t *testing.T) {
 }
 
 func TestLogout(t *testing.T) {
+	t.Parallel()
 	app := startAccounts(t)
 	s := app.register(t, "ana@example.com", "correct horse", "Ana")
 	r := app.Do(harness.Request{Method: "POST", Path: "/api/auth/logout", Token: s.Tokens.AccessToken,

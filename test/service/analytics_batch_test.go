@@ -50,6 +50,7 @@ func (t *failingTx) AppendAll(as []ports.Append) error {
 }
 
 func TestBatchItemFailingToStore(t *testing.T) {
+	t.Parallel()
 	fs := &failingStore{}
 	app := startEngine(t, fx.Decorate(func(s ports.ProgressStore) ports.ProgressStore { fs.ProgressStore = s; return fs }))
 	_, tok := app.learner(t)

@@ -9,6 +9,7 @@ import (
 // The completion endpoints' own rules (beyond an event's) answer 422 on the
 // request's field names and store nothing.
 func TestCompletionRulesOverHTTP(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	_, tok := app.learner(t)
 	course := app.courses(t, tok)[0]

@@ -11,6 +11,7 @@ import (
 )
 
 func TestZonesOverHTTP(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name, zone string
 		now        time.Time
@@ -79,6 +80,7 @@ func TestZonesOverHTTP(t *testing.T) {
 }
 
 func TestEventIDsAreEachLearnersOwn(t *testing.T) {
+	t.Parallel()
 	app := startRules(t)
 	aliceID, alice := app.learner(t)
 	bobID, bob := app.learner(t)
@@ -113,6 +115,7 @@ func TestEventIDsAreEachLearnersOwn(t *testing.T) {
 }
 
 func TestEventListPagesThroughTenThousand(t *testing.T) {
+	t.Parallel()
 	app := startRules(t)
 	_, tok := app.learner(t)
 	start := app.clock.Now().Add(-time.Hour)

@@ -11,6 +11,7 @@ import (
 )
 
 func TestEventListAndIsolation(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	aliceID, alice := app.learner(t)
 	_, bob := app.learner(t)

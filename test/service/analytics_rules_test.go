@@ -112,6 +112,7 @@ func codes(p progressOut) []string {
 }
 
 func TestStreaksOverHTTP(t *testing.T) {
+	t.Parallel()
 	app := startRules(t)
 	id, tok := app.learner(t)
 	// Berlin (UTC+1 in November): 23:30 UTC is already the next local day.
@@ -179,6 +180,7 @@ func TestStreaksOverHTTP(t *testing.T) {
 }
 
 func TestDailyGoalOverHTTP(t *testing.T) {
+	t.Parallel()
 	app := startRules(t)
 	id, tok := app.learner(t)
 	app.setPrefs(t, tok, "UTC", 20)
@@ -222,6 +224,7 @@ func TestDailyGoalOverHTTP(t *testing.T) {
 }
 
 func TestLevelsAndAchievementsOverHTTP(t *testing.T) {
+	t.Parallel()
 	app := startRules(t)
 	_, tok := app.learner(t)
 	now := app.clock.Now()
@@ -294,6 +297,7 @@ func TestLevelsAndAchievementsOverHTTP(t *testing.T) {
 }
 
 func TestStreak7OverHTTP(t *testing.T) {
+	t.Parallel()
 	app := startRules(t)
 	id, tok := app.learner(t)
 	start := app.clock.Now()
@@ -308,6 +312,7 @@ func TestStreak7OverHTTP(t *testing.T) {
 }
 
 func TestStreak30OverHTTP(t *testing.T) {
+	t.Parallel()
 	app := startRules(t)
 	id, tok := app.learner(t)
 	start := app.clock.Now()
@@ -324,6 +329,7 @@ func TestStreak30OverHTTP(t *testing.T) {
 }
 
 func TestLevel10OverHTTP(t *testing.T) {
+	t.Parallel()
 	app := startRules(t)
 	_, tok := app.learner(t)
 	now := app.clock.Now()

@@ -14,6 +14,7 @@ import (
 )
 
 func TestEventIngest(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	_, tok := app.learner(t)
 	course := app.courses(t, tok)[0]
@@ -93,6 +94,7 @@ func TestEventIngest(t *testing.T) {
 }
 
 func TestCourseCompletion(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	_, tok := app.learner(t)
 	course := app.courses(t, tok)[1]
@@ -137,6 +139,7 @@ func TestCourseCompletion(t *testing.T) {
 }
 
 func TestBatch(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	_, tok := app.learner(t)
 	lessons := app.courses(t, tok)[0].Lessons
@@ -186,6 +189,7 @@ func TestBatch(t *testing.T) {
 }
 
 func TestConcurrentIngest(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	_, tok := app.learner(t)
 

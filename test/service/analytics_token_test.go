@@ -17,6 +17,7 @@ import (
 // deactivation cuts a token off, every request with it is 401 and stores
 // nothing, whether its body is new, a replay, invalid or not JSON.
 func TestEventRouteRefusesACutOffToken(t *testing.T) {
+	t.Parallel()
 	app := startAccounts(t)
 	admin := app.loginOK(t, adminEmail, adminPassword)
 	event := func(id string) map[string]any {

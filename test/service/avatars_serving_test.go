@@ -15,6 +15,7 @@ import (
 )
 
 func TestAvatarConcurrentUploadsLeaveOneFile(t *testing.T) {
+	t.Parallel()
 	a := startAvatars(t, nil)
 	token, _ := a.newLearner(t)
 	images := make([][]byte, 10)
@@ -53,6 +54,7 @@ func TestAvatarConcurrentUploadsLeaveOneFile(t *testing.T) {
 }
 
 func TestAvatarReplaceAndDelete(t *testing.T) {
+	t.Parallel()
 	a := startAvatars(t, nil)
 	token, _ := a.newLearner(t)
 	first := a.uploadOK(t, token, "a.png", pngBytes(t, photo(50, 50, false)))
@@ -77,6 +79,7 @@ func TestAvatarReplaceAndDelete(t *testing.T) {
 }
 
 func TestAvatarServingHeadersAndNotModified(t *testing.T) {
+	t.Parallel()
 	a := startAvatars(t, nil)
 	token, _ := a.newLearner(t)
 	got := a.uploadOK(t, token, "a.png", pngBytes(t, photo(100, 100, true)))
@@ -114,6 +117,7 @@ func TestAvatarServingHeadersAndNotModified(t *testing.T) {
 }
 
 func TestAvatarKeysNeverComeFromClients(t *testing.T) {
+	t.Parallel()
 	a := startAvatars(t, nil)
 	token, _ := a.newLearner(t)
 	secret, err := os.ReadFile(filepath.Join(a.Config.DataDir, "jwt_secret"))
@@ -146,6 +150,7 @@ func TestAvatarKeysNeverComeFromClients(t *testing.T) {
 }
 
 func TestAvatarStoreFailure(t *testing.T) {
+	t.Parallel()
 	a := startAvatars(t, nil)
 	token, _ := a.newLearner(t)
 	kept := a.uploadOK(t, token, "a.png", pngBytes(t, photo(30, 30, false)))
@@ -165,6 +170,7 @@ func TestAvatarStoreFailure(t *testing.T) {
 }
 
 func TestAvatarURLWithPublicBaseURL(t *testing.T) {
+	t.Parallel()
 	a := startAvatars(t, map[string]string{"LINGO_HTTP_PUBLIC_BASE_URL": "https://cdn.lingo.example/"})
 	token, _ := a.newLearner(t)
 	got := a.uploadOK(t, token, "a.png", pngBytes(t, photo(30, 30, false)))

@@ -21,6 +21,7 @@ import (
 )
 
 func TestAvatarPNGWithAlpha(t *testing.T) {
+	t.Parallel()
 	a := startAvatars(t, nil)
 	token, _ := a.newLearner(t)
 
@@ -52,6 +53,7 @@ func TestAvatarPNGWithAlpha(t *testing.T) {
 }
 
 func TestAvatarJPEGWithEXIFOrientationAndGPS(t *testing.T) {
+	t.Parallel()
 	a := startAvatars(t, nil)
 	token, _ := a.newLearner(t)
 	src := withEXIF(jpegBytes(t, photo(3000, 1000, false)), exifWithGPS(6))
@@ -76,6 +78,7 @@ func TestAvatarJPEGWithEXIFOrientationAndGPS(t *testing.T) {
 }
 
 func TestAvatarWebPAccepted(t *testing.T) {
+	t.Parallel()
 	webp, err := os.ReadFile("../../adapters/imaging/testdata/blue-purple-pink.lossy.webp")
 	require.NoError(t, err)
 	a := startAvatars(t, nil)
@@ -92,6 +95,7 @@ func TestAvatarWebPAccepted(t *testing.T) {
 }
 
 func TestAvatarRefusals(t *testing.T) {
+	t.Parallel()
 	valid := pngBytes(t, photo(64, 48, false))
 	cases := []struct {
 		name     string
@@ -152,6 +156,7 @@ func fiveMiBPlusOne() []byte {
 }
 
 func TestAvatarOverFiveMiB(t *testing.T) {
+	t.Parallel()
 	a := startAvatars(t, nil)
 	token, _ := a.newLearner(t)
 

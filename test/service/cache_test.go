@@ -95,6 +95,7 @@ func (e *cachedEngine) totals(t *testing.T, token string) int {
 }
 
 func TestProgressReadAfterEachWriteKind(t *testing.T) {
+	t.Parallel()
 	app := startCachedEngine(t)
 	course := app.courses(t, app.admin)[0]
 	writes := []struct {
@@ -151,6 +152,7 @@ func TestProgressReadAfterEachWriteKind(t *testing.T) {
 }
 
 func TestProgressReadsInterleavedWithWrites(t *testing.T) {
+	t.Parallel()
 	app := startCachedEngine(t)
 	_, token := app.learner(t)
 	today := app.clock.Now().Format(time.DateOnly)
@@ -173,6 +175,7 @@ func TestProgressReadsInterleavedWithWrites(t *testing.T) {
 // figures after the bump, and they must never be what the writer reads
 // after its write was answered.
 func TestProgressReadsRacingAWriter(t *testing.T) {
+	t.Parallel()
 	app := startCachedEngine(t)
 	_, token := app.learner(t)
 	stop := make(chan struct{})
@@ -211,6 +214,7 @@ func TestProgressReadsRacingAWriter(t *testing.T) {
 // TestProgressReadsFollowTheLearnersDay checks that the local date is part
 // of what is cached: the next day's figures are not yesterday's.
 func TestProgressReadsFollowTheLearnersDay(t *testing.T) {
+	t.Parallel()
 	app := startCachedEngine(t)
 	// Near midnight (the learner's zone is UTC), so that the next day
 	// comes before the access token expires.
@@ -233,6 +237,7 @@ func TestProgressReadsFollowTheLearnersDay(t *testing.T) {
 }
 
 func TestCatalogReadAfterAdminWrites(t *testing.T) {
+	t.Parallel()
 	app := startCachedEngine(t)
 	course := app.courses(t, app.admin)[0]
 	lesson := course.Lessons[0]
@@ -308,6 +313,7 @@ func TestCatalogReadAfterAdminWrites(t *testing.T) {
 }
 
 func TestCachedReadsMoveTheHitRatio(t *testing.T) {
+	t.Parallel()
 	app := startCachedEngine(t)
 	_, token := app.learner(t)
 	reads := []string{"/api/courses", "/api/analytics/progress", "/api/analytics/progress?include_global=true", "/api/analytics/user-stats"}

@@ -11,6 +11,7 @@ import (
 )
 
 func TestCatalog(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	_, learner := app.learner(t)
 

@@ -45,6 +45,7 @@ func holdUsersLock(t *testing.T, app *harness.App) (tx *sql.Tx, release func()) 
 // (not merely abandoned by the client), nothing it meant to write lands,
 // and the server goes on serving.
 func TestRequestDeadlineCancelsDatabaseWork(t *testing.T) {
+	t.Parallel()
 	// It stalls the app on a lock held in the SQL database itself.
 	harness.SQLStore(t)
 	// Long enough for a registration (password hashing) under -race on a

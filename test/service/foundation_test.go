@@ -53,6 +53,7 @@ func startWithProbes(t *testing.T) *harness.App {
 }
 
 func TestEnvelopeOnErrors(t *testing.T) {
+	t.Parallel()
 	app := startWithProbes(t)
 
 	t.Run("unknown route is 404", func(t *testing.T) {
@@ -123,6 +124,7 @@ func TestEnvelopeOnErrors(t *testing.T) {
 }
 
 func TestRequestIDAndHeaders(t *testing.T) {
+	t.Parallel()
 	app := harness.Start(t, harness.Options{})
 	cases := []struct {
 		name, sent string
@@ -148,6 +150,7 @@ func TestRequestIDAndHeaders(t *testing.T) {
 }
 
 func TestHealthBasics(t *testing.T) {
+	t.Parallel()
 	app := harness.Start(t, harness.Options{})
 	for _, path := range []string{"/api/health", "/api/health/live"} {
 		r := app.Do(harness.Request{Method: "GET", Path: path})
@@ -168,6 +171,7 @@ func TestHealthBasics(t *testing.T) {
 }
 
 func TestDocumentAndDocsPage(t *testing.T) {
+	t.Parallel()
 	app := harness.Start(t, harness.Options{})
 	for path, ctype := range map[string]string{
 		"/api/openapi.json": "application/json", "/api/openapi.yaml": "application/yaml", "/api/docs": "text/html",
@@ -181,6 +185,7 @@ func TestDocumentAndDocsPage(t *testing.T) {
 }
 
 func TestCORS(t *testing.T) {
+	t.Parallel()
 	app := harness.Start(t, harness.Options{Env: map[string]string{"LINGO_HTTP_CORS_ORIGINS": "https://app.example"}})
 	pre, _ := http.NewRequest("OPTIONS", app.URL+"/api/health", nil)
 	pre.Header.Set("Origin", "https://app.example")

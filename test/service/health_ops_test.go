@@ -76,6 +76,7 @@ func getCache(t *testing.T, app *harness.App) cacheReport {
 }
 
 func TestHealthDetailedEmbedded(t *testing.T) {
+	t.Parallel()
 	app := harness.Start(t, harness.Options{Env: embedded()})
 	r := app.Do(harness.Request{Method: "GET", Path: "/api/health/detailed"})
 	require.Equal(t, 200, r.Status)
@@ -116,6 +117,7 @@ func TestHealthDetailedEmbedded(t *testing.T) {
 // progress reads do (ReadThrough) and watches the figures move in
 // /api/health/cache, /api/health/metrics and /metrics.
 func TestCacheHitRatioMoves(t *testing.T) {
+	t.Parallel()
 	var cache ports.Cache
 	app := harness.Start(t, harness.Options{Env: embedded(), FX: []fx.Option{fx.Populate(&cache)}})
 	before := getCache(t, app)
@@ -178,6 +180,7 @@ func TestCacheHitRatioMoves(t *testing.T) {
 }
 
 func TestPrometheusSeries(t *testing.T) {
+	t.Parallel()
 	app := harness.Start(t, harness.Options{Env: embedded()})
 	for range 3 {
 		app.Do(harness.Request{Method: "GET", Path: "/api/health/ready"})
@@ -201,6 +204,7 @@ func TestPrometheusSeries(t *testing.T) {
 }
 
 func TestRedisDownKeepsReadyDegraded(t *testing.T) {
+	t.Parallel()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	dead := ln.Addr().String()
@@ -227,6 +231,7 @@ func TestRedisDownKeepsReadyDegraded(t *testing.T) {
 }
 
 func TestDatabaseDownMakesReady503(t *testing.T) {
+	t.Parallel()
 	harness.SQLStore(t)
 	clk := clock.NewFake(time.Now().UTC())
 	var db *sqlstore.DB
@@ -256,6 +261,7 @@ func TestDatabaseDownMakesReady503(t *testing.T) {
 }
 
 func TestHealthCacheRealRedis(t *testing.T) {
+	t.Parallel()
 	addr := harness.Redis(t)
 	var cache ports.Cache
 	app := harness.Start(t, harness.Options{Env: map[string]string{"LINGO_REDIS_ADDR": addr}, FX: []fx.Option{fx.Populate(&cache)}})
@@ -305,6 +311,7 @@ var (
 // TestReadyAnswerFollowsNewProbeRuns checks that the readiness data, encoded
 // once per probe run, is made again when the probes run again.
 func TestReadyAnswerFollowsNewProbeRuns(t *testing.T) {
+	t.Parallel()
 	clk := clock.NewFake(time.Date(2026, 11, 26, 9, 30, 0, 0, time.UTC))
 	app := harness.Start(t, harness.Options{Env: embedded(), Clock: clk})
 	checkedAt := func() string {
@@ -327,6 +334,7 @@ func TestReadyAnswerFollowsNewProbeRuns(t *testing.T) {
 // TestLimiterDecisionsReachMetrics checks the wiring: the limiter middleware
 // counts its decisions through *metrics.Metrics.
 func TestLimiterDecisionsReachMetrics(t *testing.T) {
+	t.Parallel()
 	app := harness.Start(t, harness.Options{Env: map[string]string{"LINGO_RATELIMIT_ENABLED": "true", "LINGO_REDIS_ADDR": ""}})
 	for range 2 {
 		app.Do(harness.Request{Method: "GET", Path: "/api/health"})

@@ -43,6 +43,7 @@ func errorFor(r *harness.Response, field string) *harness.ErrorItem {
 }
 
 func TestTextRuleOnBodies(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	_, learner := app.learner(t)
 	lesson := app.courses(t, learner)[0].Lessons[0]
@@ -96,6 +97,7 @@ func TestTextRuleOnBodies(t *testing.T) {
 }
 
 func TestTextRuleInBatchRejectsTheItem(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	_, learner := app.learner(t)
 	for spelling, bad := range badTexts {
@@ -124,6 +126,7 @@ func TestTextRuleInBatchRejectsTheItem(t *testing.T) {
 }
 
 func TestTextRuleOnQueryParameters(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	_, learner := app.learner(t)
 	for _, c := range []struct {
@@ -151,6 +154,7 @@ func TestTextRuleOnQueryParameters(t *testing.T) {
 }
 
 func TestDisplayNameNeedsAVisibleCharacter(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	_, learner := app.learner(t)
 	for name, dn := range map[string]string{"zero-width space": "\u200b", "format characters and spaces": "\u200b \u2060\u00a0", "hangul filler": "\u3164"} {
@@ -167,6 +171,7 @@ func TestDisplayNameNeedsAVisibleCharacter(t *testing.T) {
 }
 
 func TestTimezoneIsAnIANAName(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	_, learner := app.learner(t)
 	for _, zone := range []string{"posixrules", "Factory", "localtime", "Local", "posix/Europe/Berlin", "right/UTC",
@@ -193,6 +198,7 @@ func fieldsOf(t *testing.T, r *harness.Response) []string {
 }
 
 func TestValidationListsEveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	_, learner := app.learner(t)
 	lesson := app.courses(t, learner)[0].Lessons[0]
@@ -237,6 +243,7 @@ func TestValidationListsEveryProblemAtOnce(t *testing.T) {
 }
 
 func TestOutOfRangeNumbersShowNoGoTypes(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	_, learner := app.learner(t)
 	for _, c := range []struct{ name, path, body, field string }{
@@ -264,6 +271,7 @@ func TestOutOfRangeNumbersShowNoGoTypes(t *testing.T) {
 }
 
 func TestUpperCaseEventIDIsAReplay(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	_, learner := app.learner(t)
 	lesson := app.courses(t, learner)[0].Lessons[0]
@@ -299,6 +307,7 @@ func TestUpperCaseEventIDIsAReplay(t *testing.T) {
 }
 
 func TestCourseIDMustBeTheLessonsCourse(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	_, learner := app.learner(t)
 	courses := app.courses(t, learner)
@@ -323,6 +332,7 @@ func TestCourseIDMustBeTheLessonsCourse(t *testing.T) {
 }
 
 func TestForgedAdminCursor(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	forge := func(raw string) string { return url.QueryEscape(base64.RawURLEncoding.EncodeToString([]byte(raw))) }
 	id := uuid.NewString()
@@ -344,6 +354,7 @@ func TestForgedAdminCursor(t *testing.T) {
 }
 
 func TestLessonPositionOutOfRange(t *testing.T) {
+	t.Parallel()
 	app := startEngine(t)
 	course := app.courses(t, app.admin)[0]
 	for _, pos := range []int64{1 << 31, 1<<31 - 1, 10001, 0, 1 << 62} {

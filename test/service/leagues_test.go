@@ -275,6 +275,7 @@ func leaguesScenario(t *testing.T, apps []*engineApp, clk *clock.Fake) {
 }
 
 func TestLeaguesWeek(t *testing.T) {
+	t.Parallel()
 	clk := clock.NewFake(leagueStart)
 	leaguesScenario(t, []*engineApp{startWebhooksAt(t, leagueEnv(30), clk)}, clk)
 }
@@ -283,6 +284,7 @@ func TestLeaguesWeek(t *testing.T) {
 // one PostgreSQL database (and Redis, when the harness has it): each week
 // closes once.
 func TestLeaguesTwoInstancesOnePostgres(t *testing.T) {
+	t.Parallel()
 	harnessPostgres(t)
 	clk := clock.NewFake(leagueStart)
 	first := startWebhooksAt(t, leagueEnv(30), clk)
@@ -296,6 +298,7 @@ func TestLeaguesTwoInstancesOnePostgres(t *testing.T) {
 // silver week of one full cohort promotes the first 15, demotes rank 24 and
 // keeps the rest.
 func TestLeaguesDemote(t *testing.T) {
+	t.Parallel()
 	clk := clock.NewFake(leagueStart)
 	e := startWebhooksAt(t, leagueEnv(24), clk)
 	var ls []*leagueLearner
@@ -348,6 +351,7 @@ func TestLeaguesDemote(t *testing.T) {
 // events each, fill a cohort of 30 and one of 20, each with exactly the XP
 // of their events.
 func TestLeaguesParallelJoinsStayExact(t *testing.T) {
+	t.Parallel()
 	clk := clock.NewFake(leagueStart)
 	e := startWebhooksAt(t, leagueEnv(30), clk)
 	var ls []*leagueLearner

@@ -119,6 +119,7 @@ func (a *lifecycleApp) mark(i int) string {
 }
 
 func TestDeleteAccountRefusesTokensAtOnce(t *testing.T) {
+	t.Parallel()
 	a := startLifecycle(t, nil)
 	s := a.learnerSession(t, "leaving@lingo.example")
 
@@ -152,6 +153,7 @@ func TestDeleteAccountRefusesTokensAtOnce(t *testing.T) {
 }
 
 func TestRestoreWithinGrace(t *testing.T) {
+	t.Parallel()
 	a := startLifecycle(t, nil)
 	s := a.learnerSession(t, "undecided@lingo.example")
 	a.completeLesson(t, s.Tokens.AccessToken, 0)
@@ -194,6 +196,7 @@ func TestRestoreWithinGrace(t *testing.T) {
 // ends; the periodic job erases the account, publishes user.deleted, frees
 // the email, and leaves no row of the learner.
 func TestErasureAfterGraceByTheServer(t *testing.T) {
+	t.Parallel()
 	// The limiter is on (with room for the test's logins) so that the
 	// learner has limiter keys as well as cache keys to be erased.
 	a := startLifecycle(t, map[string]string{"LINGO_ACCOUNT_DELETION_GRACE": "1h",
@@ -275,6 +278,7 @@ func TestErasureAfterGraceByTheServer(t *testing.T) {
 }
 
 func TestDeletionWithoutGraceErasesAtOnce(t *testing.T) {
+	t.Parallel()
 	a := startLifecycle(t, map[string]string{"LINGO_ACCOUNT_DELETION_GRACE": "0s"})
 	s := a.learnerSession(t, "now@lingo.example")
 	a.completeLesson(t, s.Tokens.AccessToken, 0)
@@ -291,6 +295,7 @@ func TestDeletionWithoutGraceErasesAtOnce(t *testing.T) {
 }
 
 func TestAdminErasesAtOnce(t *testing.T) {
+	t.Parallel()
 	a := startLifecycle(t, nil)
 	rc := newReceiver(t, nil)
 	hook := a.hook(t, rc.URL, "user.deleted", "learning.event_recorded")
@@ -393,6 +398,7 @@ func (a *lifecycleApp) allEvents(t *testing.T, token string) []map[string]any {
 }
 
 func TestExportHoldsTheLearnersData(t *testing.T) {
+	t.Parallel()
 	a := startLifecycle(t, nil)
 	rc := newReceiver(t, nil)
 	a.hook(t, rc.URL, "export.ready")
@@ -494,6 +500,7 @@ func unzip(t *testing.T, b []byte) map[string][]byte {
 // TestExportExpires: past expires_at the URL answers 404 at once, and the
 // periodic job removes the export and its file.
 func TestExportExpires(t *testing.T) {
+	t.Parallel()
 	a := startLifecycle(t, nil)
 	s := a.learnerSession(t, "patient@lingo.example")
 	r := a.post(t, s.Tokens.AccessToken, "/api/users/me/exports", nil)

@@ -57,6 +57,7 @@ func closedByServer(t *testing.T, r io.Reader) bool {
 // TestIdleConnectionIsClosed: a keep-alive connection that sends nothing
 // after its request is closed by the server.
 func TestIdleConnectionIsClosed(t *testing.T) {
+	t.Parallel()
 	app := startShortLimits(t)
 	conn := dial(t, app)
 	_, err := io.WriteString(conn, "GET /api/health HTTP/1.1\r\nHost: lingo\r\n\r\n")
@@ -73,6 +74,7 @@ func TestIdleConnectionIsClosed(t *testing.T) {
 // TestSlowBodyIsCutOff: a body sent a byte at a time is cut off once the
 // body limit has passed, and its connection closed.
 func TestSlowBodyIsCutOff(t *testing.T) {
+	t.Parallel()
 	app := startShortLimits(t)
 	conn := dial(t, app)
 	_, err := io.WriteString(conn, "POST /api/auth/login HTTP/1.1\r\nHost: lingo\r\nContent-Type: application/json\r\nContent-Length: 200\r\n\r\n{")
@@ -118,6 +120,7 @@ func (slowAnswer) Routes() []httpapi.Route {
 }
 
 func TestSlowAnswerAfterWholeBodyIsServed(t *testing.T) {
+	t.Parallel()
 	app := startShortLimits(t, fx.Provide(httpapi.AsRoutes(func() slowAnswer { return slowAnswer{} })))
 	r := app.Do(harness.Request{Method: "POST", Path: "/api/test/slow-answer", Body: map[string]any{"x": 1}})
 	assert.Equal(t, 200, r.Status, "%s", r.Body)
@@ -129,6 +132,7 @@ func TestSlowAnswerAfterWholeBodyIsServed(t *testing.T) {
 // chunked request alone, and one after it on the same connection, are
 // served as usual.
 func TestLengthAndChunkedTogetherAreRefused(t *testing.T) {
+	t.Parallel()
 	app := startShortLimits(t)
 	login := `{"email":"nobody@example.com","password":"wrong password"}`
 	chunked := "POST /api/auth/login HTTP/1.1\r\nHost: lingo\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n" +

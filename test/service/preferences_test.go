@@ -67,6 +67,7 @@ func (a *accountsApp) newLearner(t *testing.T) (token string, user userDTO) {
 }
 
 func TestPreferencesDefaults(t *testing.T) {
+	t.Parallel()
 	a := startAccounts(t)
 	token, user := a.newLearner(t)
 	a.clock.Advance(5 * time.Minute)
@@ -99,6 +100,7 @@ func TestPreferencesDefaults(t *testing.T) {
 }
 
 func TestPreferencesPartialUpdate(t *testing.T) {
+	t.Parallel()
 	for _, method := range []string{"PUT", "PATCH"} {
 		t.Run(method, func(t *testing.T) {
 			a := startAccounts(t)
@@ -150,6 +152,7 @@ func TestPreferencesPartialUpdate(t *testing.T) {
 }
 
 func TestPreferencesTargetLanguageNull(t *testing.T) {
+	t.Parallel()
 	a := startAccounts(t)
 	token, _ := a.newLearner(t)
 
@@ -171,6 +174,7 @@ func TestPreferencesTargetLanguageNull(t *testing.T) {
 // TestPreferencesInvalidValues sends every value the OpenAPI document's Preferences refuses, alone and next
 // to a valid change; each is 422 naming its path, and nothing changes.
 func TestPreferencesInvalidValues(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name  string
 		body  string
@@ -271,6 +275,7 @@ func TestPreferencesInvalidValues(t *testing.T) {
 }
 
 func TestPreferencesReportsEveryProblemAtOnce(t *testing.T) {
+	t.Parallel()
 	a := startAccounts(t)
 	token, _ := a.newLearner(t)
 	before := a.preferences(t, token)
@@ -284,6 +289,7 @@ func TestPreferencesReportsEveryProblemAtOnce(t *testing.T) {
 }
 
 func TestPreferencesMalformedBodies(t *testing.T) {
+	t.Parallel()
 	cases := []struct {
 		name   string
 		body   string
@@ -313,6 +319,7 @@ func formatInstant(t time.Time) string { return t.UTC().Format("2006-01-02T15:04
 // user_preferences table: after a learner moves to UTC+14 and raises the
 // goal, an event's local_date and the daily goal follow.
 func TestPreferencesReachTheProgressEngine(t *testing.T) {
+	t.Parallel()
 	e := startEngine(t)
 	_, token := e.learner(t)
 	r := e.Do(harness.Request{Method: "PATCH", Path: prefsPath, Token: token,

@@ -24,6 +24,7 @@ func limited(extra map[string]string) map[string]string {
 }
 
 func TestRateLimitBurstAndHeaders(t *testing.T) {
+	t.Parallel()
 	app := harness.Start(t, harness.Options{Env: limited(map[string]string{"LINGO_RATELIMIT_HEALTH_LIMIT": "10"})})
 	var refused []*harness.Response
 	prevRemaining := 10
@@ -64,6 +65,7 @@ func TestRateLimitBurstAndHeaders(t *testing.T) {
 }
 
 func TestRateLimitNotOnDocs(t *testing.T) {
+	t.Parallel()
 	app := harness.Start(t, harness.Options{Env: limited(map[string]string{"LINGO_RATELIMIT_GENERAL_LIMIT": "1"})})
 	for i := 0; i < 5; i++ {
 		for _, p := range []string{"/api/openapi.json", "/api/docs"} {
@@ -77,6 +79,7 @@ func TestRateLimitNotOnDocs(t *testing.T) {
 }
 
 func TestForwardedForOnlyFromTrustedProxies(t *testing.T) {
+	t.Parallel()
 	burst := func(app *harness.App, xff func(i int) string) int {
 		refused := 0
 		for i := 0; i < 4; i++ {
@@ -101,6 +104,7 @@ func TestForwardedForOnlyFromTrustedProxies(t *testing.T) {
 // TestRateLimitFailsOpen points the limiter at a closed port: every request
 // goes on, none is slowed by more than the limiter's budget.
 func TestRateLimitFailsOpen(t *testing.T) {
+	t.Parallel()
 	app := harness.Start(t, harness.Options{Env: limited(map[string]string{"LINGO_REDIS_ADDR": "127.0.0.1:1",
 		"LINGO_RATELIMIT_HEALTH_LIMIT": "1"})})
 	for i := 0; i < 5; i++ {
@@ -114,6 +118,7 @@ func TestRateLimitFailsOpen(t *testing.T) {
 
 // TestTwoInstancesShareOneRedis spreads a burst over two apps on one Redis.
 func TestTwoInstancesShareOneRedis(t *testing.T) {
+	t.Parallel()
 	addr := harness.Redis(t)
 	env := limited(map[string]string{"LINGO_REDIS_ADDR": addr, "LINGO_REDIS_KEY_PREFIX": "lingo-shared-" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":",
 		"LINGO_RATELIMIT_HEALTH_LIMIT": "5"})
@@ -135,6 +140,7 @@ func TestTwoInstancesShareOneRedis(t *testing.T) {
 // TestConcurrentBurstOverTwoInstances: quota+1 parallel requests spread over
 // two instances get exactly one 429.
 func TestConcurrentBurstOverTwoInstances(t *testing.T) {
+	t.Parallel()
 	addr := harness.Redis(t)
 	env := limited(map[string]string{"LINGO_REDIS_ADDR": addr, "LINGO_REDIS_KEY_PREFIX": "lingo-burst-" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":",
 		"LINGO_RATELIMIT_HEALTH_LIMIT": "20"})
@@ -161,6 +167,7 @@ func TestConcurrentBurstOverTwoInstances(t *testing.T) {
 // TestAuthLockout: the request over the auth quota starts a 5-minute lockout
 // that covers every auth-class path; a second lockout within 24 h lasts 10.
 func TestAuthLockout(t *testing.T) {
+	t.Parallel()
 	fake := clock.NewFake(time.Now().UTC().Truncate(time.Second))
 	app := harness.Start(t, harness.Options{Clock: fake, Env: limited(nil)})
 	login := func() *harness.Response {
@@ -200,6 +207,7 @@ func TestAuthLockout(t *testing.T) {
 // TestKeyedByUserWhenAuthenticated: with a valid token the user's own quota
 // applies, so two learners behind one IP do not share one.
 func TestKeyedByUserWhenAuthenticated(t *testing.T) {
+	t.Parallel()
 	app := harness.Start(t, harness.Options{Env: limited(map[string]string{"LINGO_RATELIMIT_USER_LIMIT": "3"})})
 	token := func(email string) string {
 		r := app.Do(harness.Request{Method: "POST", Path: "/api/auth/register",

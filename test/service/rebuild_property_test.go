@@ -21,6 +21,7 @@ import (
 // failure names its seed (SOAK_SEED=<seed> runs that one again).
 
 func TestRebuildEqualsIncrementalAggregates(t *testing.T) {
+	t.Parallel()
 	f := startRebuild(t)
 	seeds, ops := []uint64{1, 2}, 40
 	deadline := time.Time{}

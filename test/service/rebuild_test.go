@@ -110,6 +110,7 @@ func findListed(items []listedOut, eventID string) (listedOut, bool) {
 }
 
 func TestVoidTakesTheEventBack(t *testing.T) {
+	t.Parallel()
 	f := startRebuild(t)
 	id, tok := f.learner(t)
 	lesson := f.courses(t, tok)[0].Lessons[0]
@@ -172,6 +173,7 @@ func TestVoidTakesTheEventBack(t *testing.T) {
 }
 
 func TestVoidRefusals(t *testing.T) {
+	t.Parallel()
 	f := startRebuild(t)
 	id, tok := f.learner(t)
 	_, other := f.learner(t)
@@ -205,6 +207,7 @@ func TestVoidRefusals(t *testing.T) {
 // becomes the first. Its stored xp_awarded follows; a replay of it still
 // answers what it first answered.
 func TestVoidMovesALaterEventsXP(t *testing.T) {
+	t.Parallel()
 	f := startRebuild(t)
 	id, tok := f.learner(t)
 	lesson := f.courses(t, tok)[0].Lessons[0]
@@ -253,6 +256,7 @@ func (f *rebuildFx) achievementTimes(token string) map[string]string {
 // Voiding a lesson of a completed course takes the course completion back:
 // the course_completed would have been refused.
 func TestVoidUndoesACourseCompletion(t *testing.T) {
+	t.Parallel()
 	f := startRebuild(t)
 	id, tok := f.learner(t)
 	course := f.courses(t, tok)[0]
@@ -284,6 +288,7 @@ func TestVoidUndoesACourseCompletion(t *testing.T) {
 // A void settles the streak again: the voided day's freeze use, grants and
 // repairs are replayed as they were made.
 func TestVoidSettlesTheStreakAgain(t *testing.T) {
+	t.Parallel()
 	f := &streakFx{engineApp: startEngine(t), t: t}
 	rf := &rebuildFx{rulesApp: &rulesApp{engineApp: f.engineApp}, t: t}
 	id, tok := f.learner(t)
@@ -321,6 +326,7 @@ func TestVoidSettlesTheStreakAgain(t *testing.T) {
 
 // With a freeze held before the voided day, the day becomes frozen.
 func TestVoidUsesAFreezeHeldThen(t *testing.T) {
+	t.Parallel()
 	f := &streakFx{engineApp: startEngine(t), t: t}
 	rf := &rebuildFx{rulesApp: &rulesApp{engineApp: f.engineApp}, t: t}
 	id, tok := f.learner(t)
@@ -345,6 +351,7 @@ func TestVoidUsesAFreezeHeldThen(t *testing.T) {
 // Voiding today's first credited event keeps the day's goal (it was in
 // force on the day) and takes back goal credit.
 func TestVoidTakesBackTheDailyGoal(t *testing.T) {
+	t.Parallel()
 	f := startRebuild(t)
 	id, tok := f.learner(t)
 	f.setPrefs(t, tok, "UTC", 20)

@@ -63,6 +63,7 @@ func remindersScenario(t *testing.T, apps []*engineApp, clk *clock.Fake) {
 var reminderEnv = map[string]string{"LINGO_JOBS_REMINDERS_INTERVAL": "1s"}
 
 func TestRemindersAtLocalTimeOncePerDay(t *testing.T) {
+	t.Parallel()
 	clk := clock.NewFake(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
 	remindersScenario(t, []*engineApp{startWebhooksAt(t, reminderEnv, clk)}, clk)
 }
@@ -70,6 +71,7 @@ func TestRemindersAtLocalTimeOncePerDay(t *testing.T) {
 // TestRemindersTwoInstancesOnePostgres runs the scenario with two instances
 // on one PostgreSQL database: each reminder still arrives once.
 func TestRemindersTwoInstancesOnePostgres(t *testing.T) {
+	t.Parallel()
 	harnessPostgres(t)
 	clk := clock.NewFake(time.Date(2026, 11, 26, 12, 0, 0, 0, time.UTC))
 	first := startWebhooksAt(t, reminderEnv, clk)
@@ -84,6 +86,7 @@ func TestRemindersTwoInstancesOnePostgres(t *testing.T) {
 // TestRemindersFollowPreferences: turning the daily reminder off removes
 // it; moving it to 13:00 in Tokyo sends it at 04:00 UTC.
 func TestRemindersFollowPreferences(t *testing.T) {
+	t.Parallel()
 	clk := clock.NewFake(time.Date(2026, 11, 26, 1, 0, 0, 0, time.UTC))
 	e := startWebhooksAt(t, reminderEnv, clk)
 	rc := newReceiver(t, nil)

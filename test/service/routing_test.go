@@ -137,6 +137,7 @@ func contractClass(path string) string {
 // an encoded slash), with every method, is a 404 envelope that never
 // reaches the limiter, so it cannot spend or dodge any class's quota.
 func TestEveryRouteMatchesOnlyAsSent(t *testing.T) {
+	t.Parallel()
 	a := startRouted(t, map[string]string{"LINGO_RATELIMIT_AUTH_LIMIT": "100000", "LINGO_RATELIMIT_AUTH_WINDOW": "1000s",
 		"LINGO_RATELIMIT_USER_LIMIT": "100000", "LINGO_RATELIMIT_USER_WINDOW": "1000s",
 		"LINGO_RATELIMIT_ANALYTICS_LIMIT": "100000", "LINGO_RATELIMIT_ANALYTICS_WINDOW": "1000s",
@@ -195,6 +196,7 @@ func TestEveryRouteMatchesOnlyAsSent(t *testing.T) {
 // TestLockedOutAuthCannotBeBypassedByAlias: while the auth class is locked
 // out, the admin's password logs in through no spelling of the login path.
 func TestLockedOutAuthCannotBeBypassedByAlias(t *testing.T) {
+	t.Parallel()
 	a := startRouted(t, map[string]string{})
 	login := func(path, password string) (int, []byte) {
 		req, err := http.NewRequest(http.MethodPost, a.URL+path,
@@ -225,6 +227,7 @@ func TestLockedOutAuthCannotBeBypassedByAlias(t *testing.T) {
 // TestHeadWhereverGet: HEAD answers as GET does, headers included, without
 // a body; it is never a 405.
 func TestHeadWhereverGet(t *testing.T) {
+	t.Parallel()
 	a := startRouted(t, map[string]string{})
 	for _, c := range []struct{ path, token string }{
 		{"/api/health", ""}, {"/api/health/ready", ""}, {"/api/users/me", a.admin}, {"/api/users/me", ""},

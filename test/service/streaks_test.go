@@ -117,6 +117,7 @@ func statusesOf(c calendarOut) map[string]string {
 }
 
 func TestStreakFreezeEarnedAtSevenDaysSavesAMissedDay(t *testing.T) {
+	t.Parallel()
 	f := startStreaks(t)
 	id, token := f.learner(t)
 	for i := range 7 {
@@ -151,6 +152,7 @@ func TestStreakFreezeEarnedAtSevenDaysSavesAMissedDay(t *testing.T) {
 }
 
 func TestStreakGrantThenALateEventGivesTheFreezeBack(t *testing.T) {
+	t.Parallel()
 	f := startStreaks(t)
 	id, token := f.learner(t)
 	f.practise(token, 0)
@@ -179,6 +181,7 @@ func TestStreakGrantThenALateEventGivesTheFreezeBack(t *testing.T) {
 }
 
 func TestStreakGrantRules(t *testing.T) {
+	t.Parallel()
 	f := startStreaks(t)
 	id, token := f.learner(t)
 
@@ -203,6 +206,7 @@ func TestStreakGrantRules(t *testing.T) {
 }
 
 func TestStreakRepair(t *testing.T) {
+	t.Parallel()
 	f := startStreaks(t)
 	id, token := f.learner(t)
 	f.practise(token, 0)
@@ -260,6 +264,7 @@ func make32(d string) []string {
 }
 
 func TestCalendarRange(t *testing.T) {
+	t.Parallel()
 	f := startStreaks(t)
 	_, token := f.learner(t)
 	f.practise(token, 2)
@@ -294,6 +299,7 @@ func TestCalendarRange(t *testing.T) {
 // day before UTC's; the learner who then moves far east sees it protect
 // their yesterday.
 func TestStreakGrantIsDatedInTheLearnersZone(t *testing.T) {
+	t.Parallel()
 	f := startStreaks(t)
 	id, token := f.learner(t)
 	setZone := func(zone string) {
@@ -313,6 +319,7 @@ func TestStreakGrantIsDatedInTheLearnersZone(t *testing.T) {
 // Twenty late events on twenty dates sent at once give the calendar and
 // the streak that the same events sent one by one give.
 func TestStreakConcurrentLateEventsSettleAsSequentialOnes(t *testing.T) {
+	t.Parallel()
 	f := startStreaks(t)
 	idA, tokenA := f.learner(t)
 	idB, tokenB := f.learner(t)

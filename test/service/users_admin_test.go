@@ -12,6 +12,7 @@ import (
 )
 
 func TestProfile(t *testing.T) {
+	t.Parallel()
 	app := startAccounts(t)
 	s := app.register(t, "ana@example.com", "correct horse", "Ana")
 	app.clock.Advance(time.Minute)
@@ -39,6 +40,7 @@ func TestProfile(t *testing.T) {
 }
 
 func TestPasswordChange(t *testing.T) {
+	t.Parallel()
 	app := startAccounts(t)
 	s := app.register(t, "ana@example.com", "correct horse", "Ana")
 	phone := app.loginOK(t, "ana@example.com", "correct horse")
@@ -78,6 +80,7 @@ func TestPasswordChange(t *testing.T) {
 }
 
 func TestDeactivation(t *testing.T) {
+	t.Parallel()
 	app := startAccounts(t)
 	admin := app.loginOK(t, adminEmail, adminPassword)
 	require.Equal(t, "admin", admin.User.Role)
@@ -107,6 +110,7 @@ func TestDeactivation(t *testing.T) {
 }
 
 func TestAdminUsers(t *testing.T) {
+	t.Parallel()
 	app := startAccounts(t)
 	admin := app.loginOK(t, adminEmail, adminPassword)
 	learner := app.register(t, "ana@example.com", "correct horse", "Ana María")

@@ -18,6 +18,7 @@ import (
 // achievement, and checks that each type arrives once per change, signed
 // with the endpoint's secret, with its documented data.
 func TestWebhookEveryProgressEventArrivesSigned(t *testing.T) {
+	t.Parallel()
 	e := startWebhooks(t, nil)
 	rc := newReceiver(t, nil)
 	hook := e.hook(t, rc.URL)
@@ -105,6 +106,7 @@ func filterUser(ms []received, id string) []received {
 // one make no delivery; the delivery log is written in the event's
 // transaction, so counting it needs no wait.
 func TestWebhookReplayAndRejectedSendNothing(t *testing.T) {
+	t.Parallel()
 	e := startWebhooks(t, nil)
 	rc := newReceiver(t, nil)
 	hook := e.hook(t, rc.URL, "learning.event_recorded")
@@ -122,6 +124,7 @@ func TestWebhookReplayAndRejectedSendNothing(t *testing.T) {
 // TestWebhookServerErrorIsRetriedWithSameID: two 500s, then a 200; the
 // three attempts carry one webhook-id and the log shows 3 attempts.
 func TestWebhookServerErrorIsRetriedWithSameID(t *testing.T) {
+	t.Parallel()
 	e := startWebhooks(t, nil)
 	rc := newReceiver(t, func(n int, _ received) int {
 		if n <= 2 {
@@ -147,6 +150,7 @@ func TestWebhookServerErrorIsRetriedWithSameID(t *testing.T) {
 // first attempt and every retry of the schedule, then the delivery is
 // exhausted.
 func TestWebhookExhaustsAfterTheSchedule(t *testing.T) {
+	t.Parallel()
 	e := startWebhooks(t, map[string]string{"LINGO_WEBHOOKS_RETRY_SCHEDULE": "20ms,20ms,20ms"})
 	rc := newReceiver(t, func(int, received) int { return 503 })
 	hook := e.hook(t, rc.URL, "user.registered")
@@ -169,6 +173,7 @@ func TestWebhookExhaustsAfterTheSchedule(t *testing.T) {
 // TestWebhookGoneDisablesEndpoint: a 410 fails the delivery, is not retried,
 // and disables the endpoint, which then receives nothing new.
 func TestWebhookGoneDisablesEndpoint(t *testing.T) {
+	t.Parallel()
 	e := startWebhooks(t, nil)
 	rc := newReceiver(t, func(int, received) int { return 410 })
 	hook := e.hook(t, rc.URL, "user.registered")
@@ -191,6 +196,7 @@ func TestWebhookGoneDisablesEndpoint(t *testing.T) {
 // TestWebhookRotationSignsWithBothSecrets: after a rotation each delivery
 // carries two signatures, one per secret.
 func TestWebhookRotationSignsWithBothSecrets(t *testing.T) {
+	t.Parallel()
 	e := startWebhooks(t, nil)
 	rc := newReceiver(t, nil)
 	hook := e.hook(t, rc.URL, "user.registered")
@@ -213,6 +219,7 @@ func TestWebhookRotationSignsWithBothSecrets(t *testing.T) {
 // TestWebhookFilterDeliversOnlyItsTypes: one endpoint takes only
 // user.registered, another every type.
 func TestWebhookFilterDeliversOnlyItsTypes(t *testing.T) {
+	t.Parallel()
 	e := startWebhooks(t, nil)
 	only, every := newReceiver(t, nil), newReceiver(t, nil)
 	e.hook(t, only.URL, "user.registered")
@@ -228,6 +235,7 @@ func TestWebhookFilterDeliversOnlyItsTypes(t *testing.T) {
 
 // TestWebhookAdminRules: validation, 404s, private targets and learners.
 func TestWebhookAdminRules(t *testing.T) {
+	t.Parallel()
 	e := startWebhooks(t, map[string]string{"LINGO_WEBHOOKS_ALLOW_PRIVATE": "false"})
 	bad := []map[string]any{
 		{"url": "http://127.0.0.1:9/x", "event_types": []string{"*"}},
@@ -285,6 +293,7 @@ var _ = atomic.Int64{}
 // TestJobEngineInHealthAndMetrics: the detailed health lists the job
 // engine, and /metrics counts delivery outcomes and the queue depth.
 func TestJobEngineInHealthAndMetrics(t *testing.T) {
+	t.Parallel()
 	e := startWebhooks(t, nil)
 	rc := newReceiver(t, nil)
 	e.hook(t, rc.URL, "user.registered")
