@@ -24,7 +24,7 @@ func (t *learnerTx) AppendAll(as []ports.Append) error {
 		return nil
 	}
 	var (
-		rows      []ports.StoredEvent
+		rows      = make([]ports.StoredEvent, 0, len(as))
 		c         ports.Counters
 		days      = map[string]progress.DayRecord{}
 		dayOrder  []string

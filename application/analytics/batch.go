@@ -47,7 +47,7 @@ func (s *Service) applyBatch(ctx context.Context, userID string, todo []pending,
 		// request makes AppendAll fail on the unique index, and the
 		// per-item fallback answers it as a replay.
 		known := map[string]ports.StoredEvent{}
-		bt := &batchTx{inner: tx, known: known, days: map[calendar.Date]progress.Day{},
+		bt := &batchTx{inner: tx, known: known, days: map[calendar.Date]progress.Day{}, appends: make([]ports.Append, 0, len(todo)),
 			lessonDone: map[string]bool{}, courseLessons: map[string][]string{}, courseDone: map[string]ports.StoredEvent{}}
 		for i, p := range todo {
 			res, err := s.applyTx(bt, userID, p.ev, p.subj, items[p.i].BodyHash, goal, today, received, nil)
