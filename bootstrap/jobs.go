@@ -102,7 +102,7 @@ func newJobEngine(lc fx.Lifecycle, startup *Startup, cfg config.Config, db *sqls
 			return err
 		}
 		if cfg.Database.Migrate {
-			if err := e.Migrate(ctx); err != nil {
+			if err := riverqueue.Migrate(ctx, db, log.Named("jobs")); err != nil {
 				return err
 			}
 		}

@@ -49,7 +49,7 @@ type Engine struct {
 
 var _ sqlstore.Queue = (*Engine)(nil)
 
-// New makes the engine; Start migrates River's tables and starts working.
+// New makes the engine; Migrate makes River's tables, Start starts working.
 func New(db *sqlstore.DB, opts Options, deliver ports.Deliverer, reminders ports.ReminderRunner, log *zap.Logger, addons ...Addon) (*Engine, error) {
 	driver := riverDriver(db)
 	cfg := &river.Config{
@@ -95,9 +95,6 @@ func New(db *sqlstore.DB, opts Options, deliver ports.Deliverer, reminders ports
 
 // jobTimeout bounds a delivery job: its attempt's own deadline fires first.
 func jobTimeout(opts Options) time.Duration { return opts.AttemptTimeout + 5*time.Second }
-
-// Migrate brings River's own tables up to date (the engine's start-up step).
-func (e *Engine) Migrate(ctx context.Context) error { return Migrate(ctx, e.db, e.log) }
 
 // Migrate brings River's own tables in db up to date: the job engine's
 // start-up step, and `lingo migrate`, which must leave a database that a

@@ -93,11 +93,7 @@ func run(ctx context.Context, args []string, getenv config.Getenv, stderr io.Wri
 }
 
 func migrate(ctx context.Context, cfg config.Config, log *zap.Logger) error {
-	if cfg.Database.Driver == config.DriverMemory {
-		log.Info("migrate done: the memory store has no schema", zap.Int("applied", 0))
-		return nil
-	}
-	n, err := bootstrap.Migrate(ctx, cfg, log)
+	n, err := bootstrap.Migrate(ctx, cfg, log) // nothing to do on the memory store
 	if err != nil {
 		return err
 	}
