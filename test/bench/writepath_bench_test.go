@@ -23,8 +23,9 @@ import (
 	"github.com/lingo-labs/lingo/test/harness"
 )
 
-// window is how long each measured load runs. Every figure is a fixed-time
-// load, not b.N iterations, so a run of the whole benchmark takes the same
+// window is how long each side of a figure is measured, in three
+// alternating windows (alternate). Every figure is a fixed-time load, not
+// b.N iterations, so a run of the whole benchmark takes the same
 // bounded time whatever -benchtime says (each sub-benchmark runs once: it
 // lasts longer than make bench's -benchtime).
 const window = 3 * time.Second
@@ -153,7 +154,7 @@ func singleBody() []byte {
 // oneRowInserts is the single-event baseline: one transaction per event
 // (BEGIN, one INSERT of one row of learning_events' shape, COMMIT) into
 // table, from clients connections.
-func oneRowInserts(b *testing.B, db *sqlstore.DB, table string, clients int) load {
+func oneRowInserts(b *testing.B, db *sqlstore.DB, table string, clients int, d time.Duration) load {
 	row := storedRows(b, uuid.NewString(), batchItems(1, time.Now().UTC()), time.Now().UTC())[0]
 	cols := strings.Join(strings.Fields(strings.ReplaceAll(`id, user_id, event_id, event_type, category, occurred_at, received_at, local_date,
 	session_id, course_id, lesson_id, exercise_id, duration_seconds, score, is_correct,
@@ -174,7 +175,7 @@ func oneRowInserts(b *testing.B, db *sqlstore.DB, table string, clients int) loa
 		return t
 	}
 	ctx := context.Background()
-	return run(b, clients, window, func(int) (int, error) {
+	return run(b, clients, d, func(int) (int, error) {
 		tx, err := db.SQL().BeginTx(ctx, nil)
 		if err != nil {
 			return 0, err
@@ -218,11 +219,11 @@ func BenchmarkWritePath(b *testing.B) {
 		for _, c := range []int{4, 16} {
 			b.Run(fmt.Sprintf("single-c%d", c), func(b *testing.B) {
 				warm(b, f.client, url, tokens)
-				srv := []*Server{f.srv}
-				base := measured(srv, func() load { return oneRowInserts(b, f.db, "bench_events", c) })
 				next := make([]int, c)
-				got := measured(srv, func() load {
-					return run(b, c, window, func(w int) (int, error) {
+				got, base := alternate([]*Server{f.srv}, func(d time.Duration) load {
+					return oneRowInserts(b, f.db, "bench_events", c, d)
+				}, func(d time.Duration) load {
+					return run(b, c, d, func(w int) (int, error) {
 						// Many learners: each client cycles over its own share.
 						tok := tokens[(w+c*next[w])%len(tokens)]
 						next[w]++
@@ -233,10 +234,10 @@ func BenchmarkWritePath(b *testing.B) {
 			})
 		}
 		b.Run("single-c4-one-learner", func(b *testing.B) {
-			srv := []*Server{f.srv}
-			base := measured(srv, func() load { return oneRowInserts(b, f.db, "bench_events", 4) })
-			got := measured(srv, func() load {
-				return run(b, 4, window, func(int) (int, error) { return 1, postJSON(f.client, url, tokens[0], singleBody(), 201) })
+			got, base := alternate([]*Server{f.srv}, func(d time.Duration) load {
+				return oneRowInserts(b, f.db, "bench_events", 4, d)
+			}, func(d time.Duration) load {
+				return run(b, 4, d, func(int) (int, error) { return 1, postJSON(f.client, url, tokens[0], singleBody(), 201) })
 			})
 			report(b, "pg single c4 one learner", got, base)
 		})
@@ -251,24 +252,20 @@ func BenchmarkWritePath(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			// One client each, alternating, as BenchmarkEngine does: a batch
-			// is one learner's, serialised by its lock.
-			var got, base load
-			for range 3 {
-				base = merge(base, measured([]*Server{f.srv}, func() load {
-					return run(b, 1, window/3, func(int) (int, error) {
-						now := time.Now().UTC().Add(-time.Minute)
-						rows := storedRows(b, baseUser, batchItems(100, now), now)
-						return 100, f.db.InsertEvents(f.db.Gorm(ctx), rows)
-					})
-				}))
-				got = merge(got, measured([]*Server{f.srv}, func() load {
-					return run(b, 1, window/3, func(int) (int, error) {
-						body, _ := json.Marshal(map[string]any{"events": batchItems(100, time.Now().UTC().Add(-time.Minute))})
-						return 100, postJSON(f.client, burl, token, body, 200)
-					})
-				}))
-			}
+			// One client each, as BenchmarkEngine does: a batch is one
+			// learner's, serialised by its lock.
+			got, base := alternate([]*Server{f.srv}, func(d time.Duration) load {
+				return run(b, 1, d, func(int) (int, error) {
+					now := time.Now().UTC().Add(-time.Minute)
+					rows := storedRows(b, baseUser, batchItems(100, now), now)
+					return 100, f.db.InsertEvents(f.db.Gorm(ctx), rows)
+				})
+			}, func(d time.Duration) load {
+				return run(b, 1, d, func(int) (int, error) {
+					body, _ := json.Marshal(map[string]any{"events": batchItems(100, time.Now().UTC().Add(-time.Minute))})
+					return 100, postJSON(f.client, burl, token, body, 200)
+				})
+			})
 			report(b, "pg batch 100", got, base)
 		})
 	})
@@ -290,10 +287,11 @@ func BenchmarkWritePath(b *testing.B) {
 		}
 		url := srv.URL + "/api/analytics/events"
 		warm(b, client, url, tokens)
-		base := measured([]*Server{srv}, func() load { return oneRowInserts(b, db, "learning_events", 4) })
 		next := make([]int, 4)
-		got := measured([]*Server{srv}, func() load {
-			return run(b, 4, window, func(w int) (int, error) {
+		got, base := alternate([]*Server{srv}, func(d time.Duration) load {
+			return oneRowInserts(b, db, "learning_events", 4, d)
+		}, func(d time.Duration) load {
+			return run(b, 4, d, func(w int) (int, error) {
 				tok := tokens[(w+4*next[w])%len(tokens)]
 				next[w]++
 				return 1, postJSON(client, url, tok, singleBody(), 201)
@@ -331,17 +329,28 @@ func BenchmarkWritePath(b *testing.B) {
 				}
 				run(b, c, 300*time.Millisecond, get(limited))
 				run(b, c, 300*time.Millisecond, get(plain))
-				// Alternating windows, so both see the same machine noise.
-				var gotL, baseL load
-				for range 3 {
-					both := []*Server{limited, plain}
-					gotL = merge(gotL, measured(both, func() load { return run(b, c, window/3, get(limited)) }))
-					baseL = merge(baseL, measured(both, func() load { return run(b, c, window/3, get(plain)) }))
-				}
+				gotL, baseL := alternate([]*Server{limited, plain}, func(d time.Duration) load {
+					return run(b, c, d, get(plain))
+				}, func(d time.Duration) load {
+					return run(b, c, d, get(limited))
+				})
 				report(b, fmt.Sprintf("redis limiter live c%d", c), gotL, baseL)
 			})
 		}
 	})
+}
+
+// alternate measures the baseline and Lingo's side in three alternating
+// windows of window/3 each, so that both see the same machine: on a shared
+// virtual machine the CPU a process gets moves by tens of per cent within a
+// minute (docs/benchmarks.md, issue 18), and two back-to-back loads of 3 s
+// each measured it as much as the code.
+func alternate(servers []*Server, base, got func(d time.Duration) load) (gotL, baseL load) {
+	for range 3 {
+		baseL = merge(baseL, measured(servers, func() load { return base(window / 3) }))
+		gotL = merge(gotL, measured(servers, func() load { return got(window / 3) }))
+	}
+	return gotL, baseL
 }
 
 // merge adds two loads' counts and times; the percentiles kept are the
