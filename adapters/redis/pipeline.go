@@ -75,12 +75,18 @@ func (b *batcher) run(ctx context.Context, client goredis.UniversalClient, keys 
 		go b.work(client, b.wait)
 	}
 	b.mu.Unlock()
-	t := time.NewTimer(b.wait)
-	defer t.Stop()
+	// A caller whose context ends before b.wait (the HTTP middleware's
+	// budget does) needs no timer of its own.
+	var expired <-chan time.Time
+	if end, ok := ctx.Deadline(); !ok || time.Until(end) > b.wait {
+		t := time.NewTimer(b.wait)
+		defer t.Stop()
+		expired = t.C
+	}
 	select {
 	case r := <-c.done:
 		return r
-	case <-t.C:
+	case <-expired:
 		return scriptReply{err: context.DeadlineExceeded}
 	case <-ctx.Done():
 		return scriptReply{err: ctx.Err()}

@@ -37,8 +37,10 @@ func TestRateLimitBurstAndHeaders(t *testing.T) {
 		assert.Equal(t, "10", r.Header.Get("X-RateLimit-Limit"))
 		assert.Equal(t, "health", r.Header.Get("X-RateLimit-Type"))
 		assert.Equal(t, `"health";q=10;w=60`, r.Header.Get("RateLimit-Policy"))
+		assert.Equal(t, "60", r.Header.Get("X-RateLimit-Window"))
 		remaining, _ := strconv.Atoi(r.Header.Get("X-RateLimit-Remaining"))
 		reset, _ := strconv.ParseInt(r.Header.Get("X-RateLimit-Reset"), 10, 64)
+		assert.Regexp(t, `^"health";r=`+strconv.Itoa(remaining)+`;t=\d+$`, r.Header.Get("RateLimit"))
 		if r.Status == 429 {
 			refused = append(refused, r)
 			continue
