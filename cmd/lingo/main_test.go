@@ -149,16 +149,24 @@ func waitUp(t *testing.T, base string) {
 	t.Fatal("server did not come up")
 }
 
+// migrateIn runs `lingo migrate` with driver and a data directory of its
+// own, and returns that directory.
+func migrateIn(t *testing.T, driver string) string {
+	t.Helper()
+	dir := t.TempDir()
+	err := run(context.Background(), []string{"migrate"}, envOf(map[string]string{
+		"LINGO_DATABASE_DRIVER": driver, "LINGO_DATA_DIR": dir, "LINGO_LOG_LEVEL": "error"}), os.Stderr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
 // TestMigrateOnMemoryIsANoOp: the memory store has no schema, so `lingo
 // migrate` has nothing to do and says so instead of failing to open a
 // database.
 func TestMigrateOnMemoryIsANoOp(t *testing.T) {
-	dir := t.TempDir()
-	err := run(context.Background(), []string{"migrate"}, envOf(map[string]string{
-		"LINGO_DATABASE_DRIVER": "memory", "LINGO_DATA_DIR": dir, "LINGO_LOG_LEVEL": "error"}), os.Stderr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := migrateIn(t, "memory")
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Fatalf("migrate on memory wrote %v", entries)
 	}
@@ -169,12 +177,7 @@ func TestMigrateOnMemoryIsANoOp(t *testing.T) {
 // River's tables included (without them no webhook or reminder job could be
 // inserted).
 func TestMigrateAppliesTheJobEnginesTablesToo(t *testing.T) {
-	dir := t.TempDir()
-	err := run(context.Background(), []string{"migrate"}, envOf(map[string]string{
-		"LINGO_DATABASE_DRIVER": "sqlite", "LINGO_DATA_DIR": dir, "LINGO_LOG_LEVEL": "error"}), os.Stderr)
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir := migrateIn(t, "sqlite")
 	db, err := sqlstore.Open(sqlstore.Options{Driver: "sqlite", DSN: filepath.Join(dir, "lingo.db")}, zap.NewNop())
 	if err != nil {
 		t.Fatal(err)
