@@ -29,6 +29,7 @@ type engineFixture struct {
 	srv    *Server
 	db     *sqlstore.DB
 	client *http.Client
+	dsn    string // the fresh schema's
 	seq    atomic.Int64
 }
 
@@ -41,7 +42,7 @@ func newEngineFixture(b *testing.B) *engineFixture { return newEngineFixtureWith
 func newEngineFixtureWith(b *testing.B, extra map[string]string) *engineFixture {
 	dsn := harness.Postgres(b)
 	schemaDSN := harness.FreshSchema(b, dsn)
-	f := &engineFixture{client: Client()}
+	f := &engineFixture{client: Client(), dsn: schemaDSN}
 	env := map[string]string{
 		"LINGO_DATABASE_DRIVER": "postgres", "LINGO_DATABASE_DSN": schemaDSN,
 		"LINGO_AUTH_JWT_SECRET":   "bench-secret-bench-secret-bench-secret-0",

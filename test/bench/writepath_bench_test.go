@@ -105,15 +105,19 @@ func measured(servers []*Server, f func() load) load {
 // sides) and, when both loads were measured, a second one with each
 // process's CPU time per event; it records the ratio and rates as
 // benchmark metrics.
-func report(b *testing.B, name string, got, base load) {
+func report(b *testing.B, name string, got, base load) { reportSide(b, name, "lingo", got, base) }
+
+// reportSide is report with another name than lingo for the measured side
+// (the floor server's figures).
+func reportSide(b *testing.B, name, side string, got, base load) {
 	ratio := got.rate() / base.rate()
-	line := fmt.Sprintf("WRITEPATH %-28s ratio %.2f | lingo %7.0f ev/s p50 %6.2fms p99 %6.2fms | baseline %7.0f ev/s p50 %6.2fms p99 %6.2fms",
-		name, ratio, got.rate(), ms(got.p50), ms(got.p99), base.rate(), ms(base.p50), ms(base.p99))
+	line := fmt.Sprintf("WRITEPATH %-28s ratio %.2f | %s %7.0f ev/s p50 %6.2fms p99 %6.2fms | baseline %7.0f ev/s p50 %6.2fms p99 %6.2fms",
+		name, ratio, side, got.rate(), ms(got.p50), ms(got.p99), base.rate(), ms(base.p50), ms(base.p99))
 	b.Log(line)
 	fmt.Fprintln(os.Stderr, line)
 	if got.cpu.ok && base.cpu.ok {
 		// Where the time goes: each process's CPU per event, on both sides.
-		cpu := fmt.Sprintf("WRITEPATH %-28s cpu ms/event | lingo %s | baseline %s", name, got.cpu.perEvent(got.n), base.cpu.perEvent(base.n))
+		cpu := fmt.Sprintf("WRITEPATH %-28s cpu ms/event | %s %s | baseline %s", name, side, got.cpu.perEvent(got.n), base.cpu.perEvent(base.n))
 		b.Log(cpu)
 		fmt.Fprintln(os.Stderr, cpu)
 	}
@@ -199,6 +203,9 @@ func oneRowInserts(b *testing.B, db *sqlstore.DB, table string, clients int, d t
 //     of learning_events' shape at as many connections (target ≥ 0.5);
 //   - batch of 100 over HTTP against multi-row INSERTs of the same rows
 //     (target ≥ 0.85);
+//   - the floor (test/bench/floor): the least HTTP service on the same
+//     single-event load and baseline, with the event's row alone and with
+//     a running total, reported;
 //   - the SQLite default's single-event ratio, reported;
 //   - the Redis limiter on against off at 8 and 32 connections (target ≥ 0.6).
 func BenchmarkWritePath(b *testing.B) {
@@ -219,19 +226,27 @@ func BenchmarkWritePath(b *testing.B) {
 		for _, c := range []int{4, 16} {
 			b.Run(fmt.Sprintf("single-c%d", c), func(b *testing.B) {
 				warm(b, f.client, url, tokens)
-				next := make([]int, c)
 				got, base := alternate([]*Server{f.srv}, func(d time.Duration) load {
 					return oneRowInserts(b, f.db, "bench_events", c, d)
-				}, func(d time.Duration) load {
-					return run(b, c, d, func(w int) (int, error) {
-						// Many learners: each client cycles over its own share.
-						tok := tokens[(w+c*next[w])%len(tokens)]
-						next[w]++
-						return 1, postJSON(f.client, url, tok, singleBody(), 201)
-					})
-				})
+				}, manyLearners(b, f.client, url, tokens, c))
 				report(b, fmt.Sprintf("pg single c%d", c), got, base)
 			})
+		}
+		// The floor: what the least HTTP service makes of the same load and
+		// baseline (test/bench/floor), reported so that the single-event
+		// target can be read against it (docs/benchmarks.md, issue 18).
+		for _, mode := range []string{"insert", "totals"} {
+			for _, c := range []int{4, 16} {
+				b.Run(fmt.Sprintf("floor-%s-c%d", mode, c), func(b *testing.B) {
+					fl := startFloor(b, f.dsn, mode)
+					furl := fl.URL + "/events"
+					warm(b, f.client, furl, tokens)
+					got, base := alternate([]*Server{fl}, func(d time.Duration) load {
+						return oneRowInserts(b, f.db, "bench_events", c, d)
+					}, manyLearners(b, f.client, furl, tokens, c))
+					reportSide(b, fmt.Sprintf("pg floor %s c%d", mode, c), "floor", got, base)
+				})
+			}
 		}
 		b.Run("single-c4-one-learner", func(b *testing.B) {
 			got, base := alternate([]*Server{f.srv}, func(d time.Duration) load {
@@ -287,16 +302,9 @@ func BenchmarkWritePath(b *testing.B) {
 		}
 		url := srv.URL + "/api/analytics/events"
 		warm(b, client, url, tokens)
-		next := make([]int, 4)
 		got, base := alternate([]*Server{srv}, func(d time.Duration) load {
 			return oneRowInserts(b, db, "learning_events", 4, d)
-		}, func(d time.Duration) load {
-			return run(b, 4, d, func(w int) (int, error) {
-				tok := tokens[(w+4*next[w])%len(tokens)]
-				next[w]++
-				return 1, postJSON(client, url, tok, singleBody(), 201)
-			})
-		})
+		}, manyLearners(b, client, url, tokens, 4))
 		report(b, "sqlite single c4", got, base)
 	})
 	b.Run("limiter", func(b *testing.B) {
@@ -338,6 +346,20 @@ func BenchmarkWritePath(b *testing.B) {
 			})
 		}
 	})
+}
+
+// manyLearners is the single-event load: clients clients, each cycling
+// over its own share of the learners' tokens, posting one event at a time
+// to url.
+func manyLearners(b *testing.B, client *http.Client, url string, tokens []string, clients int) func(d time.Duration) load {
+	next := make([]int, clients)
+	return func(d time.Duration) load {
+		return run(b, clients, d, func(w int) (int, error) {
+			tok := tokens[(w+clients*next[w])%len(tokens)]
+			next[w]++
+			return 1, postJSON(client, url, tok, singleBody(), 201)
+		})
+	}
 }
 
 // alternate measures the baseline and Lingo's side in three alternating
