@@ -61,21 +61,48 @@ func (s *Server) PID() int { return s.cmd.Process.Pid }
 // and waits until it is ready. The process is stopped when the test ends.
 func Start(tb testing.TB, env map[string]string) *Server {
 	tb.Helper()
+	addr := freeAddr(tb)
+	vars := []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
+		"LINGO_HTTP_ADDR=" + addr, "LINGO_DATA_DIR=" + tb.TempDir(), "LINGO_LOG_LEVEL=error"}
+	if dir := os.Getenv("PPROF_DIR"); dir != "" {
+		vars = append(vars, "PPROF_DIR="+dir)
+	}
+	for k, v := range env {
+		vars = append(vars, k+"="+v)
+	}
+	return launch(tb, Binary(tb), addr, vars, "/api/health/live")
+}
+
+// startFloor builds and runs test/bench/floor (the least HTTP service, for
+// the write path's floor figures) on the schema at dsn, in mode "insert" or
+// "totals".
+func startFloor(tb testing.TB, dsn, mode string) *Server {
+	tb.Helper()
+	bin := filepath.Join(tb.TempDir(), "floor")
+	if out, err := exec.Command("go", "build", "-o", bin, "github.com/lingo-labs/lingo/test/bench/floor").CombinedOutput(); err != nil {
+		tb.Fatalf("go build floor: %v\n%s", err, out)
+	}
+	addr := freeAddr(tb)
+	return launch(tb, bin, addr, []string{"FLOOR_DSN=" + dsn, "FLOOR_MODE=" + mode, "FLOOR_ADDR=" + addr}, "/live")
+}
+
+// freeAddr is a loopback address with a port free a moment ago.
+func freeAddr(tb testing.TB) string {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
 	}
-	addr := ln.Addr().String()
-	ln.Close()
-	cmd := exec.Command(Binary(tb))
-	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + os.Getenv("HOME"),
-		"LINGO_HTTP_ADDR=" + addr, "LINGO_DATA_DIR=" + tb.TempDir(), "LINGO_LOG_LEVEL=error"}
-	if dir := os.Getenv("PPROF_DIR"); dir != "" {
-		cmd.Env = append(cmd.Env, "PPROF_DIR="+dir)
-	}
-	for k, v := range env {
-		cmd.Env = append(cmd.Env, k+"="+v)
-	}
+	defer ln.Close()
+	return ln.Addr().String()
+}
+
+// launch starts bin with env, serving on addr, and waits until ready
+// answers 200. The process is interrupted (killed after 10 s) when the
+// test ends.
+func launch(tb testing.TB, bin, addr string, env []string, ready string) *Server {
+	tb.Helper()
+	cmd := exec.Command(bin)
+	cmd.Env = env
 	cmd.Stderr = os.Stderr
 	if err := cmd.Start(); err != nil {
 		tb.Fatal(err)
@@ -93,7 +120,7 @@ func Start(tb testing.TB, env map[string]string) *Server {
 	})
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		if resp, err := http.Get(s.URL + "/api/health/live"); err == nil {
+		if resp, err := http.Get(s.URL + ready); err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == 200 {
 				return s
@@ -101,7 +128,7 @@ func Start(tb testing.TB, env map[string]string) *Server {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
-	tb.Fatal("server did not become ready")
+	tb.Fatalf("%s did not become ready", filepath.Base(bin))
 	return nil
 }
 
