@@ -777,6 +777,12 @@ export interface paths {
          *     (`course`, `already_completed`). A `course_id` or `lesson_id` not in the catalog is 422 `not_in_catalog`;
          *     an event with both whose `course_id` is not the course of its `lesson_id` is 422 `course_mismatch` on
          *     `course_id`. `event_id` compares without regard to case (an upper-case copy of a stored id is a replay).
+         *
+         *     The token is checked as on every signed-in route, with one difference of order that no answer shows: the
+         *     user behind it is confirmed inside the event's transaction, under the learner's lock, rather than read
+         *     before it (docs/benchmarks.md, issue 18). A token cut off by a password change, a deactivation or a
+         *     deletion request is 401 `unauthorized` with `WWW-Authenticate: Bearer`, whatever the body (new event,
+         *     replay, invalid or not JSON), and nothing is stored.
          */
         post: operations["postEvent"];
         delete?: never;
