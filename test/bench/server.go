@@ -19,6 +19,10 @@ var (
 	buildOnce sync.Once
 	binPath   string
 	buildErr  error
+
+	floorOnce sync.Once
+	floorBin  string
+	floorErr  error
 )
 
 // Binary builds cmd/lingo once per test process.
@@ -73,17 +77,26 @@ func Start(tb testing.TB, env map[string]string) *Server {
 	return launch(tb, Binary(tb), addr, vars, "/api/health/live")
 }
 
-// startFloor builds and runs test/bench/floor (the least HTTP service, for
-// the write path's floor figures) on the schema at dsn, in mode "insert" or
-// "totals".
-func startFloor(tb testing.TB, dsn, mode string) *Server {
+// startFloor runs test/bench/floor (the least HTTP service, for the write
+// path's floor figures) in mode with env (FLOOR_DSN, FLOOR_REDIS).
+func startFloor(tb testing.TB, mode string, env ...string) *Server {
 	tb.Helper()
-	bin := filepath.Join(tb.TempDir(), "floor")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/lingo-labs/lingo/test/bench/floor").CombinedOutput(); err != nil {
-		tb.Fatalf("go build floor: %v\n%s", err, out)
+	floorOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "lingo-floor-")
+		if err != nil {
+			floorErr = err
+			return
+		}
+		floorBin = filepath.Join(dir, "floor")
+		if out, err := exec.Command("go", "build", "-o", floorBin, "github.com/lingo-labs/lingo/test/bench/floor").CombinedOutput(); err != nil {
+			floorErr = fmt.Errorf("go build floor: %v\n%s", err, out)
+		}
+	})
+	if floorErr != nil {
+		tb.Fatal(floorErr)
 	}
 	addr := freeAddr(tb)
-	return launch(tb, bin, addr, []string{"FLOOR_DSN=" + dsn, "FLOOR_MODE=" + mode, "FLOOR_ADDR=" + addr}, "/live")
+	return launch(tb, floorBin, addr, append(env, "FLOOR_MODE="+mode, "FLOOR_ADDR="+addr), "/live")
 }
 
 // freeAddr is a loopback address with a port free a moment ago.

@@ -207,7 +207,8 @@ func oneRowInserts(b *testing.B, db *sqlstore.DB, table string, clients int, d t
 //     single-event load and baseline, with the event's row alone and with
 //     a running total, reported;
 //   - the SQLite default's single-event ratio, reported;
-//   - the Redis limiter on against off at 8 and 32 connections (target ≥ 0.6).
+//   - the Redis limiter on against off at 8 and 32 connections (target ≥ 0.6),
+//     and the floor's one EVALSHA per request against none, reported.
 func BenchmarkWritePath(b *testing.B) {
 	b.Run("pg", func(b *testing.B) {
 		f := newEngineFixture(b)
@@ -238,7 +239,7 @@ func BenchmarkWritePath(b *testing.B) {
 		for _, mode := range []string{"insert", "totals"} {
 			for _, c := range []int{4, 16} {
 				b.Run(fmt.Sprintf("floor-%s-c%d", mode, c), func(b *testing.B) {
-					fl := startFloor(b, f.dsn, mode)
+					fl := startFloor(b, mode, "FLOOR_DSN="+f.dsn)
 					furl := fl.URL + "/events"
 					warm(b, f.client, furl, tokens)
 					got, base := alternate([]*Server{fl}, func(d time.Duration) load {
@@ -318,32 +319,46 @@ func BenchmarkWritePath(b *testing.B) {
 			env["LINGO_AUTH_JWT_SECRET"] = "bench-secret-bench-secret-bench-secret-0"
 		}
 		limited, plain := Start(b, on), Start(b, off)
+		// The floor's pair: one EVALSHA per request against none, on the
+		// least HTTP service (test/bench/floor).
+		floorRedis, floorPlain := startFloor(b, "redis", "FLOOR_REDIS="+addr), startFloor(b, "plain")
+		floorLimiter := startFloor(b, "limiter", "FLOOR_REDIS="+addr)
 		client := Client()
-		for _, c := range []int{8, 32} {
-			b.Run(fmt.Sprintf("live-c%d", c), func(b *testing.B) {
-				get := func(s *Server) func(int) (int, error) {
-					return func(int) (int, error) {
-						resp, err := client.Get(s.URL + "/api/health/live")
-						if err != nil {
-							return 0, err
-						}
-						_, _ = io.Copy(io.Discard, resp.Body)
-						resp.Body.Close()
-						if resp.StatusCode != http.StatusOK {
-							return 0, fmt.Errorf("status %d", resp.StatusCode)
-						}
-						return 1, nil
-					}
+		get := func(url string) func(int) (int, error) {
+			return func(int) (int, error) {
+				resp, err := client.Get(url)
+				if err != nil {
+					return 0, err
 				}
-				run(b, c, 300*time.Millisecond, get(limited))
-				run(b, c, 300*time.Millisecond, get(plain))
-				gotL, baseL := alternate([]*Server{limited, plain}, func(d time.Duration) load {
-					return run(b, c, d, get(plain))
-				}, func(d time.Duration) load {
-					return run(b, c, d, get(limited))
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					return 0, fmt.Errorf("status %d", resp.StatusCode)
+				}
+				return 1, nil
+			}
+		}
+		pairs := []struct {
+			name, side, on, off string
+			servers             []*Server
+		}{
+			{"redis limiter live", "lingo", limited.URL + "/api/health/live", plain.URL + "/api/health/live", []*Server{limited, plain}},
+			{"floor redis live", "floor", floorRedis.URL + "/live", floorPlain.URL + "/live", []*Server{floorRedis, floorPlain}},
+			{"floor limiter live", "floor-limiter", floorLimiter.URL + "/live", floorPlain.URL + "/live", []*Server{floorLimiter, floorPlain}},
+		}
+		for _, c := range []int{8, 32} {
+			for _, p := range pairs {
+				b.Run(fmt.Sprintf("%s-c%d", p.side, c), func(b *testing.B) {
+					run(b, c, 300*time.Millisecond, get(p.on))
+					run(b, c, 300*time.Millisecond, get(p.off))
+					gotL, baseL := alternate(p.servers, func(d time.Duration) load {
+						return run(b, c, d, get(p.off))
+					}, func(d time.Duration) load {
+						return run(b, c, d, get(p.on))
+					})
+					reportSide(b, fmt.Sprintf("%s c%d", p.name, c), p.side, gotL, baseL)
 				})
-				report(b, fmt.Sprintf("redis limiter live c%d", c), gotL, baseL)
-			})
+			}
 		}
 	})
 }

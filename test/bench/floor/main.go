@@ -1,14 +1,23 @@
-// Command floor is the write path's floor for issue 18's benchmark: the
-// least any HTTP service can do per event on this machine. It takes an
-// event's JSON over net/http (no router, no auth, no rules) and runs one
-// transaction in one round trip (a pgx batch of BEGIN, the statements,
-// COMMIT), then answers a small JSON. FLOOR_MODE picks the statements:
-//   - insert: the baseline's one-row INSERT into bench_events;
-//   - totals: that INSERT and an upsert of the learner's running total,
-//     returned in the answer (the least an event with an effect writes).
+// Command floor is the floor of issue 18's benchmark: the least any HTTP
+// service can do per request on this machine, for the write path's figures
+// to be read against (docs/benchmarks.md). It runs on net/http alone (no
+// router, middleware, token or rules) and FLOOR_MODE picks what a request
+// does:
+//   - insert: POST /events decodes an event's JSON and runs one transaction
+//     in one round trip (a pgx batch of BEGIN, the baseline's one-row INSERT
+//     into bench_events, COMMIT), then answers a small JSON;
+//   - totals: the same, with an upsert of the learner's running total in the
+//     batch, returned in the answer (the least an event with an effect
+//     writes);
+//   - redis: GET /live makes one EVALSHA on Redis (a script of a rate-limit
+//     decision's shape) before it answers, as a limited request must;
+//   - limiter: GET /live asks Lingo's own Redis limiter (adapters/redis,
+//     with its client options) for a decision before it answers, without
+//     the HTTP layer's middleware and headers;
+//   - plain: GET /live answers at once.
 //
-// BenchmarkWritePath runs it beside Lingo, against the same baseline, so
-// that docs/benchmarks.md can say how much of the target any server leaves.
+// FLOOR_ADDR is where it listens, FLOOR_DSN the PostgreSQL schema (insert,
+// totals), FLOOR_REDIS the Redis address (redis, limiter).
 package main
 
 import (
@@ -23,6 +32,10 @@ import (
 	"github.com/google/uuid"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
+	goredis "github.com/redis/go-redis/v9"
+
+	lingoredis "github.com/lingo-labs/lingo/adapters/redis"
+	"github.com/lingo-labs/lingo/ports"
 )
 
 const insert = `INSERT INTO bench_events (id, user_id, event_id, event_type, category, occurred_at, received_at, local_date,
@@ -31,6 +44,14 @@ const insert = `INSERT INTO bench_events (id, user_id, event_id, event_type, cat
 
 const totals = `INSERT INTO floor_totals (user_id, xp, events) VALUES ($1, 10, 1)
 	ON CONFLICT (user_id) DO UPDATE SET xp = floor_totals.xp + 10, events = floor_totals.events + 1 RETURNING xp, events`
+
+// decision has a rate-limit decision's shape: a read of a key's TTL and a
+// write of it, atomically on Redis.
+var decision = goredis.NewScript(`
+local t = redis.call('PTTL', KEYS[1])
+if t < 0 then t = 0 end
+redis.call('SET', KEYS[1], '', 'PX', t + 1)
+return t`)
 
 type event struct {
 	EventID         string `json:"event_id"`
@@ -45,6 +66,40 @@ type event struct {
 }
 
 func main() {
+	mux := http.NewServeMux()
+	switch mode := os.Getenv("FLOOR_MODE"); mode {
+	case "insert", "totals":
+		mux.HandleFunc("GET /live", func(w http.ResponseWriter, _ *http.Request) {})
+		mux.HandleFunc("POST /events", events(connect(), mode == "totals"))
+	case "redis":
+		rdb := goredis.NewClient(&goredis.Options{Addr: os.Getenv("FLOOR_REDIS"), MaxRetries: -1,
+			DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second})
+		mux.HandleFunc("GET /live", func(w http.ResponseWriter, r *http.Request) {
+			if err := decision.Run(r.Context(), rdb, []string{"floor:" + r.RemoteAddr}).Err(); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+			}
+		})
+	case "limiter":
+		limiter := lingoredis.NewRateLimiter(lingoredis.NewLimiterClient(os.Getenv("FLOOR_REDIS")), lingoredis.WithKeyPrefix("floor:"))
+		policy, err := ports.NewPolicy("health", 1_000_000, 24*time.Hour)
+		if err != nil {
+			log.Fatal(err)
+		}
+		mux.HandleFunc("GET /live", func(w http.ResponseWriter, r *http.Request) {
+			if _, err := limiter.Allow(r.Context(), policy, r.RemoteAddr); err != nil {
+				http.Error(w, err.Error(), http.StatusInternalServerError)
+			}
+		})
+	case "plain":
+		mux.HandleFunc("GET /live", func(w http.ResponseWriter, _ *http.Request) {})
+	default:
+		log.Fatalf("FLOOR_MODE %q: insert, totals, redis, limiter or plain", mode)
+	}
+	log.Fatal(http.ListenAndServe(os.Getenv("FLOOR_ADDR"), mux))
+}
+
+// connect opens the pool on FLOOR_DSN and makes the totals' table.
+func connect() *pgxpool.Pool {
 	ctx := context.Background()
 	cfg, err := pgxpool.ParseConfig(os.Getenv("FLOOR_DSN"))
 	if err != nil {
@@ -55,14 +110,17 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	withTotals := os.Getenv("FLOOR_MODE") == "totals"
 	if _, err := pool.Exec(ctx, `CREATE TABLE IF NOT EXISTS floor_totals (user_id uuid PRIMARY KEY, xp bigint NOT NULL, events bigint NOT NULL)`); err != nil {
 		log.Fatal(err)
 	}
-	var users sync.Map // token → the learner's id
-	mux := http.NewServeMux()
-	mux.HandleFunc("GET /live", func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusOK) })
-	mux.HandleFunc("POST /events", func(w http.ResponseWriter, r *http.Request) {
+	return pool
+}
+
+// events is POST /events: the event's row (and the running total) in one
+// transaction of one round trip.
+func events(pool *pgxpool.Pool, withTotals bool) http.HandlerFunc {
+	var users sync.Map // bearer token → the learner's id
+	return func(w http.ResponseWriter, r *http.Request) {
 		var ev event
 		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
 			http.Error(w, err.Error(), http.StatusBadRequest)
@@ -89,7 +147,7 @@ func main() {
 		}
 		w.Header().Set("Content-Type", "application/json")
 		w.WriteHeader(http.StatusCreated)
-		_ = json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"event_id": ev.EventID, "xp_awarded": 10, "total_xp": xp, "events": n}})
-	})
-	log.Fatal(http.ListenAndServe(os.Getenv("FLOOR_ADDR"), mux))
+		_ = json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"event_id": ev.EventID, "xp_awarded": 10,
+			"total_xp": xp, "events": n}})
+	}
 }
