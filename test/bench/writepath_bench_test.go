@@ -205,7 +205,7 @@ func oneRowInserts(b *testing.B, db *sqlstore.DB, table string, clients int, d t
 //     (target ≥ 0.85);
 //   - the floor (test/bench/floor): the least HTTP service on the same
 //     single-event load and baseline, with the event's row alone and with
-//     a running total, reported;
+//     a running total, and on the same batches, reported;
 //   - the SQLite default's single-event ratio, reported;
 //   - the Redis limiter on against off at 8 and 32 connections (target ≥ 0.6),
 //     and the floor's one EVALSHA per request against none, reported.
@@ -257,32 +257,39 @@ func BenchmarkWritePath(b *testing.B) {
 			})
 			report(b, "pg single c4 one learner", got, base)
 		})
+		// One client each, as BenchmarkEngine does: a batch is one learner's,
+		// serialised by its lock.
+		baseUser := uuid.NewString()
+		rows := func(d time.Duration) load {
+			return run(b, 1, d, func(int) (int, error) {
+				now := time.Now().UTC().Add(-time.Minute)
+				return 100, f.db.InsertEvents(f.db.Gorm(context.Background()), storedRows(b, baseUser, batchItems(100, now), now))
+			})
+		}
+		batches := func(url, token string) func(d time.Duration) load {
+			return func(d time.Duration) load {
+				return run(b, 1, d, func(int) (int, error) {
+					body, _ := json.Marshal(map[string]any{"events": batchItems(100, time.Now().UTC().Add(-time.Minute))})
+					return 100, postJSON(f.client, url, token, body, 200)
+				})
+			}
+		}
 		b.Run("batch-100", func(b *testing.B) {
 			_, token := f.learner(b)
 			burl := f.srv.URL + "/api/analytics/events/batch"
-			ctx := context.Background()
-			baseUser := uuid.NewString()
 			for range 3 { // warm
 				body, _ := json.Marshal(map[string]any{"events": batchItems(100, time.Now().UTC().Add(-time.Minute))})
 				if err := postJSON(f.client, burl, token, body, 200); err != nil {
 					b.Fatal(err)
 				}
 			}
-			// One client each, as BenchmarkEngine does: a batch is one
-			// learner's, serialised by its lock.
-			got, base := alternate([]*Server{f.srv}, func(d time.Duration) load {
-				return run(b, 1, d, func(int) (int, error) {
-					now := time.Now().UTC().Add(-time.Minute)
-					rows := storedRows(b, baseUser, batchItems(100, now), now)
-					return 100, f.db.InsertEvents(f.db.Gorm(ctx), rows)
-				})
-			}, func(d time.Duration) load {
-				return run(b, 1, d, func(int) (int, error) {
-					body, _ := json.Marshal(map[string]any{"events": batchItems(100, time.Now().UTC().Add(-time.Minute))})
-					return 100, postJSON(f.client, burl, token, body, 200)
-				})
-			})
+			got, base := alternate([]*Server{f.srv}, rows, batches(burl, token))
 			report(b, "pg batch 100", got, base)
+		})
+		b.Run("floor-batch-100", func(b *testing.B) {
+			fl := startFloor(b, "batch", "FLOOR_DSN="+f.dsn)
+			got, base := alternate([]*Server{fl}, rows, batches(fl.URL+"/batch", tokens[0]))
+			reportSide(b, "pg floor batch 100", "floor", got, base)
 		})
 	})
 	b.Run("sqlite-single-c4", func(b *testing.B) {

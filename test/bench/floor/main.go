@@ -9,6 +9,9 @@
 //   - totals: the same, with an upsert of the learner's running total in the
 //     batch, returned in the answer (the least an event with an effect
 //     writes);
+//   - batch: POST /batch decodes {"events": [...]} and inserts their rows
+//     into bench_events with one INSERT of unnest arrays, in a transaction of
+//     one round trip, and answers each event's id;
 //   - redis: GET /live makes one EVALSHA on Redis (a script of a rate-limit
 //     decision's shape) before it answers, as a limited request must;
 //   - limiter: GET /live asks Lingo's own Redis limiter (adapters/redis,
@@ -17,7 +20,7 @@
 //   - plain: GET /live answers at once.
 //
 // FLOOR_ADDR is where it listens, FLOOR_DSN the PostgreSQL schema (insert,
-// totals), FLOOR_REDIS the Redis address (redis, limiter).
+// totals, batch), FLOOR_REDIS the Redis address (redis, limiter).
 package main
 
 import (
@@ -42,6 +45,14 @@ const insert = `INSERT INTO bench_events (id, user_id, event_id, event_type, cat
 	session_id, exercise_id, duration_seconds, is_correct, device_type, platform, app_version, xp_awarded, body_hash, answer)
 	VALUES ($1, $2, $3, $4, 'exercise', $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, 10, $15, $16)`
 
+const batchInsert = `INSERT INTO bench_events (id, user_id, event_id, event_type, category, occurred_at, received_at, local_date,
+	session_id, exercise_id, duration_seconds, is_correct, device_type, platform, app_version, xp_awarded, body_hash, answer)
+	SELECT id, $2, event_id, event_type, 'exercise', occurred_at, $3, $4, session_id, exercise_id, duration_seconds, is_correct,
+		device_type, platform, app_version, 10, 'hash', '{"xp":10}'
+	FROM unnest($1::uuid[], $5::uuid[], $6::text[], $7::timestamptz[], $8::text[], $9::text[], $10::int[], $11::bool[],
+		$12::text[], $13::text[], $14::text[])
+		AS t(id, event_id, event_type, occurred_at, session_id, exercise_id, duration_seconds, is_correct, device_type, platform, app_version)`
+
 const totals = `INSERT INTO floor_totals (user_id, xp, events) VALUES ($1, 10, 1)
 	ON CONFLICT (user_id) DO UPDATE SET xp = floor_totals.xp + 10, events = floor_totals.events + 1 RETURNING xp, events`
 
@@ -54,15 +65,16 @@ redis.call('SET', KEYS[1], '', 'PX', t + 1)
 return t`)
 
 type event struct {
-	EventID         string `json:"event_id"`
-	EventType       string `json:"event_type"`
-	IsCorrect       *bool  `json:"is_correct"`
-	ExerciseID      string `json:"exercise_id"`
-	DurationSeconds int    `json:"duration_seconds"`
-	DeviceType      string `json:"device_type"`
-	Platform        string `json:"platform"`
-	SessionID       string `json:"session_id"`
-	AppVersion      string `json:"app_version"`
+	EventID         string    `json:"event_id"`
+	OccurredAt      time.Time `json:"occurred_at"`
+	EventType       string    `json:"event_type"`
+	IsCorrect       *bool     `json:"is_correct"`
+	ExerciseID      string    `json:"exercise_id"`
+	DurationSeconds int       `json:"duration_seconds"`
+	DeviceType      string    `json:"device_type"`
+	Platform        string    `json:"platform"`
+	SessionID       string    `json:"session_id"`
+	AppVersion      string    `json:"app_version"`
 }
 
 func main() {
@@ -71,6 +83,9 @@ func main() {
 	case "insert", "totals":
 		mux.HandleFunc("GET /live", func(w http.ResponseWriter, _ *http.Request) {})
 		mux.HandleFunc("POST /events", events(connect(), mode == "totals"))
+	case "batch":
+		mux.HandleFunc("GET /live", func(w http.ResponseWriter, _ *http.Request) {})
+		mux.HandleFunc("POST /batch", batch(connect()))
 	case "redis":
 		rdb := goredis.NewClient(&goredis.Options{Addr: os.Getenv("FLOOR_REDIS"), MaxRetries: -1,
 			DialTimeout: time.Second, ReadTimeout: time.Second, WriteTimeout: time.Second})
@@ -93,7 +108,7 @@ func main() {
 	case "plain":
 		mux.HandleFunc("GET /live", func(w http.ResponseWriter, _ *http.Request) {})
 	default:
-		log.Fatalf("FLOOR_MODE %q: insert, totals, redis, limiter or plain", mode)
+		log.Fatalf("FLOOR_MODE %q: insert, totals, batch, redis, limiter or plain", mode)
 	}
 	log.Fatal(http.ListenAndServe(os.Getenv("FLOOR_ADDR"), mux))
 }
@@ -149,5 +164,56 @@ func events(pool *pgxpool.Pool, withTotals bool) http.HandlerFunc {
 		w.WriteHeader(http.StatusCreated)
 		_ = json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"event_id": ev.EventID, "xp_awarded": 10,
 			"total_xp": xp, "events": n}})
+	}
+}
+
+// batch is POST /batch: the events' rows in one INSERT, in a transaction of
+// one round trip.
+func batch(pool *pgxpool.Pool) http.HandlerFunc {
+	var users sync.Map // bearer token → the learner's id
+	return func(w http.ResponseWriter, r *http.Request) {
+		var body struct {
+			Events []event `json:"events"`
+		}
+		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		tok := r.Header.Get("Authorization")
+		id, ok := users.Load(tok)
+		if !ok {
+			id, _ = users.LoadOrStore(tok, uuid.NewString())
+		}
+		n := len(body.Events)
+		var (
+			ids, eventIDs, types, sessions, exercises, devices, platforms, versions = make([]string, n), make([]string, n),
+				make([]string, n), make([]string, n), make([]*string, n), make([]string, n), make([]string, n), make([]string, n)
+			at       = make([]time.Time, n)
+			duration = make([]int, n)
+			correct  = make([]*bool, n)
+		)
+		for i, ev := range body.Events {
+			ids[i], eventIDs[i], types[i], at[i], sessions[i] = uuid.NewString(), ev.EventID, ev.EventType, ev.OccurredAt, ev.SessionID
+			if ev.ExerciseID != "" {
+				exercises[i] = &ev.ExerciseID
+			}
+			duration[i], correct[i], devices[i], platforms[i], versions[i] = ev.DurationSeconds, ev.IsCorrect, ev.DeviceType, ev.Platform, ev.AppVersion
+		}
+		now := time.Now().UTC()
+		b := &pgx.Batch{}
+		b.Queue("BEGIN")
+		b.Queue(batchInsert, ids, id, now, now.Format(time.DateOnly), eventIDs, types, at, sessions, exercises, duration, correct,
+			devices, platforms, versions)
+		b.Queue("COMMIT")
+		if err := pool.SendBatch(r.Context(), b).Close(); err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		results := make([]map[string]any, n)
+		for i, ev := range body.Events {
+			results[i] = map[string]any{"event_id": ev.EventID, "status": "created", "xp_awarded": 10}
+		}
+		w.Header().Set("Content-Type", "application/json")
+		_ = json.NewEncoder(w).Encode(map[string]any{"data": map[string]any{"results": results}})
 	}
 }
