@@ -113,6 +113,29 @@ func main() {
 	log.Fatal(http.ListenAndServe(os.Getenv("FLOOR_ADDR"), mux))
 }
 
+// learners gives each bearer token a learner id of its own (the floor
+// checks no token).
+type learners struct{ ids sync.Map }
+
+func (l *learners) of(r *http.Request) any {
+	tok := r.Header.Get("Authorization")
+	if id, ok := l.ids.Load(tok); ok {
+		return id
+	}
+	id, _ := l.ids.LoadOrStore(tok, uuid.NewString())
+	return id
+}
+
+// decode reads the request's JSON body into v, answering 400 when it
+// cannot.
+func decode(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return false
+	}
+	return true
+}
+
 // connect opens the pool on FLOOR_DSN and makes the totals' table.
 func connect() *pgxpool.Pool {
 	ctx := context.Background()
@@ -134,18 +157,13 @@ func connect() *pgxpool.Pool {
 // events is POST /events: the event's row (and the running total) in one
 // transaction of one round trip.
 func events(pool *pgxpool.Pool, withTotals bool) http.HandlerFunc {
-	var users sync.Map // bearer token → the learner's id
+	var users learners
 	return func(w http.ResponseWriter, r *http.Request) {
 		var ev event
-		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
+		if !decode(w, r, &ev) {
 			return
 		}
-		tok := r.Header.Get("Authorization")
-		id, ok := users.Load(tok)
-		if !ok {
-			id, _ = users.LoadOrStore(tok, uuid.NewString())
-		}
+		id := users.of(r)
 		now := time.Now().UTC()
 		b := &pgx.Batch{}
 		b.Queue("BEGIN")
@@ -170,20 +188,15 @@ func events(pool *pgxpool.Pool, withTotals bool) http.HandlerFunc {
 // batch is POST /batch: the events' rows in one INSERT, in a transaction of
 // one round trip.
 func batch(pool *pgxpool.Pool) http.HandlerFunc {
-	var users sync.Map // bearer token → the learner's id
+	var users learners
 	return func(w http.ResponseWriter, r *http.Request) {
 		var body struct {
 			Events []event `json:"events"`
 		}
-		if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
+		if !decode(w, r, &body) {
 			return
 		}
-		tok := r.Header.Get("Authorization")
-		id, ok := users.Load(tok)
-		if !ok {
-			id, _ = users.LoadOrStore(tok, uuid.NewString())
-		}
+		id := users.of(r)
 		n := len(body.Events)
 		var (
 			ids, eventIDs, types, sessions, exercises, devices, platforms, versions = make([]string, n), make([]string, n),
