@@ -200,7 +200,8 @@ func oneRowInserts(b *testing.B, db *sqlstore.DB, table string, clients int, d t
 //   - single-event POST /api/analytics/events at 4 and 16 clients over many
 //     learners, and at 4 clients all on one learner (the row lock
 //     serialises them), against one-row INSERT transactions into a table
-//     of learning_events' shape at as many connections (target ≥ 0.5);
+//     of learning_events' shape at as many connections (target ≥ 0.5),
+//     and at 4 clients on learners with 1 000 active days each (reported);
 //   - batch of 100 over HTTP against multi-row INSERTs of the same rows
 //     (target ≥ 0.85);
 //   - the floor (test/bench/floor): the least HTTP service on the same
@@ -249,6 +250,24 @@ func BenchmarkWritePath(b *testing.B) {
 				})
 			}
 		}
+		// Long histories: the same load on learners with 1 000 active days
+		// each (seeded by SQL as BenchmarkStreakReads does), reported,
+		// because an event's state read and streak settlement walk the
+		// learner's whole history (docs/benchmarks.md, issue 18).
+		b.Run("single-c4-long-history", func(b *testing.B) {
+			old := make([]string, 64)
+			for i := range old {
+				var id string
+				id, old[i] = f.learner(b)
+				f.seed(b, id, 1_000, 1_000)
+				settle(b, f.db, id)
+			}
+			warm(b, f.client, url, old)
+			got, base := alternate([]*Server{f.srv}, func(d time.Duration) load {
+				return oneRowInserts(b, f.db, "bench_events", 4, d)
+			}, manyLearners(b, f.client, url, old, 4))
+			report(b, "pg single c4 1000 days", got, base)
+		})
 		b.Run("single-c4-one-learner", func(b *testing.B) {
 			got, base := alternate([]*Server{f.srv}, func(d time.Duration) load {
 				return oneRowInserts(b, f.db, "bench_events", 4, d)
