@@ -225,12 +225,14 @@ func BenchmarkWritePath(b *testing.B) {
 			_, tokens[i] = f.learner(b)
 		}
 		url := f.srv.URL + "/api/analytics/events"
+		// The single-event baseline at c connections, for sub-benchmark b.
+		inserts := func(b *testing.B, c int) func(d time.Duration) load {
+			return func(d time.Duration) load { return oneRowInserts(b, f.db, "bench_events", c, d) }
+		}
 		for _, c := range []int{4, 16} {
 			b.Run(fmt.Sprintf("single-c%d", c), func(b *testing.B) {
 				warm(b, f.client, url, tokens)
-				got, base := alternate([]*Server{f.srv}, func(d time.Duration) load {
-					return oneRowInserts(b, f.db, "bench_events", c, d)
-				}, manyLearners(b, f.client, url, tokens, c))
+				got, base := alternate([]*Server{f.srv}, inserts(b, c), manyLearners(b, f.client, url, tokens, c))
 				report(b, fmt.Sprintf("pg single c%d", c), got, base)
 			})
 		}
@@ -243,9 +245,7 @@ func BenchmarkWritePath(b *testing.B) {
 					fl := startFloor(b, mode, "FLOOR_DSN="+f.dsn)
 					furl := fl.URL + "/events"
 					warm(b, f.client, furl, tokens)
-					got, base := alternate([]*Server{fl}, func(d time.Duration) load {
-						return oneRowInserts(b, f.db, "bench_events", c, d)
-					}, manyLearners(b, f.client, furl, tokens, c))
+					got, base := alternate([]*Server{fl}, inserts(b, c), manyLearners(b, f.client, furl, tokens, c))
 					reportSide(b, fmt.Sprintf("pg floor %s c%d", mode, c), "floor", got, base)
 				})
 			}
@@ -263,15 +263,11 @@ func BenchmarkWritePath(b *testing.B) {
 				settle(b, f.db, id)
 			}
 			warm(b, f.client, url, old)
-			got, base := alternate([]*Server{f.srv}, func(d time.Duration) load {
-				return oneRowInserts(b, f.db, "bench_events", 4, d)
-			}, manyLearners(b, f.client, url, old, 4))
+			got, base := alternate([]*Server{f.srv}, inserts(b, 4), manyLearners(b, f.client, url, old, 4))
 			report(b, "pg single c4 1000 days", got, base)
 		})
 		b.Run("single-c4-one-learner", func(b *testing.B) {
-			got, base := alternate([]*Server{f.srv}, func(d time.Duration) load {
-				return oneRowInserts(b, f.db, "bench_events", 4, d)
-			}, func(d time.Duration) load {
+			got, base := alternate([]*Server{f.srv}, inserts(b, 4), func(d time.Duration) load {
 				return run(b, 4, d, func(int) (int, error) { return 1, postJSON(f.client, url, tokens[0], singleBody(), 201) })
 			})
 			report(b, "pg single c4 one learner", got, base)
@@ -279,13 +275,15 @@ func BenchmarkWritePath(b *testing.B) {
 		// One client each, as BenchmarkEngine does: a batch is one learner's,
 		// serialised by its lock.
 		baseUser := uuid.NewString()
-		rows := func(d time.Duration) load {
-			return run(b, 1, d, func(int) (int, error) {
-				now := time.Now().UTC().Add(-time.Minute)
-				return 100, f.db.InsertEvents(f.db.Gorm(context.Background()), storedRows(b, baseUser, batchItems(100, now), now))
-			})
+		rows := func(b *testing.B) func(d time.Duration) load {
+			return func(d time.Duration) load {
+				return run(b, 1, d, func(int) (int, error) {
+					now := time.Now().UTC().Add(-time.Minute)
+					return 100, f.db.InsertEvents(f.db.Gorm(context.Background()), storedRows(b, baseUser, batchItems(100, now), now))
+				})
+			}
 		}
-		batches := func(url, token string) func(d time.Duration) load {
+		batches := func(b *testing.B, url, token string) func(d time.Duration) load {
 			return func(d time.Duration) load {
 				return run(b, 1, d, func(int) (int, error) {
 					body, _ := json.Marshal(map[string]any{"events": batchItems(100, time.Now().UTC().Add(-time.Minute))})
@@ -302,12 +300,12 @@ func BenchmarkWritePath(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
-			got, base := alternate([]*Server{f.srv}, rows, batches(burl, token))
+			got, base := alternate([]*Server{f.srv}, rows(b), batches(b, burl, token))
 			report(b, "pg batch 100", got, base)
 		})
 		b.Run("floor-batch-100", func(b *testing.B) {
 			fl := startFloor(b, "batch", "FLOOR_DSN="+f.dsn)
-			got, base := alternate([]*Server{fl}, rows, batches(fl.URL+"/batch", tokens[0]))
+			got, base := alternate([]*Server{fl}, rows(b), batches(b, fl.URL+"/batch", tokens[0]))
 			reportSide(b, "pg floor batch 100", "floor", got, base)
 		})
 	})
