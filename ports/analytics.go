@@ -147,7 +147,9 @@ type LearnerTx interface {
 	FindEvents(eventIDs []string) (map[string]StoredEvent, error)
 	// CourseCompletion returns the event that first completed the course.
 	CourseCompletion(courseID string) (StoredEvent, bool, error)
-	// State loads what progress.Apply needs for an event of date day.
+	// State loads what progress.Apply needs for an event of date day; its
+	// streak resumes from the stored settlement when that ends before day
+	// and today (progress.State).
 	State(day, today calendar.Date) (progress.State, error)
 
 	// LessonCompleted reports whether the learner completed the lesson before.

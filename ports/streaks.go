@@ -22,7 +22,10 @@ type StreakTx interface {
 	// kept as they are).
 	AddRepairs(dates []calendar.Date, at time.Time) error
 	// Save replaces the learner's settled streak (what
-	// progress.Outcome.StreakSave says for event writes).
+	// progress.Outcome.StreakSave says for event writes), and the marks
+	// after s.MarksAfter. A transaction that adds a grant or repairs a date
+	// saves too: reads (Snapshot) and events (LearnerTx.State) resume from
+	// the stored settlement and read only the ledger after it.
 	Save(s progress.StreakSave, at time.Time) error
 }
 

@@ -57,12 +57,14 @@ func (l ledger) grantsAfter(after calendar.Date) []progress.Grant {
 	return out
 }
 
-// readStreak is the streak a read settles, as the SQL store's readStreak:
-// resumed from the stored settlement, or read whole when there is none or
-// it is settled past yesterday (after a move to a zone further west).
-func (l *learner) readStreak(today calendar.Date) progress.Streak {
+// readStreak is the streak a read or an event settles, as the SQL store's
+// readStreak: resumed from the stored settlement, with the marks after it,
+// when it ends before the date before (a read's today, an event's date or
+// today if earlier), or read whole when there is none or it does not
+// (after a move to a zone further west).
+func (l *learner) readStreak(before calendar.Date) progress.Streak {
 	b := l.streak.base
-	if b == nil || b.Checkpoint.Through.After(today.AddDays(-1)) {
+	if b == nil || !b.Checkpoint.Through.Before(before) {
 		return l.fullStreak()
 	}
 	after := b.Checkpoint.Through
@@ -77,16 +79,30 @@ func (l *learner) readStreak(today calendar.Date) progress.Streak {
 			repairs = append(repairs, d)
 		}
 	}
-	return progress.ResumeStreak(*b, active, l.streak.grantsAfter(after), repairs)
+	var marks []progress.SettledDay
+	for _, m := range l.streak.marks {
+		if since(m.Date, after) {
+			marks = append(marks, m)
+		}
+	}
+	return progress.ResumeStreak(*b, active, l.streak.grantsAfter(after), repairs).WithMarks(marks)
 }
 
-// save replaces the settled streak: the base always, the marks only when
-// the settlement changed them.
+func earlier(a, b calendar.Date) calendar.Date {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// save replaces the settled streak: the base always, the marks after
+// s.MarksAfter only when the settlement changed them.
 func (l *learner) save(s progress.StreakSave) {
 	b := s.Base
 	l.streak.base = &b
 	if s.MarksChanged {
-		l.streak.marks = slices.Clone(s.Marks)
+		kept := slices.DeleteFunc(slices.Clone(l.streak.marks), func(m progress.SettledDay) bool { return since(m.Date, s.MarksAfter) })
+		l.streak.marks = append(kept, s.Marks...)
 		slices.SortFunc(l.streak.marks, func(a, b progress.SettledDay) int { return a.Date.Compare(b.Date) })
 	}
 }

@@ -133,11 +133,12 @@ func (t *learnerTx) State(day, today calendar.Date) (progress.State, error) {
 	if err := t.tx.Raw(`SELECT total_xp FROM learner_progress WHERE user_id = ?`, t.userID).Row().Scan(&st.TotalXP); err != nil {
 		return st, Classify(err)
 	}
-	dates, err := activeDates(t.tx, t.userID)
-	if err != nil {
-		return st, err
+	var err error
+	before := today
+	if day.Before(today) {
+		before = day
 	}
-	if st.Streak, err = withLedger(t.tx, t.userID, progress.NewStreak(dates)); err != nil {
+	if st.Streak, err = readStreak(t.tx, t.userID, before); err != nil {
 		return st, err
 	}
 	unlocks, err := achievements(t.tx, t.userID)

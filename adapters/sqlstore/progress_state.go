@@ -27,21 +27,32 @@ import (
 //   - the stored event with that event_id, if any, as the row's other
 //     columns.
 //
+// The streak is readStreak's: the stored settlement (the first CTE) when it
+// ends before the event's date and today, and the active dates, ledger and
+// marks after it (every one when there is none to resume from: the cut is
+// then the empty string).
+//
 // It is a statement of its own after the lock's: its snapshot is taken once
 // the lock is held, so it sees every write of the transactions that held the
 // lock before (one statement with the lock would read a snapshot taken
 // before waiting for it).
-const stateQuery = `SELECT
+const stateQuery = `WITH base AS (
+	SELECT settled_through, run, longest, equipped, used_total, last_used_on, first_active, last_active, active_days
+	FROM learner_streaks WHERE user_id = $1 AND settled_through < $2 AND settled_through < $3),
+cut AS (SELECT COALESCE((SELECT settled_through FROM base), '') AS after)
+SELECT
 	COALESCE((SELECT total_xp FROM learner_progress WHERE user_id = $1), 0),
 	(SELECT json_agg(json_build_object('d', first, 'n', n)) FROM (
 		SELECT MIN(local_date) AS first, COUNT(*) AS n FROM (
 			SELECT local_date, local_date::date - CAST(ROW_NUMBER() OVER (ORDER BY local_date::date) AS INTEGER) AS run
-			FROM learner_days WHERE user_id = $1 AND active) t
+			FROM learner_days WHERE user_id = $1 AND active AND local_date > (SELECT after FROM cut)) t
 		GROUP BY run) r),
 	(SELECT json_agg(json_build_object('k', k, 'd', local_date, 'n', n)) FROM (
-		SELECT 'grant' AS k, local_date, count AS n FROM streak_grants WHERE user_id = $1
-		UNION ALL SELECT 'repair', local_date, 0 FROM streak_repairs WHERE user_id = $1
-		UNION ALL SELECT status, local_date, 0 FROM streak_marks WHERE user_id = $1) l),
+		SELECT 'grant' AS k, local_date, count AS n FROM streak_grants WHERE user_id = $1 AND local_date > (SELECT after FROM cut)
+		UNION ALL SELECT 'repair', local_date, 0 FROM streak_repairs WHERE user_id = $1 AND local_date > (SELECT after FROM cut)
+		UNION ALL SELECT status, local_date, 0 FROM streak_marks WHERE user_id = $1 AND local_date > (SELECT after FROM cut)) l),
+	(SELECT json_build_object('t', settled_through, 'r', run, 'l', longest, 'e', equipped, 'u', used_total,
+		'lu', last_used_on, 'f', first_active, 'la', last_active, 'n', active_days) FROM base),
 	(SELECT json_agg(code ORDER BY unlocked_at, code) FROM learner_achievements WHERE user_id = $1),
 	(SELECT json_agg(json_build_object('d', local_date, 'xp', xp, 'c', credited_xp, 'g', goal_xp, 'm', goal_met,
 			'a', active, 'l', lessons_completed, 't', time_spent_seconds))
@@ -110,15 +121,15 @@ func (t *learnerTx) readState(eventID *string, day, today calendar.Date) (ports.
 // endpoints for AppendAll.
 func (t *learnerTx) scanState(row interface{ Scan(...any) error }, day, today calendar.Date) (ports.StoredEvent, bool, progress.State, error) {
 	var (
-		totalXP                   int
-		runs, ledger, codes, days []byte
-		week                      sqlTime
-		standing                  []byte
-		timezone                  *string
-		goal                      *int
-		subs                      []byte
+		totalXP                         int
+		runs, ledger, base, codes, days []byte
+		week                            sqlTime
+		standing                        []byte
+		timezone                        *string
+		goal                            *int
+		subs                            []byte
 	)
-	stored, err := scanEvent(prefixScanner{sc: row, first: []any{&totalXP, &runs, &ledger, &codes, &days, &week, &standing, &timezone, &goal, &subs}})
+	stored, err := scanEvent(prefixScanner{sc: row, first: []any{&totalXP, &runs, &ledger, &base, &codes, &days, &week, &standing, &timezone, &goal, &subs}})
 	found := err == nil
 	if errors.Is(err, errNoRows) {
 		err = nil
@@ -134,11 +145,11 @@ func (t *learnerTx) scanState(row interface{ Scan(...any) error }, day, today ca
 	}
 	t.read, t.leagueWeek = true, week.Time
 	t.zone, t.goal = settingsOf(timezone, deref(goal))
-	st, err := decodeState(totalXP, runs, ledger, codes, days, day, today)
+	st, err := decodeState(totalXP, runs, ledger, base, codes, days, day, today)
 	return stored, found, st, err
 }
 
-func decodeState(totalXP int, runs, ledger, codes, days []byte, day, today calendar.Date) (progress.State, error) {
+func decodeState(totalXP int, runs, ledger, base, codes, days []byte, day, today calendar.Date) (progress.State, error) {
 	corrupt := func(err error) (progress.State, error) {
 		return progress.State{}, errs.Wrap(errs.Internal, "", err)
 	}
@@ -191,7 +202,19 @@ func decodeState(totalXP int, runs, ledger, codes, days []byte, day, today calen
 			marks = append(marks, progress.SettledDay{Date: d, Status: s})
 		}
 	}
-	st.Streak = progress.NewStreak(dates).WithLedger(grants, repairs, marks)
+	if len(base) == 0 {
+		st.Streak = progress.NewStreak(dates).WithLedger(grants, repairs, marks)
+	} else {
+		var r streakRow
+		if err := json.Unmarshal(base, &r); err != nil {
+			return corrupt(err)
+		}
+		b, err := r.base()
+		if err != nil {
+			return progress.State{}, err
+		}
+		st.Streak = progress.ResumeStreak(b, dates, grants, repairs).WithMarks(marks)
+	}
 	var cs []string
 	if err := unmarshalNull(codes, &cs); err != nil {
 		return corrupt(err)

@@ -222,7 +222,7 @@ func (t *rebuildTx) Ledger() ([]progress.TimedGrant, []progress.TimedRepair, []p
 	if err != nil {
 		return nil, nil, nil, Classify(err)
 	}
-	m, err := marks(t.tx, t.userID, "0000-00-00", "9999-99-99")
+	m, err := marks(t.tx, t.userID, "", "9999-99-99")
 	return grants, repairs, m, err
 }
 

@@ -41,7 +41,7 @@ func (s *StreakStore) Update(ctx context.Context, userID string, fn func(ports.S
 }
 
 func (s *StreakStore) Marks(ctx context.Context, userID string, from, to calendar.Date) ([]progress.SettledDay, error) {
-	return marks(s.db.Gorm(ctx), userID, from.String(), to.String())
+	return marks(s.db.Gorm(ctx), userID, from.AddDays(-1).String(), to.String())
 }
 
 type streakTx struct {
@@ -78,20 +78,30 @@ func (t *streakTx) Save(s progress.StreakSave, at time.Time) error {
 
 // withLedger adds the learner's grants, repairs and stored frozen dates to
 // a streak of every active date.
-// One round trip: every event that adds an active date reads it.
 func withLedger(tx *gorm.DB, userID string, s progress.Streak) (progress.Streak, error) {
-	rows, err := tx.Raw(`SELECT 'grant', local_date, count FROM streak_grants WHERE user_id = ?
-		UNION ALL SELECT 'repair', local_date, 0 FROM streak_repairs WHERE user_id = ?
-		UNION ALL SELECT status, local_date, 0 FROM streak_marks WHERE user_id = ?`, userID, userID, userID).Rows()
+	l, err := ledgerAfter(tx, userID, "")
+	return s.WithLedger(l.grants, l.repairs, l.marks), err
+}
+
+// ledger is what settlement reads besides the active dates.
+type ledger struct {
+	grants  []progress.Grant
+	repairs []calendar.Date
+	marks   []progress.SettledDay
+}
+
+// ledgerAfter reads the grants, repairs and marks dated after the date
+// after (the empty string for all of them) in one round trip.
+func ledgerAfter(tx *gorm.DB, userID, after string) (ledger, error) {
+	var l ledger
+	rows, err := tx.Raw(`SELECT 'grant', local_date, count FROM streak_grants WHERE user_id = ? AND local_date > ?
+		UNION ALL SELECT 'repair', local_date, 0 FROM streak_repairs WHERE user_id = ? AND local_date > ?
+		UNION ALL SELECT status, local_date, 0 FROM streak_marks WHERE user_id = ? AND local_date > ?`,
+		userID, after, userID, after, userID, after).Rows()
 	if err != nil {
-		return s, Classify(err)
+		return l, Classify(err)
 	}
 	defer rows.Close()
-	var (
-		grants  []progress.Grant
-		repairs []calendar.Date
-		stored  []progress.SettledDay
-	)
 	for rows.Next() {
 		var (
 			kind string
@@ -99,51 +109,22 @@ func withLedger(tx *gorm.DB, userID string, s progress.Streak) (progress.Streak,
 			n    int
 		)
 		if err := rows.Scan(&kind, &d, &n); err != nil {
-			return s, Classify(err)
+			return l, Classify(err)
 		}
 		switch kind {
 		case "grant":
-			grants = append(grants, progress.Grant{Date: d.Date, Count: n})
+			l.grants = append(l.grants, progress.Grant{Date: d.Date, Count: n})
 		case "repair":
-			repairs = append(repairs, d.Date)
+			l.repairs = append(l.repairs, d.Date)
 		default:
 			st, err := progress.ParseStatus(kind)
 			if err != nil {
-				return s, errs.Wrap(errs.Internal, errs.CodeCorruptStreakMark, err)
+				return l, errs.Wrap(errs.Internal, errs.CodeCorruptStreakMark, err)
 			}
-			stored = append(stored, progress.SettledDay{Date: d.Date, Status: st})
+			l.marks = append(l.marks, progress.SettledDay{Date: d.Date, Status: st})
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return s, Classify(err)
-	}
-	return s.WithLedger(grants, repairs, stored), nil
-}
-
-// ledgerAfter returns the grants and repairs dated after the date after
-// ("" for all of them).
-func ledgerAfter(tx *gorm.DB, userID, after string) ([]progress.Grant, []calendar.Date, error) {
-	var grants []progress.Grant
-	rows, err := tx.Raw(`SELECT local_date, count FROM streak_grants WHERE user_id = ? AND local_date > ? ORDER BY local_date`, userID, after).Rows()
-	if err != nil {
-		return nil, nil, Classify(err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var (
-			d sqlDate
-			n int
-		)
-		if err := rows.Scan(&d, &n); err != nil {
-			return nil, nil, Classify(err)
-		}
-		grants = append(grants, progress.Grant{Date: d.Date, Count: n})
-	}
-	if err := rows.Err(); err != nil {
-		return nil, nil, Classify(err)
-	}
-	repairs, err := dateList(tx, `SELECT local_date FROM streak_repairs WHERE user_id = ? AND local_date > ? ORDER BY local_date`, userID, after)
-	return grants, repairs, err
+	return l, Classify(rows.Err())
 }
 
 func dateList(tx *gorm.DB, q string, args ...any) ([]calendar.Date, error) {
@@ -163,9 +144,11 @@ func dateList(tx *gorm.DB, q string, args ...any) ([]calendar.Date, error) {
 	return out, Classify(rows.Err())
 }
 
-func marks(tx *gorm.DB, userID, from, to string) ([]progress.SettledDay, error) {
-	rows, err := tx.Raw(`SELECT local_date, status FROM streak_marks WHERE user_id = ? AND local_date >= ? AND local_date <= ?
-		ORDER BY local_date`, userID, from, to).Rows()
+// marks returns the learner's marks dated after the date after (the empty
+// string for every one) and up to the date to, oldest first.
+func marks(tx *gorm.DB, userID, after, to string) ([]progress.SettledDay, error) {
+	rows, err := tx.Raw(`SELECT local_date, status FROM streak_marks WHERE user_id = ? AND local_date > ? AND local_date <= ?
+		ORDER BY local_date`, userID, after, to).Rows()
 	if err != nil {
 		return nil, Classify(err)
 	}
@@ -235,9 +218,10 @@ func addStreakHeader(db *DB, w *WriteBatch, userID string, s progress.StreakSave
 		optDate(b.FirstActive), optDate(b.LastActive), b.ActiveDays, db.at(at))
 }
 
-// replaceMarks replaces every streak mark of the learner with s's.
+// replaceMarks replaces the learner's streak marks after s.MarksAfter with
+// s's (every one when it is zero: the empty string is before every date).
 func replaceMarks(tx *gorm.DB, userID string, s progress.StreakSave) error {
-	if err := tx.Exec(`DELETE FROM streak_marks WHERE user_id = ?`, userID).Error; err != nil {
+	if err := tx.Exec(`DELETE FROM streak_marks WHERE user_id = ? AND local_date > ?`, userID, optDate(s.MarksAfter)).Error; err != nil {
 		return Classify(err)
 	}
 	rows := make([][]any, 0, len(s.Marks))
@@ -247,23 +231,44 @@ func replaceMarks(tx *gorm.DB, userID string, s progress.StreakSave) error {
 	return insertRows(tx, `INSERT INTO streak_marks (user_id, local_date, status) VALUES `, rows, "")
 }
 
-// readStreak is the streak a read settles: the stored settlement and what
-// is dated after it, so that its cost follows the days since the last
-// write, not the learner's history. A learner without a stored settlement
-// (none written since streaks were kept), or one settled past yesterday
-// (after a move to a zone further west), is read whole.
-func readStreak(tx *gorm.DB, userID string, today calendar.Date) (progress.Streak, error) {
-	var h []struct {
-		SettledThrough string
-		Run            int
-		Longest        int
-		Equipped       int
-		UsedTotal      int
-		LastUsedOn     string
-		FirstActive    string
-		LastActive     string
-		ActiveDays     int
+// streakRow is a learner_streaks row.
+type streakRow struct {
+	SettledThrough string `json:"t"`
+	Run            int    `json:"r"`
+	Longest        int    `json:"l"`
+	Equipped       int    `json:"e"`
+	UsedTotal      int    `json:"u"`
+	LastUsedOn     string `json:"lu"`
+	FirstActive    string `json:"f"`
+	LastActive     string `json:"la"`
+	ActiveDays     int    `json:"n"`
+}
+
+func (r streakRow) base() (progress.StreakBase, error) {
+	cp := progress.Checkpoint{Run: r.Run, Longest: r.Longest, Equipped: r.Equipped, UsedTotal: r.UsedTotal}
+	b := progress.StreakBase{ActiveDays: r.ActiveDays}
+	for _, f := range []struct {
+		s string
+		d *calendar.Date
+	}{{r.SettledThrough, &cp.Through}, {r.LastUsedOn, &cp.LastUsed}, {r.FirstActive, &b.FirstActive}, {r.LastActive, &b.LastActive}} {
+		var err error
+		if *f.d, err = parseOptDate(f.s); err != nil {
+			return b, err
+		}
 	}
+	b.Checkpoint = cp
+	return b, nil
+}
+
+// readStreak is the streak a read or an event settles: the stored
+// settlement, with the active dates, grants, repairs and marks dated after
+// it, so that its cost follows the days since the last write, not the
+// learner's history. A learner without a stored settlement (none written
+// since streaks were kept), or one whose settlement does not end before
+// the date before (a read's today, an event's date or today if earlier;
+// after a move to a zone further west it may not), is read whole.
+func readStreak(tx *gorm.DB, userID string, before calendar.Date) (progress.Streak, error) {
+	var h []streakRow
 	if err := tx.Raw(`SELECT settled_through, run, longest, equipped, used_total, last_used_on, first_active, last_active, active_days
 		FROM learner_streaks WHERE user_id = ?`, userID).Scan(&h).Error; err != nil {
 		return progress.Streak{}, Classify(err)
@@ -271,23 +276,11 @@ func readStreak(tx *gorm.DB, userID string, today calendar.Date) (progress.Strea
 	var base progress.StreakBase
 	ok := len(h) == 1
 	if ok {
-		r := h[0]
 		var err error
-		cp := progress.Checkpoint{Run: r.Run, Longest: r.Longest, Equipped: r.Equipped, UsedTotal: r.UsedTotal}
-		if cp.Through, err = parseOptDate(r.SettledThrough); err != nil {
+		if base, err = h[0].base(); err != nil {
 			return progress.Streak{}, err
 		}
-		if cp.LastUsed, err = parseOptDate(r.LastUsedOn); err != nil {
-			return progress.Streak{}, err
-		}
-		base = progress.StreakBase{Checkpoint: cp, ActiveDays: r.ActiveDays}
-		if base.FirstActive, err = parseOptDate(r.FirstActive); err != nil {
-			return progress.Streak{}, err
-		}
-		if base.LastActive, err = parseOptDate(r.LastActive); err != nil {
-			return progress.Streak{}, err
-		}
-		ok = !cp.Through.After(today.AddDays(-1))
+		ok = base.Checkpoint.Through.Before(before)
 	}
 	if !ok {
 		dates, err := activeDates(tx, userID)
@@ -302,11 +295,11 @@ func readStreak(tx *gorm.DB, userID string, today calendar.Date) (progress.Strea
 	if err != nil {
 		return progress.Streak{}, err
 	}
-	grants, repairs, err := ledgerAfter(tx, userID, after)
+	l, err := ledgerAfter(tx, userID, after)
 	if err != nil {
 		return progress.Streak{}, err
 	}
-	return progress.ResumeStreak(base, active, grants, repairs), nil
+	return progress.ResumeStreak(base, active, l.grants, l.repairs).WithMarks(l.marks), nil
 }
 
 // lastStreak queues the settled streak of the last append that has one

@@ -82,12 +82,72 @@ func RunStreaks(t *testing.T, fresh func(t *testing.T) Learning) {
 		assert.Equal(t, 3, set.Equipped, "today's grant is held; the one of d(-4) was used")
 		assert.Equal(t, 2, set.Current)
 
+		// The application saves the settlement with every grant and repair
+		// (ports.StreakTx); State then resumes from it and reads the ledger
+		// after it.
+		require.NoError(t, s.Streaks.Update(ctx, userID, func(tx ports.StreakTx) error {
+			sv, _ := st.Save(today)
+			return tx.Save(sv, T0)
+		}))
 		require.NoError(t, s.Progress.Update(ctx, userID, func(tx ports.LearnerTx) error {
 			state, err := tx.State(today, today)
 			require.NoError(t, err)
-			assert.Equal(t, wantDays, state.Streak.WithFreezeMax(freezeMax).Settle(today).Days)
+			require.True(t, state.Streak.Resumed(), "an event of today resumes from a settlement through yesterday")
+			got := state.Streak.WithFreezeMax(freezeMax).Settle(today)
+			assert.Empty(t, got.Days, "every date before today is settled")
+			assert.Equal(t, []int{set.Current, set.Longest, set.Equipped}, []int{got.Current, got.Longest, got.Equipped})
 			return nil
 		}))
+	})
+
+	t.Run("an event's State resumes from the settlement that ends before its date, else reads whole", func(t *testing.T) {
+		s := fresh(t)
+		userID := protected(t, s)
+		whole := streakOf(t, s, userID)
+		require.NoError(t, s.Streaks.Update(ctx, userID, func(tx ports.StreakTx) error {
+			sv, _ := whole.Save(today)
+			return tx.Save(sv, T0)
+		}))
+		require.NoError(t, s.Progress.Update(ctx, userID, func(tx ports.LearnerTx) error {
+			state, err := tx.State(d(-1), today)
+			require.NoError(t, err)
+			assert.False(t, state.Streak.Resumed(), "d(-1) is settled: an event on it settles the whole streak")
+			assert.Equal(t, []calendar.Date{d(-4), d(-2)}, state.Streak.Dates())
+			return nil
+		}))
+		// An event of today, saved from the resumed streak: the marks up to
+		// the settlement stay as stored.
+		require.NoError(t, s.Progress.Update(ctx, userID, func(tx ports.LearnerTx) error {
+			a, err := Prepare(tx, userID, Practice(T0, 50))
+			require.NoError(t, err)
+			require.NotNil(t, a.Outcome.StreakSave)
+			assert.Equal(t, d(-1), a.Outcome.StreakSave.MarksAfter)
+			return tx.Append(a)
+		}))
+		marks, err := s.Streaks.Marks(ctx, userID, d(-30), today)
+		require.NoError(t, err)
+		assert.Equal(t, []progress.SettledDay{frozen(d(-3)), repaired(d(-1))}, marks)
+		snap, err := s.Progress.Snapshot(ctx, userID, today)
+		require.NoError(t, err)
+		assert.Equal(t, 3, snap.Streak.ActiveDays())
+		assert.Equal(t, d(-4), snap.Streak.FirstActive())
+		last, _ := snap.Streak.LastActive()
+		assert.Equal(t, today, last)
+		assert.Equal(t, 3, snap.Streak.WithFreezeMax(freezeMax).Settle(today).Current)
+	})
+
+	t.Run("a Save with MarksAfter replaces only the marks after it", func(t *testing.T) {
+		s := fresh(t)
+		u := StoredUser(t, s.Users, T0)
+		base := progress.StreakBase{Checkpoint: progress.Checkpoint{Through: d(-1)}}
+		save := func(sv progress.StreakSave) {
+			require.NoError(t, s.Streaks.Update(ctx, u.ID(), func(tx ports.StreakTx) error { return tx.Save(sv, T0) }))
+		}
+		save(progress.StreakSave{Base: base, Marks: []progress.SettledDay{frozen(d(-5)), repaired(d(-3)), frozen(d(-2))}, MarksChanged: true})
+		save(progress.StreakSave{Base: base, Marks: []progress.SettledDay{repaired(d(-1))}, MarksAfter: d(-3), MarksChanged: true})
+		marks, err := s.Streaks.Marks(ctx, u.ID(), d(-30), today)
+		require.NoError(t, err)
+		assert.Equal(t, []progress.SettledDay{frozen(d(-5)), repaired(d(-3)), repaired(d(-1))}, marks)
 	})
 
 	t.Run("Save keeps the settlement: Streak gives its marks back, Marks and Snapshot read it", func(t *testing.T) {

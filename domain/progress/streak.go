@@ -50,6 +50,9 @@ func (s *Streak) RecordActiveDay(d calendar.Date) (extended bool) {
 		return false
 	}
 	s.dates = slices.Insert(s.dates, i, d)
+	if s.protection.base != nil {
+		s.protection.added++
+	}
 	return true
 }
 
@@ -91,7 +94,11 @@ func (s Streak) Longest() int {
 // LastActive is the latest active date, and false when there is none.
 func (s Streak) LastActive() (calendar.Date, bool) {
 	if b := s.protection.base; b != nil {
-		return b.LastActive, !b.LastActive.IsZero()
+		last := b.LastActive
+		if n := len(s.dates); n > 0 && s.dates[n-1].After(last) {
+			last = s.dates[n-1]
+		}
+		return last, !last.IsZero()
 	}
 	if len(s.dates) == 0 {
 		return calendar.Date{}, false
@@ -102,7 +109,7 @@ func (s Streak) LastActive() (calendar.Date, bool) {
 // ActiveDays counts the active dates.
 func (s Streak) ActiveDays() int {
 	if b := s.protection.base; b != nil {
-		return b.ActiveDays
+		return b.ActiveDays + s.protection.added
 	}
 	return len(s.dates)
 }

@@ -15,10 +15,15 @@ type protection struct {
 	// base, when set, is a stored settlement the streak resumes from; the
 	// streak's dates are then only those after base.Checkpoint.Through.
 	base *StreakBase
+	// added counts the dates RecordActiveDay made active in a resumed
+	// streak: base.ActiveDays counted every active date when it was saved,
+	// so it does not count these.
+	added int
 }
 
 func (p protection) clone() protection {
-	out := protection{grants: slices.Clone(p.grants), repairs: slices.Clone(p.repairs), stored: slices.Clone(p.stored), max: p.max}
+	out := protection{grants: slices.Clone(p.grants), repairs: slices.Clone(p.repairs), stored: slices.Clone(p.stored), max: p.max,
+		added: p.added}
 	if p.base != nil {
 		b := *p.base
 		out.base = &b
@@ -40,9 +45,18 @@ type StreakBase struct {
 // and the marks a store keeps (every frozen and repaired date it holds, as
 // StreakSave.Marks left them).
 func (s Streak) WithLedger(grants []Grant, repairs []calendar.Date, stored []SettledDay) Streak {
-	out := s.Clone()
+	out := s.WithMarks(stored)
 	out.protection.grants = slices.Clone(grants)
 	out.protection.repairs = slices.Clone(repairs)
+	return out
+}
+
+// WithMarks returns the streak with the marks a store keeps: every frozen
+// and repaired date, or for a resumed streak those after its base (the
+// ones a Save can change). Save compares them with its own to tell what
+// changed.
+func (s Streak) WithMarks(stored []SettledDay) Streak {
+	out := s.Clone()
 	out.protection.stored = slices.Clone(stored)
 	return out
 }
@@ -57,7 +71,9 @@ func (s Streak) WithFreezeMax(n int) Streak {
 
 // ResumeStreak is a streak read from a stored settlement: base, and the
 // active dates, grants and repaired dates after base.Checkpoint.Through.
-// Settling it walks only those dates.
+// Settling it walks only those dates, and so does saving it, so a write's
+// cost follows the days since the learner's last write, not their history.
+// Such a streak takes only dates after its base (SettledBefore).
 func ResumeStreak(base StreakBase, active []calendar.Date, grants []Grant, repairs []calendar.Date) Streak {
 	s := NewStreak(active)
 	s.protection = protection{grants: slices.Clone(grants), repairs: slices.Clone(repairs), base: &base}
@@ -66,17 +82,36 @@ func ResumeStreak(base StreakBase, active []calendar.Date, grants []Grant, repai
 
 // FirstActive is the first active date (zero when there is none).
 func (s Streak) FirstActive() calendar.Date {
-	if b := s.protection.base; b != nil && !b.FirstActive.IsZero() {
-		return b.FirstActive
+	var first calendar.Date
+	if len(s.dates) > 0 {
+		first = s.dates[0]
 	}
-	if len(s.dates) == 0 {
-		return calendar.Date{}
+	// A base that settled no date yet leaves every date to the streak, so
+	// an event may come before the first one it knew.
+	if b := s.protection.base; b != nil && !b.FirstActive.IsZero() && (first.IsZero() || b.FirstActive.Before(first)) {
+		first = b.FirstActive
 	}
-	return s.dates[0]
+	return first
 }
 
 // Resumed reports whether the streak resumes from a stored settlement.
 func (s Streak) Resumed() bool { return s.protection.base != nil }
+
+// Base is the stored settlement a resumed streak resumes from.
+func (s Streak) Base() (StreakBase, bool) {
+	if b := s.protection.base; b != nil {
+		return *b, true
+	}
+	return StreakBase{}, false
+}
+
+// SettledBefore reports whether the streak can settle and save from date d
+// on: always for a whole streak; for a resumed one when its base ends
+// before d, since the dates up to the base's end are settled for good.
+func (s Streak) SettledBefore(d calendar.Date) bool {
+	b := s.protection.base
+	return b == nil || b.Checkpoint.Through.IsZero() || b.Checkpoint.Through.Before(d)
+}
 
 // FreezeMax is the cap the streak settles with.
 func (s Streak) FreezeMax() int { return s.protection.max }
@@ -91,29 +126,33 @@ func (s Streak) Settle(today calendar.Date) Settlement {
 }
 
 // StreakSave is what a store keeps after a write that changed the ledger:
-// the base at the end of yesterday, and every frozen and repaired date.
+// the base at the end of yesterday, and the frozen and repaired dates.
 type StreakSave struct {
-	Base  StreakBase
-	Marks []SettledDay
+	Base StreakBase
+	// Marks are every frozen and repaired date after MarksAfter (every one
+	// when MarksAfter is zero); the stored marks up to MarksAfter stay.
+	Marks      []SettledDay
+	MarksAfter calendar.Date
 	// FreezesUsed are the dates frozen by this settlement that the store
 	// did not hold as frozen: where a streak.freeze_used is reported.
 	FreezesUsed []calendar.Date
 	// MarksChanged is false when Marks equal the marks the streak was
-	// given (WithLedger): the store may leave its rows alone.
+	// given (WithLedger, WithMarks): the store may leave its rows alone.
 	MarksChanged bool
 }
 
-// Save settles the whole streak (not a resumed one: its Marks would miss
-// the dates before the base) and says what a store keeps.
+// Save settles the streak and says what a store keeps. A whole streak is
+// settled from its first active date; a resumed one from its base, which
+// gives the same days after the base (the dates up to it cannot change:
+// every write that changes the ledger saves, and a store resumes only for
+// dates after the base), so its Marks are those after the base.
 func (s Streak) Save(today calendar.Date) (StreakSave, Settlement) {
-	full := s
-	full.protection.base = nil
-	set := full.Settle(today)
-	last, _ := full.LastActive()
-	sv := StreakSave{Base: StreakBase{Checkpoint: set.Settled, FirstActive: set.FirstActive, LastActive: last, ActiveDays: len(full.dates)},
+	set := s.Settle(today)
+	last, _ := s.LastActive()
+	sv := StreakSave{Base: StreakBase{Checkpoint: set.Settled, FirstActive: s.FirstActive(), LastActive: last, ActiveDays: s.ActiveDays()},
 		Marks: []SettledDay{}}
-	if len(full.dates) > 0 {
-		sv.Base.FirstActive = full.dates[0]
+	if b := s.protection.base; b != nil {
+		sv.MarksAfter = b.Checkpoint.Through
 	}
 	for _, d := range set.Days {
 		if d.Status == StatusFrozen || d.Status == StatusRepaired {

@@ -251,9 +251,10 @@ func BenchmarkWritePath(b *testing.B) {
 			}
 		}
 		// Long histories: the same load on learners with 1 000 active days
-		// each (seeded by SQL as BenchmarkStreakReads does), reported,
-		// because an event's state read and streak settlement walk the
-		// learner's whole history (docs/benchmarks.md, issue 18).
+		// each (seeded by SQL as BenchmarkStreakReads does, with their
+		// stored settlement), reported: an event resumes from the
+		// settlement, so its cost should not follow the learner's history
+		// (docs/streaks.md, docs/benchmarks.md issue 18).
 		b.Run("single-c4-long-history", func(b *testing.B) {
 			old := make([]string, 64)
 			for i := range old {
