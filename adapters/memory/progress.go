@@ -199,7 +199,7 @@ func (t *learnerTx) CourseCompletion(courseID string) (ports.StoredEvent, bool, 
 }
 
 func (t *learnerTx) State(day, today calendar.Date) (progress.State, error) {
-	st := progress.State{TotalXP: t.work.totalXP, Streak: t.work.readStreak(earlier(day, today)),
+	st := progress.State{TotalXP: t.work.totalXP, Streak: t.work.readStreak(calendar.Earlier(day, today)),
 		Day: t.work.day(day), Today: t.work.day(today)}
 	for _, u := range t.work.unlocks {
 		st.Achievements = append(st.Achievements, u.Achievement)

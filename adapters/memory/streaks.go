@@ -88,13 +88,6 @@ func (l *learner) readStreak(before calendar.Date) progress.Streak {
 	return progress.ResumeStreak(*b, active, l.streak.grantsAfter(after), repairs).WithMarks(marks)
 }
 
-func earlier(a, b calendar.Date) calendar.Date {
-	if a.Before(b) {
-		return a
-	}
-	return b
-}
-
 // save replaces the settled streak: the base always, the marks after
 // s.MarksAfter only when the settlement changed them.
 func (l *learner) save(s progress.StreakSave) {

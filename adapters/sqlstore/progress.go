@@ -134,11 +134,7 @@ func (t *learnerTx) State(day, today calendar.Date) (progress.State, error) {
 		return st, Classify(err)
 	}
 	var err error
-	before := today
-	if day.Before(today) {
-		before = day
-	}
-	if st.Streak, err = readStreak(t.tx, t.userID, before); err != nil {
+	if st.Streak, err = readStreak(t.tx, t.userID, calendar.Earlier(day, today)); err != nil {
 		return st, err
 	}
 	unlocks, err := achievements(t.tx, t.userID)

@@ -231,7 +231,8 @@ func replaceMarks(tx *gorm.DB, userID string, s progress.StreakSave) error {
 	return insertRows(tx, `INSERT INTO streak_marks (user_id, local_date, status) VALUES `, rows, "")
 }
 
-// streakRow is a learner_streaks row.
+// streakRow is a learner_streaks row, as readStreak scans it and as
+// stateQuery gives it in a JSON column.
 type streakRow struct {
 	SettledThrough string `json:"t"`
 	Run            int    `json:"r"`

@@ -64,6 +64,14 @@ func (d Date) Compare(o Date) int {
 	}
 }
 
+// Earlier returns the earlier of a and b.
+func Earlier(a, b Date) Date {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}
+
 func cmp(a, b int) int {
 	switch {
 	case a < b:
