@@ -85,7 +85,7 @@ func (l *learner) readStreak(before calendar.Date) progress.Streak {
 			marks = append(marks, m)
 		}
 	}
-	return progress.ResumeStreak(*b, active, l.streak.grantsAfter(after), repairs).WithMarks(marks)
+	return progress.ResumeStreak(*b, active, l.streak.grantsAfter(after), repairs, marks)
 }
 
 // save replaces the settled streak: the base always, the marks after

@@ -213,7 +213,7 @@ func decodeState(totalXP int, runs, ledger, base, codes, days []byte, day, today
 		if err != nil {
 			return progress.State{}, err
 		}
-		st.Streak = progress.ResumeStreak(b, dates, grants, repairs).WithMarks(marks)
+		st.Streak = progress.ResumeStreak(b, dates, grants, repairs, marks)
 	}
 	var cs []string
 	if err := unmarshalNull(codes, &cs); err != nil {

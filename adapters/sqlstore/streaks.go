@@ -300,11 +300,11 @@ func readStreak(tx *gorm.DB, userID string, before calendar.Date) (progress.Stre
 	if err != nil {
 		return progress.Streak{}, err
 	}
-	return progress.ResumeStreak(base, active, l.grants, l.repairs).WithMarks(l.marks), nil
+	return progress.ResumeStreak(base, active, l.grants, l.repairs, l.marks), nil
 }
 
 // lastStreak queues the settled streak of the last append that has one
-// (each outcome's StreakSave is the whole settlement after its own event)
+// (each outcome's StreakSave is the settlement after its own event)
 // and returns it when its marks changed, for replaceMarks after the batch.
 func lastStreak(db *DB, w *WriteBatch, userID string, as []ports.Append, at time.Time) *progress.StreakSave {
 	for i := len(as) - 1; i >= 0; i-- {

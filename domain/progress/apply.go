@@ -29,7 +29,7 @@ const (
 //   - Streak: NewStreak over every active date of the learner, WithLedger
 //     (grants, repairs, frozen dates) and WithFreezeMax; or, where the
 //     learner's stored settlement ends before the event's date and today,
-//     ResumeStreak from it WithMarks (the marks after it), so that an
+//     ResumeStreak from it (with the marks after it), so that an
 //     event's cost does not grow with the learner's history.
 //   - Achievements: the codes already unlocked.
 //   - Day: the stored day record of the event's local date, or
@@ -251,7 +251,7 @@ func check(s State, e learning.Event, f Facts) error {
 		return internal("day record of %s given for an event of %s", s.Day.date, e.LocalDate())
 	case s.Today.date != f.Today && e.LocalDate() != f.Today:
 		return internal("today's record of %s given for today %s", s.Today.date, f.Today)
-	case !s.Streak.SettledBefore(f.Today) || !s.Streak.SettledBefore(e.LocalDate()):
+	case !s.Streak.SettledBefore(calendar.Earlier(e.LocalDate(), f.Today)):
 		return internal("streak resumed from a settlement that does not end before %s and %s", e.LocalDate(), f.Today)
 	case e.EarnsCredit() && f.DailyXPGoal <= 0:
 		return internal("daily goal %d", f.DailyXPGoal)

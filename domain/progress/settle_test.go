@@ -307,7 +307,7 @@ func TestStreakSaveReportsNewlyFrozenDates(t *testing.T) {
 	assert.Equal(t, day0.AddDays(4), sv.Base.LastActive)
 	assert.Equal(t, today.AddDays(-1), sv.Base.Checkpoint.Through)
 
-	resumed := progress.ResumeStreak(sv.Base, nil, nil, nil).WithFreezeMax(2)
+	resumed := progress.ResumeStreak(sv.Base, nil, nil, nil, nil).WithFreezeMax(2)
 	assert.Equal(t, set.Current, resumed.Current(today))
 	assert.Equal(t, 3, resumed.ActiveDays())
 }

@@ -45,18 +45,9 @@ type StreakBase struct {
 // and the marks a store keeps (every frozen and repaired date it holds, as
 // StreakSave.Marks left them).
 func (s Streak) WithLedger(grants []Grant, repairs []calendar.Date, stored []SettledDay) Streak {
-	out := s.WithMarks(stored)
+	out := s.Clone()
 	out.protection.grants = slices.Clone(grants)
 	out.protection.repairs = slices.Clone(repairs)
-	return out
-}
-
-// WithMarks returns the streak with the marks a store keeps: every frozen
-// and repaired date, or for a resumed streak those after its base (the
-// ones a Save can change). Save compares them with its own to tell what
-// changed.
-func (s Streak) WithMarks(stored []SettledDay) Streak {
-	out := s.Clone()
 	out.protection.stored = slices.Clone(stored)
 	return out
 }
@@ -70,13 +61,14 @@ func (s Streak) WithFreezeMax(n int) Streak {
 }
 
 // ResumeStreak is a streak read from a stored settlement: base, and the
-// active dates, grants and repaired dates after base.Checkpoint.Through.
-// Settling it walks only those dates, and so does saving it, so a write's
-// cost follows the days since the learner's last write, not their history.
-// Such a streak takes only dates after its base (SettledBefore).
-func ResumeStreak(base StreakBase, active []calendar.Date, grants []Grant, repairs []calendar.Date) Streak {
+// active dates, grants, repaired dates and stored marks (as WithLedger's)
+// after base.Checkpoint.Through. Settling it walks only those dates, and so
+// does saving it, so a write's cost follows the days since the learner's
+// last write, not their history. Such a streak takes only dates after its
+// base (SettledBefore).
+func ResumeStreak(base StreakBase, active []calendar.Date, grants []Grant, repairs []calendar.Date, stored []SettledDay) Streak {
 	s := NewStreak(active)
-	s.protection = protection{grants: slices.Clone(grants), repairs: slices.Clone(repairs), base: &base}
+	s.protection = protection{grants: slices.Clone(grants), repairs: slices.Clone(repairs), stored: slices.Clone(stored), base: &base}
 	return s
 }
 
@@ -96,14 +88,6 @@ func (s Streak) FirstActive() calendar.Date {
 
 // Resumed reports whether the streak resumes from a stored settlement.
 func (s Streak) Resumed() bool { return s.protection.base != nil }
-
-// Base is the stored settlement a resumed streak resumes from.
-func (s Streak) Base() (StreakBase, bool) {
-	if b := s.protection.base; b != nil {
-		return *b, true
-	}
-	return StreakBase{}, false
-}
 
 // SettledBefore reports whether the streak can settle and save from date d
 // on: always for a whole streak; for a resumed one when its base ends
@@ -137,7 +121,7 @@ type StreakSave struct {
 	// did not hold as frozen: where a streak.freeze_used is reported.
 	FreezesUsed []calendar.Date
 	// MarksChanged is false when Marks equal the marks the streak was
-	// given (WithLedger, WithMarks): the store may leave its rows alone.
+	// given (WithLedger, ResumeStreak): the store may leave its rows alone.
 	MarksChanged bool
 }
 

@@ -71,8 +71,8 @@ func TestStreakSaveResumedEqualsWhole(t *testing.T) {
 		allGrants := append(before, laterGrants...)
 		allRepairs := upTo(repairs, today.AddDays(-1))
 		whole := progress.NewStreak(known).WithLedger(allGrants, allRepairs, sv0.Marks).WithFreezeMax(maxFreezes)
-		resumed := progress.ResumeStreak(sv0.Base, datesAfter(known, through), laterGrants, datesAfter(allRepairs, through)).
-			WithMarks(marksAfter(sv0.Marks, through)).WithFreezeMax(maxFreezes)
+		resumed := progress.ResumeStreak(sv0.Base, datesAfter(known, through), laterGrants, datesAfter(allRepairs, through),
+			marksAfter(sv0.Marks, through)).WithFreezeMax(maxFreezes)
 		require.True(t, resumed.SettledBefore(today), "case %d", n)
 		for k := range 1 + r.IntN(3) {
 			d := today.AddDays(-r.IntN(4))
@@ -113,7 +113,7 @@ func TestApplyRefusesAResumedStreakThatDoesNotEndBefore(t *testing.T) {
 	today := calendar.DateOf(t0, time.UTC)
 	base := progress.StreakBase{Checkpoint: progress.Checkpoint{Through: today.AddDays(-1), Run: 3, Longest: 3},
 		FirstActive: today.AddDays(-3), LastActive: today.AddDays(-1), ActiveDays: 3}
-	resumed := progress.ResumeStreak(base, nil, nil, nil)
+	resumed := progress.ResumeStreak(base, nil, nil, nil, nil)
 	late, err := learning.NewEvent("id", "u", practice(50, t0.Add(-24*time.Hour)), t0, calendar.UTC)
 	require.NoError(t, err)
 	st := progress.State{Streak: resumed, Day: progress.NewDay(late.LocalDate()), Today: progress.NewDay(today)}
@@ -131,7 +131,7 @@ func TestApplyRefusesAResumedStreakThatDoesNotEndBefore(t *testing.T) {
 	assert.Equal(t, today, o.StreakSave.Base.LastActive)
 	assert.Equal(t, today.AddDays(-1), o.StreakSave.MarksAfter)
 
-	st.Streak = progress.ResumeStreak(progress.StreakBase{Checkpoint: progress.Checkpoint{Through: today}}, nil, nil, nil)
+	st.Streak = progress.ResumeStreak(progress.StreakBase{Checkpoint: progress.Checkpoint{Through: today}}, nil, nil, nil, nil)
 	_, err = progress.Apply(st, e, progress.Facts{Now: t0, Today: today, DailyXPGoal: 20})
 	assert.True(t, errs.Is(err, errs.Internal), "a base that reaches today: %v", err)
 }
