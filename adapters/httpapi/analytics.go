@@ -24,7 +24,7 @@ func (h *AnalyticsHandler) Routes() []Route {
 	return []Route{
 		{http.MethodGet, "/analytics/health", ClassAnalytics, SignedIn, h.health},
 		{http.MethodPost, "/analytics/events", ClassAnalytics, SignedInByTx, h.postEvent},
-		{http.MethodPost, "/analytics/events/batch", ClassAnalytics, SignedIn, h.postBatch},
+		{http.MethodPost, "/analytics/events/batch", ClassAnalytics, SignedInByTx, h.postBatch},
 		{http.MethodPost, "/analytics/lesson-completion", ClassAnalytics, SignedIn, h.lessonCompletion},
 		{http.MethodPost, "/analytics/course-completion", ClassAnalytics, SignedIn, h.courseCompletion},
 		{http.MethodGet, "/analytics/events", ClassAnalytics, SignedIn, h.listEvents},

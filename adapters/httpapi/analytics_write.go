@@ -210,33 +210,30 @@ func (h *AnalyticsHandler) courseCompletion(c *gin.Context) {
 
 func (h *AnalyticsHandler) postBatch(c *gin.Context) {
 	body, err := ReadBody(c, MaxJSONBody)
-	if err != nil {
-		Fail(c, err)
-		return
+	var items []analytics.BatchItem
+	if err == nil {
+		items, err = readBatch(body)
 	}
-	events, err := bindBatchEvents(body)
 	if err != nil {
-		Fail(c, err)
-		return
-	}
-	items := make([]analytics.BatchItem, len(events))
-	forEachParallel(len(events), func(i int) {
-		rawItem := events[i]
-		sub, err := decodeEvent(rawItem)
-		if err != nil {
-			// The key of an item that cannot be read is still reported when
-			// it is there, so the client can match the rejection.
-			var probe struct {
-				EventID *string `json:"event_id"`
-			}
-			if json.Unmarshal(rawItem, &probe) == nil {
-				sub.Input.EventID = probe.EventID
-			}
+		if h.gate.Confirm(c) {
+			Fail(c, err)
 		}
-		items[i] = analytics.BatchItem{Submission: sub, Err: err}
-	})
+		return
+	}
+	var token *int
+	v, ok := h.gate.TokenVersion(c)
+	switch {
+	case ok:
+		token = &v
+	case !h.gate.Confirm(c): // not behind the token step: the user is read here
+		return
+	}
 	userID, _ := h.gate.caller(c)
-	res, err := h.svc.RecordBatch(c.Request.Context(), userID, items)
+	res, err := h.svc.RecordBatch(c.Request.Context(), userID, items, token)
+	if errs.Is(err, errs.Unauthorized) {
+		unauthorized(c, err) // a token RecordBatch refused
+		return
+	}
 	if err != nil {
 		Fail(c, err)
 		return

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/lingo-labs/lingo/application/analytics"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/learning"
 )
@@ -45,15 +46,170 @@ func bindBatchEvents(body []byte) ([]json.RawMessage, error) {
 	return in.Events, nil
 }
 
+// readBatch reads a batch body into its items, each decoded as a single
+// event's body is (decodeEvent), on up to GOMAXPROCS goroutines. The body
+// is cut into its elements by splitBatch; when it is not that simple, or
+// an element turns out not to be JSON, bindBatchEvents reads it instead
+// and gives the answer it always gave.
+func readBatch(body []byte) ([]analytics.BatchItem, error) {
+	if events, ok := splitBatch(body); ok {
+		items := decodeItems(events)
+		if !slices.ContainsFunc(items, func(it analytics.BatchItem) bool { return errs.KindOf(it.Err) == errs.BadRequest }) {
+			return items, nil
+		}
+	}
+	events, err := bindBatchEvents(body)
+	if err != nil {
+		return nil, err
+	}
+	return decodeItems(events), nil
+}
+
+// decodeItems decodes a batch's elements; an item that cannot be read
+// carries its problem, and its event_id when it has one.
+func decodeItems(events []json.RawMessage) []analytics.BatchItem {
+	items := make([]analytics.BatchItem, len(events))
+	forEachParallel(len(events), func(i int) {
+		rawItem := events[i]
+		sub, err := decodeEvent(rawItem)
+		if err != nil {
+			// The key of an item that cannot be read is still reported when
+			// it is there, so the client can match the rejection.
+			var probe struct {
+				EventID *string `json:"event_id"`
+			}
+			if json.Unmarshal(rawItem, &probe) == nil {
+				sub.Input.EventID = probe.EventID
+			}
+		}
+		items[i] = analytics.BatchItem{Submission: sub, Err: err}
+	})
+	return items
+}
+
+// maxSplitDepth is the deepest nesting splitBatch takes; an event is a few
+// levels deep, and a deeper body goes to the generic reader, so that
+// encoding/json's own depth limit answers it as it always did.
+const maxSplitDepth = 64
+
+// splitBatch is the batch reader's fast path: one pass over a body of the
+// exact shape {"events":[...]} (JSON whitespace anywhere between tokens)
+// that cuts out each element's bytes, as json.RawMessage holds them,
+// without checking the elements themselves. It reports false for any
+// other shape. The caller must parse every element (decodeEvent does) and
+// go back to bindBatchEvents when one is not JSON: a body whose elements
+// all are is the same valid body encoding/json reads, with the same
+// elements, and the generic reader stays the one answer to any other.
+func splitBatch(body []byte) ([]json.RawMessage, bool) {
+	i := skipSpace(body, 0)
+	const head = `"events"`
+	if i >= len(body) || body[i] != '{' {
+		return nil, false
+	}
+	i = skipSpace(body, i+1)
+	if !bytes.HasPrefix(body[i:], []byte(head)) {
+		return nil, false
+	}
+	i = skipSpace(body, i+len(head))
+	if i >= len(body) || body[i] != ':' {
+		return nil, false
+	}
+	i = skipSpace(body, i+1)
+	if i >= len(body) || body[i] != '[' {
+		return nil, false
+	}
+	i = skipSpace(body, i+1)
+	events := make([]json.RawMessage, 0, analytics.MaxBatch)
+	if i < len(body) && body[i] == ']' {
+		return events, closesObject(body, i+1)
+	}
+	for {
+		start := i
+		end, ok := valueEnd(body, i)
+		if !ok || end == start {
+			return nil, false
+		}
+		events = append(events, body[start:end])
+		i = skipSpace(body, end)
+		if i >= len(body) {
+			return nil, false
+		}
+		switch body[i] {
+		case ',':
+			i = skipSpace(body, i+1)
+		case ']':
+			return events, closesObject(body, i+1)
+		default:
+			return nil, false
+		}
+	}
+}
+
+// valueEnd is where the element starting at i ends: at the first comma,
+// closing bracket or JSON whitespace outside any string, array or object
+// it opened. Strings are skipped whole (a backslash escapes the next byte);
+// brackets are only counted, for the element is parsed on its own later.
+func valueEnd(body []byte, i int) (int, bool) {
+	depth := 0
+	for ; i < len(body); i++ {
+		switch c := body[i]; c {
+		case '"':
+			for i++; i < len(body) && body[i] != '"'; i++ {
+				if body[i] == '\\' {
+					i++
+				}
+			}
+			if i >= len(body) {
+				return 0, false
+			}
+		case '[', '{':
+			if depth++; depth > maxSplitDepth {
+				return 0, false
+			}
+		case ']', '}':
+			if depth == 0 {
+				return i, true
+			}
+			depth--
+		case ',', ' ', '\t', '\n', '\r':
+			if depth == 0 {
+				return i, true
+			}
+		}
+	}
+	return 0, false
+}
+
+// closesObject reports whether body from i is the closing brace of the
+// batch object and nothing but JSON whitespace after it.
+func closesObject(body []byte, i int) bool {
+	i = skipSpace(body, i)
+	return i < len(body) && body[i] == '}' && skipSpace(body, i+1) == len(body)
+}
+
+// skipSpace is the index of the first byte from i that is not JSON
+// whitespace.
+func skipSpace[T string | []byte](body T, i int) int {
+	for i < len(body) && (body[i] == ' ' || body[i] == '\t' || body[i] == '\n' || body[i] == '\r') {
+		i++
+	}
+	return i
+}
+
 // bindEvent is BindRaw for an event body: the body is decoded once into a
 // tree, checked against the DTO's shape as BindRaw does, and the DTO is then
 // filled from the tree instead of decoding the body a second time. It returns
 // the tree for the body hash. As BindRaw, on a shape problem it still fills
 // in every usable value, so the caller's rules can report theirs too.
 func bindEvent(body []byte, in *eventInputDTO) (any, error) {
-	raw, err := ParseJSON(body)
-	if err != nil {
-		return nil, err
+	var raw any
+	if flat, ok := parseFlat(body); ok {
+		raw = flat
+	} else {
+		var err error
+		if raw, err = ParseJSON(body); err != nil {
+			return nil, err
+		}
 	}
 	problems := checkShape(raw, eventInputType, "")
 	obj, isObject := raw.(map[string]any)

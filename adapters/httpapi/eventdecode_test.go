@@ -1,6 +1,7 @@
 package httpapi_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -101,4 +102,80 @@ func TestCanonicalJSONMatchesMarshal(t *testing.T) {
 			assert.Equal(t, string(want), string(got))
 		})
 	}
+}
+
+// batchReaderCases are bodies the batch reader's fast path (splitBatch)
+// must read as the generic reader does, or leave to it.
+var batchReaderCases = []struct {
+	name string
+	body string
+}{
+	{"events", `{"events":[{"event_type":"app_opened"},{"event_type":"exercise_attempted","is_correct":true}]}`},
+	{"spaced", " { \"events\" :\n[ {\"event_type\":\"app_opened\"}\t,\r\n{\"a\":1} ] } "},
+	{"strings holding commas, brackets and quotes", `{"events":[{"event_type":"app_opened","session_id":"a,b]}[{\"c\\","metadata":{"k":"x\\\\"}}]}`},
+	{"scalars", `{"events":[1,"x",true,null,-2.5e3]}`},
+	{"empty list", `{"events":[]}`},
+	{"empty list spaced", `{"events":[ ] }`},
+	{"missing comma", `{"events":[{"event_type":"app_opened"} {"event_type":"app_opened"}]}`},
+	{"trailing comma", `{"events":[{"event_type":"app_opened"},]}`},
+	{"leading comma", `{"events":[,{"event_type":"app_opened"}]}`},
+	{"malformed element", `{"events":[{"event_type":"app_opened"},{"event_type":}]}`},
+	{"unclosed string", `{"events":[{"event_type":"app_opened}]}`},
+	{"unbalanced element", `{"events":[{"event_type":"app_opened"]}]}`},
+	{"deep nesting", `{"events":[{"event_type":"app_opened","metadata":` + strings.Repeat(`[`, 70) + strings.Repeat(`]`, 70) + `}]}`},
+	{"duplicate events key", `{"events":[{"event_type":"app_opened"}],"events":[]}`},
+	{"escaped key", `{"\u0065vents":[{"event_type":"app_opened"}]}`},
+	{"key in other case", `{"Events":[{"event_type":"app_opened"}]}`},
+	{"extra key", `{"events":[{"event_type":"app_opened"}],"x":1}`},
+	{"trailing data", `{"events":[{"event_type":"app_opened"}]} x`},
+	{"no closing brace", `{"events":[{"event_type":"app_opened"}]`},
+	{"events not a list", `{"events":{"event_type":"app_opened"}}`},
+	{"not an object", `[{"event_type":"app_opened"}]`},
+	{"empty", ``},
+	{"invalid utf-8 inside a string", "{\"events\":[{\"event_type\":\"app_opened\",\"session_id\":\"caf\xe9\"}]}"},
+}
+
+// TestBatchReaderFastPathMatchesGeneric holds readBatch to the generic
+// reader's elements, each decoded: the same items and the same error.
+func TestBatchReaderFastPathMatchesGeneric(t *testing.T) {
+	for _, tt := range batchReaderCases {
+		t.Run(tt.name, func(t *testing.T) {
+			want, wantErr := httpapi.ReadBatchGeneric([]byte(tt.body))
+			got, gotErr := httpapi.ReadBatch([]byte(tt.body))
+			assert.Equal(t, wantErr, gotErr)
+			if wantErr == nil {
+				assert.Equal(t, want, any(got))
+			}
+		})
+	}
+}
+
+// TestSplitBatchTakesPlainBodies: the fast path is taken for the bodies
+// clients send, so the test above compares it, not the generic reader with
+// itself.
+func TestSplitBatchTakesPlainBodies(t *testing.T) {
+	for _, tt := range batchReaderCases[:6] {
+		events, ok := httpapi.SplitBatch([]byte(tt.body))
+		assert.True(t, ok, tt.name)
+		want, err := httpapi.BindBatchEvents([]byte(tt.body))
+		assert.NoError(t, err, tt.name)
+		assert.Equal(t, want, events, tt.name)
+	}
+}
+
+// FuzzReadBatch holds readBatch to the generic reader on any body.
+func FuzzReadBatch(f *testing.F) {
+	for _, c := range batchReaderCases {
+		f.Add([]byte(c.body))
+	}
+	f.Fuzz(func(t *testing.T, body []byte) {
+		want, wantErr := httpapi.ReadBatchGeneric(body)
+		got, gotErr := httpapi.ReadBatch(body)
+		if !assert.Equal(t, wantErr, gotErr) {
+			return
+		}
+		if wantErr == nil {
+			assert.Equal(t, want, any(got))
+		}
+	})
 }

@@ -23,6 +23,21 @@ func DecodeEventGeneric(body []byte) (any, any, error) {
 // BindBatchEvents exposes the batch body reader.
 var BindBatchEvents = bindBatchEvents
 
+// ReadBatch and ReadBatchGeneric are the batch reader and what it stands
+// in for: the generic reader's elements, each decoded.
+var ReadBatch = readBatch
+
+// SplitBatch exposes the batch reader's fast path.
+var SplitBatch = splitBatch
+
+func ReadBatchGeneric(body []byte) (any, error) {
+	events, err := bindBatchEvents(body)
+	if err != nil {
+		return nil, err
+	}
+	return decodeItems(events), nil
+}
+
 // BindBatchGeneric is the generic reading of a batch body it stands in for.
 func BindBatchGeneric(body []byte) (any, error) {
 	var in struct {
@@ -49,3 +64,6 @@ func CanonicalJSON(body []byte) (got, want []byte, err error) {
 // DecodeEvent exposes the whole reading of an event body, rules included,
 // to the fuzz test.
 var DecodeEvent = decodeEvent
+
+// ParseFlat exposes ParseJSON's fast path for flat objects.
+var ParseFlat = parseFlat

@@ -35,7 +35,7 @@ type itemOutcome struct {
 // transaction back and the caller falls back to one transaction per item,
 // which decides item by item what can be stored.
 func (s *Service) applyBatch(ctx context.Context, userID string, todo []pending, items []BatchItem,
-	goal int, today calendar.Date, received time.Time) ([]itemOutcome, *progress.Summary, error) {
+	goal int, today calendar.Date, received time.Time, chk *checks) ([]itemOutcome, *progress.Summary, error) {
 	out := make([]itemOutcome, len(todo))
 	if len(todo) == 0 {
 		return out, nil, nil
@@ -55,6 +55,15 @@ func (s *Service) applyBatch(ctx context.Context, userID string, todo []pending,
 				return err
 			}
 			out[i] = itemOutcome{res: res, err: err}
+		}
+		// The token and the settings are confirmed once, before anything is
+		// written: the items' writes are held until AppendAll, and the
+		// first item's read brought the standing and the settings.
+		if err := chk.confirmToken(tx); err != nil {
+			return err
+		}
+		if err := chk.confirmSettings(tx); err != nil {
+			return err
 		}
 		if err := tx.AppendAll(bt.appends); err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 	"github.com/lingo-labs/lingo/application/analytics"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/learning"
+	"github.com/lingo-labs/lingo/domain/preferences"
 	"github.com/lingo-labs/lingo/ports"
 )
 
@@ -36,7 +37,7 @@ func TestRecordBatchSettlesEachItem(t *testing.T) {
 		{Submission: submission(lessonDone(uuid.NewString(), 80), "x")},   // 5 not in the catalog
 		{Err: errs.Validation(errs.Field("score", "must be an integer"))}, // 6 unreadable
 	}
-	r, err := w.svc.RecordBatch(context.Background(), w.user, items)
+	r, err := w.svc.RecordBatch(context.Background(), w.user, items, nil)
 	require.NoError(t, err)
 
 	status := func(i int) analytics.ItemStatus { return r.Results[i].Status }
@@ -71,7 +72,7 @@ func TestRecordBatchConflictOfAStoredEvent(t *testing.T) {
 	sub := submission(practice(50), "a")
 	w.mustRecord(sub)
 	sub.BodyHash = "b"
-	r, err := w.svc.RecordBatch(context.Background(), w.user, []analytics.BatchItem{{Submission: sub}})
+	r, err := w.svc.RecordBatch(context.Background(), w.user, []analytics.BatchItem{{Submission: sub}}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, analytics.ItemRejected, r.Results[0].Status)
 	assert.Equal(t, errs.CodeEventIDConflict, errs.CodeOf(r.Results[0].Err))
@@ -111,7 +112,7 @@ func TestRecordBatchFallsBackToOneTransactionPerItem(t *testing.T) {
 	ok1, bad, ok2 := submission(practice(50), "1"), submission(practice(50), "2"), submission(lessonDone(w.lessons[0].ID(), 50), "3")
 	w.progress = flakyProgress{ProgressStore: w.progress, fail: map[string]bool{*bad.Input.EventID: true}}
 	w.build()
-	r, err := w.svc.RecordBatch(context.Background(), w.user, []analytics.BatchItem{{Submission: ok1}, {Submission: bad}, {Submission: ok2}})
+	r, err := w.svc.RecordBatch(context.Background(), w.user, []analytics.BatchItem{{Submission: ok1}, {Submission: bad}, {Submission: ok2}}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, analytics.ItemCreated, r.Results[0].Status)
 	assert.Equal(t, analytics.ItemRejected, r.Results[1].Status)
@@ -127,7 +128,7 @@ func TestRecordBatchFallsBackToOneTransactionPerItem(t *testing.T) {
 
 func TestRecordBatchOfNothingToApply(t *testing.T) {
 	w := newWorld(t)
-	r, err := w.svc.RecordBatch(context.Background(), w.user, []analytics.BatchItem{{Err: errs.Validation(errs.Field("event_type", "is required"))}})
+	r, err := w.svc.RecordBatch(context.Background(), w.user, []analytics.BatchItem{{Err: errs.Validation(errs.Field("event_type", "is required"))}}, nil)
 	require.NoError(t, err)
 	assert.Equal(t, analytics.BatchSummary{Received: 1, Rejected: 1}, r.Summary)
 	assert.Equal(t, []string{}, r.Effects.AchievementsUnlocked)
@@ -153,7 +154,7 @@ func TestRecordBatchCompletesACourseOnce(t *testing.T) {
 		{Submission: submission(at(courseDone(w.course.ID()), 3), "3")},
 		{Submission: submission(at(courseDone(w.course.ID()), 4), "4")},
 	}
-	r, err := w.svc.RecordBatch(context.Background(), w.user, items)
+	r, err := w.svc.RecordBatch(context.Background(), w.user, items, nil)
 	require.NoError(t, err)
 	assert.Equal(t, analytics.BatchSummary{Received: 4, Created: 3, Duplicates: 1}, r.Summary)
 	assert.Equal(t, analytics.ItemDuplicate, r.Results[3].Status, "the course was completed by item 2")
@@ -199,7 +200,31 @@ func TestWritesBumpTheLearnersCachedReads(t *testing.T) {
 	assert.Equal(t, 1, cache.bumps, "a replay stores nothing and bumps nothing")
 
 	cache.fail = storeDown
-	_, err = w.svc.RecordBatch(ctx, w.user, []analytics.BatchItem{{Submission: submission(practice(50), "b")}})
+	_, err = w.svc.RecordBatch(ctx, w.user, []analytics.BatchItem{{Submission: submission(practice(50), "b")}}, nil)
 	require.NoError(t, err, "a failed bump does not fail the committed write")
 	assert.Equal(t, []string{analytics.Namespace(w.user)}, failed)
+}
+
+// A batch is validated with the settings cached by an earlier event; its
+// transaction finds the stored ones moved and takes the batch again with
+// them, as Record does (TestRecordTakesTheSettingsStoredUnderTheLock).
+func TestRecordBatchTakesTheSettingsStoredUnderTheLock(t *testing.T) {
+	w := newWorld(t)
+	first := w.mustRecord(submission(practice(100), "a"))
+	assert.Equal(t, "2026-11-26", first.Event.LocalDate().String())
+
+	err := memory.NewPreferences(w.store).Update(context.Background(), w.user, func(p *preferences.Preferences) error {
+		next, _, err := preferences.Apply(*p, preferences.Patch{Timezone: preferences.Set("Pacific/Kiritimati"),
+			Learning: preferences.LearningPatch{DailyXPGoal: preferences.Set(50)}})
+		*p = next
+		return err
+	})
+	require.NoError(t, err)
+	w.clock.Advance(11 * time.Hour) // 23:00 UTC, 13:00 the next day at UTC+14
+
+	r, err := w.svc.RecordBatch(context.Background(), w.user, []analytics.BatchItem{{Submission: submission(practice(100), "b")}}, nil)
+	require.NoError(t, err)
+	require.Equal(t, analytics.ItemCreated, r.Results[0].Status)
+	assert.Equal(t, "2026-11-27", r.Results[0].Event.LocalDate().String(), "the local date of the zone stored now")
+	assert.Equal(t, 50, r.Effects.DailyGoal.GoalXP, "the goal stored now")
 }

@@ -92,7 +92,7 @@ func TestCourseCompletionReportsScoreAsFinalScore(t *testing.T) {
 
 func TestBatchHoldsOneToMaxBatchEvents(t *testing.T) {
 	for _, n := range []int{0, MaxBatch + 1} {
-		_, err := refused.RecordBatch(context.Background(), "u", make([]BatchItem, n))
+		_, err := refused.RecordBatch(context.Background(), "u", make([]BatchItem, n), nil)
 		assert.Equal(t, map[string]string{"events": "must hold 1 to 100 events"}, fieldsOf(t, err), "%d events", n)
 	}
 }

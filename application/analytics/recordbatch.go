@@ -2,10 +2,13 @@ package analytics
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"sort"
 	"strings"
+	"time"
 
+	"github.com/lingo-labs/lingo/domain/calendar"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/learning"
 	"github.com/lingo-labs/lingo/domain/progress"
@@ -50,14 +53,55 @@ type BatchResult struct {
 // others are rejected, in occurred_at order, each wholly or not at all. All
 // items go in one transaction (applyBatch); when that fails to store, each
 // item is retried in its own transaction.
-func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchItem) (BatchResult, error) {
+//
+// token, when set, is the version of the access token the request came
+// with, taken on trust by its route: as Record does for Submission.Token,
+// RecordBatch confirms it before any answer, in the batch's transaction
+// when there is one, else with a read of the user, and answers
+// Unauthorized, storing nothing, when it no longer speaks for the learner.
+func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchItem, token *int) (BatchResult, error) {
 	if len(items) < 1 || len(items) > MaxBatch {
 		return BatchResult{}, errs.Validation(errs.Field("events", "must hold 1 to 100 events"))
 	}
-	zone, goal, err := s.settings.Settings(ctx, userID)
+	chk := &checks{token: token}
+	res, err := s.recordBatch(ctx, userID, items, chk)
+	if token != nil && !chk.tokenConfirmed {
+		// No transaction confirmed the token (nothing to store, every item
+		// a replay or refused, or a failure).
+		if terr := s.confirmTokenByRead(ctx, userID, *token); terr != nil {
+			return BatchResult{}, terr
+		}
+	}
+	return res, err
+}
+
+// recordBatch validates the batch with the learner's settings as cached
+// and takes it again with the stored ones when the transaction finds they
+// moved (as Record does).
+func (s *Service) recordBatch(ctx context.Context, userID string, items []BatchItem, chk *checks) (BatchResult, error) {
+	set, err := s.eventSettings(ctx, userID)
 	if err != nil {
 		return BatchResult{}, err
 	}
+	for attempt := 0; ; attempt++ {
+		res, err := s.recordBatchWith(ctx, userID, items, set, chk)
+		var moved *settingsMoved
+		if !errors.As(err, &moved) {
+			return res, err
+		}
+		// Rolled back: the settings changed since they were cached.
+		set = moved.now
+		s.settingsCache.put(userID, set)
+		if attempt >= 2 {
+			return BatchResult{}, errs.E(errs.Unavailable, errs.CodeServiceUnavailable,
+				"The learner's settings kept changing during the request. Please try again.")
+		}
+	}
+}
+
+// recordBatchWith is one attempt of recordBatch with the settings set.
+func (s *Service) recordBatchWith(ctx context.Context, userID string, items []BatchItem, set learnerSettings, chk *checks) (BatchResult, error) {
+	zone, goal := set.zone, set.goal
 	received := s.now()
 	today := zone.Today(received)
 	out := BatchResult{Results: make([]ItemResult, len(items)), Summary: BatchSummary{Received: len(items)}}
@@ -117,19 +161,18 @@ func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchI
 		// commits; the deferred bump runs before the caller answers.
 		defer s.bump(ctx, userID)
 	}
-	outcomes, after, err := s.applyBatch(ctx, userID, todo, items, goal, today, received)
-	if err != nil {
-		if ctx.Err() != nil {
-			return BatchResult{}, ctx.Err()
-		}
-		// The one-transaction path failed to store: fall back to one
-		// transaction per item, so that what can be stored is.
-		for k, p := range todo {
-			res, err := s.apply(ctx, userID, p.ev, p.subj, items[p.i].BodyHash, learnerSettings{zone: zone, goal: goal}, today, received, nil)
-			if ctx.Err() != nil {
-				return BatchResult{}, ctx.Err()
-			}
-			outcomes[k] = itemOutcome{res: res, err: err}
+	chk.settings = &set
+	outcomes, after, err := s.applyBatch(ctx, userID, todo, items, goal, today, received, chk)
+	var moved *settingsMoved
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		return BatchResult{}, ctx.Err()
+	case errors.As(err, &moved) || errs.Is(err, errs.Unauthorized):
+		return BatchResult{}, err
+	default:
+		if err := s.fallBack(ctx, userID, todo, items, set, today, received, chk, outcomes); err != nil {
+			return BatchResult{}, err
 		}
 	}
 	var unlocked []string
@@ -177,6 +220,38 @@ func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchI
 	out.Effects.DailyGoal.GoalXP, out.Effects.DailyGoal.TodayXP, out.Effects.DailyGoal.Met = sum.DailyGoal.GoalXP, sum.DailyGoal.TodayXP, sum.DailyGoal.Met
 	out.Effects.AchievementsUnlocked = append([]string{}, unlocked...)
 	return out, nil
+}
+
+// fallBack stores the items of a batch whose one transaction failed to
+// store, one transaction each, so that what can be stored is. The cached
+// settings the items were validated with are confirmed by a read first
+// (settingsMoved when they moved; nothing is stored yet); the items'
+// transactions then confirm the token, not the settings again, which is
+// what a batch read its settings with before the cache.
+func (s *Service) fallBack(ctx context.Context, userID string, todo []pending, items []BatchItem, set learnerSettings,
+	today calendar.Date, received time.Time, chk *checks, outcomes []itemOutcome) error {
+	zone, goal, err := s.settings.Settings(ctx, userID)
+	if err != nil {
+		return err
+	}
+	if now := (learnerSettings{zone: zone, goal: goal}); !now.same(set) {
+		return &settingsMoved{now: now}
+	}
+	each := &checks{token: chk.token}
+	defer func() { chk.tokenConfirmed = chk.tokenConfirmed || each.tokenConfirmed }()
+	for k, p := range todo {
+		res, err := s.apply(ctx, userID, p.ev, p.subj, items[p.i].BodyHash, set, today, received, each)
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if errs.Is(err, errs.Unauthorized) {
+			// The token was cut off during the batch: the items before
+			// were stored while it spoke for the learner.
+			return err
+		}
+		outcomes[k] = itemOutcome{res: res, err: err}
+	}
+	return nil
 }
 
 // settle records one item's outcome. A failure to store is the item's

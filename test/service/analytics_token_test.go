@@ -11,11 +11,12 @@ import (
 	"github.com/lingo-labs/lingo/test/harness"
 )
 
-// POST /api/analytics/events takes the access token on trust at the gate
-// and confirms it in the event's transaction (routes.go, SignedInByTx).
-// These are the answers that must not change: once a password change or a
-// deactivation cuts a token off, every request with it is 401 and stores
-// nothing, whether its body is new, a replay, invalid or not JSON.
+// POST /api/analytics/events and its batch take the access token on trust
+// at the gate and confirm it in the event's (or batch's) transaction
+// (routes.go, SignedInByTx). These are the answers that must not change:
+// once a password change or a deactivation cuts a token off, every request
+// with it is 401 and stores nothing, whether its body is new, a replay,
+// invalid or not JSON.
 func TestEventRouteRefusesACutOffToken(t *testing.T) {
 	t.Parallel()
 	app := startAccounts(t)
@@ -25,6 +26,12 @@ func TestEventRouteRefusesACutOffToken(t *testing.T) {
 	}
 	post := func(token string, body any) *harness.Response {
 		return app.Do(harness.Request{Method: "POST", Path: "/api/analytics/events", Token: token, Body: body})
+	}
+	batch := func(token string, body any) *harness.Response {
+		if m, ok := body.(map[string]any); ok {
+			body = map[string]any{"events": []any{m}}
+		}
+		return app.Do(harness.Request{Method: "POST", Path: "/api/analytics/events/batch", Token: token, Body: body})
 	}
 	exercises := func(token string) int {
 		var page struct {
@@ -75,11 +82,16 @@ func TestEventRouteRefusesACutOffToken(t *testing.T) {
 				{"an invalid event", map[string]any{"event_id": uuid.NewString(), "event_type": "no_such_type"}},
 				{"a body that is not JSON", []byte("{not json")},
 			} {
-				r := post(s.Tokens.AccessToken, body.body)
-				assert.Equal(t, http.StatusUnauthorized, r.Status, "%s: %s", body.name, r.Body)
-				assert.Equal(t, "unauthorized", errorCode(r), body.name)
-				assert.Equal(t, "Bearer", r.Header.Get("WWW-Authenticate"), body.name)
+				for route, send := range map[string]func(string, any) *harness.Response{"event": post, "batch": batch} {
+					r := send(s.Tokens.AccessToken, body.body)
+					assert.Equal(t, http.StatusUnauthorized, r.Status, "%s, %s: %s", route, body.name, r.Body)
+					assert.Equal(t, "unauthorized", errorCode(r), route, body.name)
+					assert.Equal(t, "Bearer", r.Header.Get("WWW-Authenticate"), route, body.name)
+				}
 			}
+			r := batch(s.Tokens.AccessToken, map[string]any{"events": []any{event(uuid.NewString()), first,
+				map[string]any{"event_type": "no_such_type"}}})
+			assert.Equal(t, http.StatusUnauthorized, r.Status, "a batch of a new event, a replay and an invalid one: %s", r.Body)
 			if fresh == "" { // deactivated: back, and signed in again, to count
 				r := app.Do(harness.Request{Method: "PATCH", Path: "/api/admin/users/" + s.User.ID, Token: admin.Tokens.AccessToken,
 					Body: map[string]any{"is_active": true}})
@@ -88,6 +100,7 @@ func TestEventRouteRefusesACutOffToken(t *testing.T) {
 			}
 			assert.Equal(t, 1, exercises(fresh), "only the event sent before the cut is stored")
 			assert.Equal(t, http.StatusCreated, post(fresh, event(uuid.NewString())).Status, "a token that speaks for them works")
+			assert.Equal(t, http.StatusOK, batch(fresh, event(uuid.NewString())).Status, "on the batch too")
 		})
 	}
 }

@@ -1,0 +1,134 @@
+package httpapi
+
+import "encoding/json"
+
+// parseFlat is ParseJSON for the bodies events are nearly always sent as: one
+// object whose members are strings of printable ASCII without escapes,
+// numbers, true, false or null (no nested object or array: metadata goes the
+// long way). It gives the very tree ParseJSON gives (a map[string]any, numbers
+// as json.Number, the last of repeated keys) in a single pass without
+// encoding/json's reflection and buffering, which were most of the cost of
+// reading an event. It reports false for anything else, and the caller then
+// calls ParseJSON, whose answer (the tree, or the refusal) stands.
+func parseFlat(body []byte) (map[string]any, bool) {
+	// One conversion: every key and string value is a substring of it.
+	s := string(body)
+	i := skipSpace(s, 0)
+	if i >= len(s) || s[i] != '{' {
+		return nil, false
+	}
+	out := make(map[string]any, 16)
+	i = skipSpace(s, i+1)
+	if i < len(s) && s[i] == '}' {
+		return out, skipSpace(s, i+1) == len(s)
+	}
+	for {
+		key, next, ok := plainString(s, i)
+		if !ok {
+			return nil, false
+		}
+		i = skipSpace(s, next)
+		if i >= len(s) || s[i] != ':' {
+			return nil, false
+		}
+		i = skipSpace(s, i+1)
+		var v any
+		if v, i, ok = scalar(s, i); !ok {
+			return nil, false
+		}
+		out[key] = v
+		i = skipSpace(s, i)
+		if i >= len(s) {
+			return nil, false
+		}
+		switch s[i] {
+		case ',':
+			i = skipSpace(s, i+1)
+		case '}':
+			return out, skipSpace(s, i+1) == len(s)
+		default:
+			return nil, false
+		}
+	}
+}
+
+// scalar reads the value at i: a plain string, a number, true, false or null.
+func scalar(s string, i int) (any, int, bool) {
+	if i >= len(s) {
+		return nil, i, false
+	}
+	switch c := s[i]; {
+	case c == '"':
+		v, end, ok := plainString(s, i)
+		return v, end, ok
+	case c == '-' || c >= '0' && c <= '9':
+		end, ok := numberEnd(s, i)
+		return json.Number(s[i:end]), end, ok
+	}
+	for _, lit := range [...]struct {
+		text string
+		v    any
+	}{{"true", true}, {"false", false}, {"null", nil}} {
+		if len(s)-i >= len(lit.text) && s[i:i+len(lit.text)] == lit.text {
+			return lit.v, i + len(lit.text), true
+		}
+	}
+	return nil, i, false
+}
+
+// plainString reads a string at i made of printable ASCII with no escape,
+// and returns it with the index after its closing quote.
+func plainString(s string, i int) (string, int, bool) {
+	if i >= len(s) || s[i] != '"' {
+		return "", i, false
+	}
+	for j := i + 1; j < len(s); j++ {
+		switch c := s[j]; {
+		case c == '"':
+			return s[i+1 : j], j + 1, true
+		case c < 0x20 || c > 0x7e || c == '\\':
+			return "", j, false
+		}
+	}
+	return "", len(s), false
+}
+
+// numberEnd is the end of the JSON number at i (RFC 8259's grammar).
+func numberEnd(s string, i int) (int, bool) {
+	digits := func(j int) int {
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		return j
+	}
+	if s[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(s) && s[i] == '0':
+		i++
+	case i < len(s) && s[i] >= '1' && s[i] <= '9':
+		i = digits(i)
+	default:
+		return i, false
+	}
+	if i < len(s) && s[i] == '.' {
+		j := digits(i + 1)
+		if j == i+1 {
+			return j, false
+		}
+		i = j
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '+' || s[i] == '-') {
+			i++
+		}
+		j := digits(i)
+		if j == i {
+			return j, false
+		}
+		i = j
+	}
+	return i, true
+}
