@@ -36,7 +36,22 @@ import (
 // the lock is held, so it sees every write of the transactions that held the
 // lock before (one statement with the lock would read a snapshot taken
 // before waiting for it).
-const stateQuery = `WITH base AS (
+//
+// With no event to look for (a batch's items were looked up before its
+// transaction, and a read looks for none) the lookup is left out of the
+// statement (stateQueryNoEvent) rather than given a NULL event_id: the
+// prepared statement's generic plan is made once, and when it was made on
+// a young table it can find the learner's rows through (user_id, seq) with
+// event_id as a filter, which reads every event of the learner even for a
+// NULL (docs/benchmarks.md, issue 18, "A plan that read the learner's every
+// event").
+const (
+	stateQuery        = stateSelect + `user_id = $1 AND event_id = $4) AS e ON true`
+	stateQueryNoEvent = stateSelect + `false) AS e ON true`
+)
+
+// stateSelect is stateQuery up to the condition of its event lookup.
+const stateSelect = `WITH base AS (
 	SELECT settled_through, run, longest, equipped, used_total, last_used_on, first_active, last_active, active_days
 	FROM learner_streaks WHERE user_id = $1 AND settled_through < $2 AND settled_through < $3),
 cut AS (SELECT COALESCE((SELECT settled_through FROM base), '') AS after)
@@ -70,7 +85,7 @@ SELECT
 	e.score, e.is_correct, COALESCE(e.device_type, ''), COALESCE(e.platform, ''), e.app_version, e.metadata,
 	COALESCE(e.xp_awarded, 0), COALESCE(e.body_hash, ''), COALESCE(e.answer, ''), e.received_on, e.voided_at
 	FROM (SELECT 1) AS one LEFT JOIN LATERAL (
-		SELECT ` + eventColumns + ` FROM learning_events WHERE user_id = $1 AND event_id = $4) AS e ON true`
+		SELECT ` + eventColumns + ` FROM learning_events WHERE `
 
 // prefixScanner scans its own targets first, then the caller's.
 type prefixScanner struct {
@@ -97,6 +112,10 @@ func (t *learnerTx) FindEventAndState(eventID string, day, today calendar.Date) 
 // readState is stateQuery: the state, and the event with that event_id
 // when eventID is not nil.
 func (t *learnerTx) readState(eventID *string, day, today calendar.Date) (ports.StoredEvent, bool, progress.State, error) {
+	q, args := stateQuery, []any{t.userID, day.String(), today.String(), eventID}
+	if eventID == nil {
+		q, args = stateQueryNoEvent, args[:3]
+	}
 	if t.pipe != nil && !t.pipe.begun {
 		// The transaction's first statement: BEGIN, the lock and this read
 		// go in one round trip.
@@ -105,7 +124,7 @@ func (t *learnerTx) readState(eventID *string, day, today calendar.Date) (ports.
 			found  bool
 			st     progress.State
 		)
-		err := t.pipe.begin(&pipedRead{sql: stateQuery, args: []any{t.userID, day.String(), today.String(), eventID},
+		err := t.pipe.begin(&pipedRead{sql: q, args: args,
 			scan: func(row interface{ Scan(...any) error }) error {
 				var err error
 				stored, found, st, err = t.scanState(row, day, today)
@@ -113,7 +132,7 @@ func (t *learnerTx) readState(eventID *string, day, today calendar.Date) (ports.
 			}})
 		return stored, found, st, err
 	}
-	row := t.tx.Statement.ConnPool.QueryRowContext(t.tx.Statement.Context, stateQuery, t.userID, day.String(), today.String(), eventID)
+	row := t.tx.Statement.ConnPool.QueryRowContext(t.tx.Statement.Context, q, args...)
 	return t.scanState(row, day, today)
 }
 
