@@ -13,7 +13,6 @@ import (
 	"github.com/lingo-labs/lingo/application/analytics"
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/learning"
-	"github.com/lingo-labs/lingo/domain/preferences"
 	"github.com/lingo-labs/lingo/ports"
 )
 
@@ -210,17 +209,7 @@ func TestWritesBumpTheLearnersCachedReads(t *testing.T) {
 // them, as Record does (TestRecordTakesTheSettingsStoredUnderTheLock).
 func TestRecordBatchTakesTheSettingsStoredUnderTheLock(t *testing.T) {
 	w := newWorld(t)
-	first := w.mustRecord(submission(practice(100), "a"))
-	assert.Equal(t, "2026-11-26", first.Event.LocalDate().String())
-
-	err := memory.NewPreferences(w.store).Update(context.Background(), w.user, func(p *preferences.Preferences) error {
-		next, _, err := preferences.Apply(*p, preferences.Patch{Timezone: preferences.Set("Pacific/Kiritimati"),
-			Learning: preferences.LearningPatch{DailyXPGoal: preferences.Set(50)}})
-		*p = next
-		return err
-	})
-	require.NoError(t, err)
-	w.clock.Advance(11 * time.Hour) // 23:00 UTC, 13:00 the next day at UTC+14
+	w.moveSettingsBehindTheCache(t)
 
 	r, err := w.svc.RecordBatch(context.Background(), w.user, []analytics.BatchItem{{Submission: submission(practice(100), "b")}}, nil)
 	require.NoError(t, err)

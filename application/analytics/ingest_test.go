@@ -185,15 +185,13 @@ func TestRecordRetriesOnATakenEventID(t *testing.T) {
 	assert.Equal(t, 15, w.snapshot().TotalXP, "stored once")
 }
 
-// Record reads a learner's settings once and keeps them; the transaction
-// confirms them under the lock, so a change made since (here straight in
-// the store, as another instance would) is what the next event is taken
-// with.
-func TestRecordTakesTheSettingsStoredUnderTheLock(t *testing.T) {
-	w := newWorld(t)
+// moveSettingsBehindTheCache records an event (which caches the learner's
+// settings), then moves the zone to UTC+14 and the goal to 50 straight in
+// the store, as another instance would, and the clock to 23:00 UTC: an event
+// now is on 2026-11-27 in the zone stored, 2026-11-26 in the cached one.
+func (w *world) moveSettingsBehindTheCache(t *testing.T) {
 	first := w.mustRecord(submission(practice(100), "a"))
 	assert.Equal(t, "2026-11-26", first.Event.LocalDate().String())
-
 	err := memory.NewPreferences(w.store).Update(context.Background(), w.user, func(p *preferences.Preferences) error {
 		next, _, err := preferences.Apply(*p, preferences.Patch{Timezone: preferences.Set("Pacific/Kiritimati"),
 			Learning: preferences.LearningPatch{DailyXPGoal: preferences.Set(50)}})
@@ -201,7 +199,16 @@ func TestRecordTakesTheSettingsStoredUnderTheLock(t *testing.T) {
 		return err
 	})
 	require.NoError(t, err)
-	w.clock.Advance(11 * time.Hour) // 23:00 UTC, 13:00 the next day at UTC+14
+	w.clock.Advance(11 * time.Hour)
+}
+
+// Record reads a learner's settings once and keeps them; the transaction
+// confirms them under the lock, so a change made since (here straight in
+// the store, as another instance would) is what the next event is taken
+// with.
+func TestRecordTakesTheSettingsStoredUnderTheLock(t *testing.T) {
+	w := newWorld(t)
+	w.moveSettingsBehindTheCache(t)
 
 	second := w.mustRecord(submission(practice(100), "b"))
 	assert.Equal(t, "2026-11-27", second.Event.LocalDate().String(), "the local date of the zone stored now")
