@@ -128,7 +128,7 @@ var batchReaderCases = []struct {
 	{"key in other case", `{"Events":[{"event_type":"app_opened"}]}`},
 	{"extra key", `{"events":[{"event_type":"app_opened"}],"x":1}`},
 	{"trailing data", `{"events":[{"event_type":"app_opened"}]} x`},
-	{"no closing brace", `{"events":[{"event_type":"app_opened"}]`},
+	{"unclosed object", `{"events":[{"event_type":"app_opened"}]`},
 	{"events not a list", `{"events":{"event_type":"app_opened"}}`},
 	{"not an object", `[{"event_type":"app_opened"}]`},
 	{"empty", ``},
