@@ -209,7 +209,8 @@ func oneRowInserts(b *testing.B, db *sqlstore.DB, table string, clients int, d t
 //     a running total, and on the same batches, reported;
 //   - the SQLite default's single-event ratio, reported;
 //   - the Redis limiter on against off at 8 and 32 connections (target ≥ 0.6),
-//     and the floor's one EVALSHA per request against none, reported.
+//     the in-process limiter on against off, and the floor's one EVALSHA
+//     per request against none, reported.
 func BenchmarkWritePath(b *testing.B) {
 	b.Run("pg", func(b *testing.B) {
 		f := newEngineFixture(b)
@@ -344,6 +345,16 @@ func BenchmarkWritePath(b *testing.B) {
 			env["LINGO_AUTH_JWT_SECRET"] = "bench-secret-bench-secret-bench-secret-0"
 		}
 		limited, plain := Start(b, on), Start(b, off)
+		// The same limiter in process (the embedded default's, no Redis):
+		// what the decision's HTTP side (the middleware, the seven headers
+		// the load generator reads) costs without a round trip, so that
+		// Redis' part of the figure can be told from the contract's.
+		inProcess := map[string]string{}
+		for k, v := range on {
+			inProcess[k] = v
+		}
+		delete(inProcess, "LINGO_REDIS_ADDR")
+		local := Start(b, inProcess)
 		// The floor's pair: one EVALSHA per request against none, on the
 		// least HTTP service (test/bench/floor).
 		floorRedis, floorPlain := startFloor(b, "redis", "FLOOR_REDIS="+addr), startFloor(b, "plain")
@@ -368,6 +379,7 @@ func BenchmarkWritePath(b *testing.B) {
 			servers             []*Server
 		}{
 			{"redis limiter live", "lingo", limited.URL + "/api/health/live", plain.URL + "/api/health/live", []*Server{limited, plain}},
+			{"memory limiter live", "lingo-memory", local.URL + "/api/health/live", plain.URL + "/api/health/live", []*Server{local, plain}},
 			{"floor redis live", "floor", floorRedis.URL + "/live", floorPlain.URL + "/live", []*Server{floorRedis, floorPlain}},
 			{"floor limiter live", "floor-limiter", floorLimiter.URL + "/live", floorPlain.URL + "/live", []*Server{floorLimiter, floorPlain}},
 		}
