@@ -190,6 +190,16 @@ type EventStateReader interface {
 	FindEventAndState(eventID string, day, today calendar.Date) (StoredEvent, bool, progress.State, error)
 }
 
+// EventsStateReader is a LearnerTx that reads FindEvents and State together
+// in one round trip (the SQL store on PostgreSQL, when they are the
+// transaction's first reads): a batch's retry lookup and its first state.
+// Callers fall back to FindEvents then State otherwise; the answers are the
+// same.
+type EventsStateReader interface {
+	// FindEventsAndState is FindEvents(eventIDs) and State(day, today).
+	FindEventsAndState(eventIDs []string, day, today calendar.Date) (map[string]StoredEvent, progress.State, error)
+}
+
 // ProgressStore keeps learners' events and aggregates.
 type ProgressStore interface {
 	// Update runs fn in one transaction holding the learner's lock (SELECT

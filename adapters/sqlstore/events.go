@@ -2,6 +2,7 @@ package sqlstore
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -241,38 +242,52 @@ func findEvent(tx *gorm.DB, userID, eventID string) (ports.StoredEvent, bool, er
 	return e, true, nil
 }
 
+// findEventsQuery is findEvents on PostgreSQL: $1 the event_ids as an array
+// literal (uuidArray), $2 the learner. One index probe per key, whatever
+// the statistics say: planned as user_id = ? AND event_id IN (...),
+// PostgreSQL took the learner's every row and filtered them whenever its
+// statistics were behind (a table that grew since the last ANALYZE), 20 to
+// 35 ms for a batch's lookup once the learner had 10 000 events, most of a
+// batch's time. The LIMIT 1 keeps the lateral subquery from being flattened
+// into a hash join; (user_id, event_id) is unique, so it drops nothing.
+const findEventsQuery = `SELECT e.* FROM unnest($1::uuid[]) AS k(event_id) CROSS JOIN LATERAL (
+	SELECT ` + eventColumns + ` FROM learning_events WHERE user_id = $2 AND event_id = k.event_id LIMIT 1) e`
+
 func findEvents(tx *gorm.DB, userID string, eventIDs []string) (map[string]ports.StoredEvent, error) {
 	out := make(map[string]ports.StoredEvent, len(eventIDs))
 	if len(eventIDs) == 0 {
 		return out, nil
 	}
-	q, args := `SELECT `+eventColumns+` FROM learning_events WHERE user_id = ? AND event_id IN ?`, []any{userID, eventIDs}
+	var (
+		rows *sql.Rows
+		err  error
+	)
 	if dialectOf(tx) == Postgres {
-		// One index probe per key, whatever the statistics say. Planned
-		// as user_id = ? AND event_id IN (...), PostgreSQL took the
-		// learner's every row and filtered them whenever its statistics
-		// were behind (a table that grew since the last ANALYZE): 20 to 35
-		// ms for a batch's lookup once the learner had 10 000 events, most
-		// of a batch's time. The LIMIT 1 keeps the lateral subquery from
-		// being flattened into a hash join; (user_id, event_id) is unique,
-		// so it drops nothing.
-		q = `SELECT e.* FROM unnest(?::uuid[]) AS k(event_id) CROSS JOIN LATERAL (
-			SELECT ` + eventColumns + ` FROM learning_events WHERE user_id = ? AND event_id = k.event_id LIMIT 1) e`
-		args = []any{uuidArray(eventIDs), userID}
+		// Sent as written, as the pipeline sends it: gorm binds only ?.
+		rows, err = tx.Statement.ConnPool.QueryContext(tx.Statement.Context, findEventsQuery, uuidArray(eventIDs), userID)
+	} else {
+		rows, err = tx.Raw(`SELECT `+eventColumns+` FROM learning_events WHERE user_id = ? AND event_id IN ?`, userID, eventIDs).Rows()
 	}
-	rows, err := tx.Raw(q, args...).Rows()
 	if err != nil {
 		return nil, Classify(err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		e, err := scanEvent(rows)
-		if err != nil {
-			return nil, Classify(err)
+		if err := addEvent(out, rows); err != nil {
+			return nil, err
 		}
-		out[e.Event.EventID()] = e
 	}
 	return out, Classify(rows.Err())
+}
+
+// addEvent scans one event row into out, keyed by event_id.
+func addEvent(out map[string]ports.StoredEvent, row interface{ Scan(...any) error }) error {
+	e, err := scanEvent(row)
+	if err != nil {
+		return Classify(err)
+	}
+	out[e.Event.EventID()] = e
+	return nil
 }
 
 // arrayEscaper escapes an element of a double-quoted array literal.

@@ -51,11 +51,13 @@ var _ gorm.ConnPool = (*pipeTx)(nil)
 const lockQuery = `INSERT INTO learner_progress (user_id, updated_at) VALUES ($1, $2)
 	ON CONFLICT (user_id) DO UPDATE SET user_id = excluded.user_id`
 
-// pipedRead is a read sent in BEGIN's pipeline; scan reads its one row.
+// pipedRead is a read sent in BEGIN's pipeline: scan reads its one row or,
+// when each is set instead, each reads every row it returns.
 type pipedRead struct {
 	sql  string
 	args []any
 	scan func(row interface{ Scan(...any) error }) error
+	each func(row interface{ Scan(...any) error }) error
 }
 
 // errNeedsSQLTx says the update must run again as a database/sql
@@ -73,8 +75,9 @@ func (p *pipeTx) withPgx(fn func(c *pgx.Conn) error) error {
 	})
 }
 
-// begin sends BEGIN, the lock and read (if any) in one round trip.
-func (p *pipeTx) begin(read *pipedRead) error {
+// begin sends BEGIN, the lock and the reads (if any), in that order, in
+// one round trip.
+func (p *pipeTx) begin(reads ...*pipedRead) error {
 	if p.failed != nil {
 		return p.failed
 	}
@@ -83,8 +86,20 @@ func (p *pipeTx) begin(read *pipedRead) error {
 		b := &pgx.Batch{}
 		b.Queue("BEGIN")
 		b.Queue(lockQuery, p.userID, p.lockAt)
-		if read != nil {
-			b.Queue(read.sql, read.args...).QueryRow(func(row pgx.Row) error { return read.scan(row) })
+		for _, r := range reads {
+			q := b.Queue(r.sql, r.args...)
+			if r.each == nil {
+				q.QueryRow(func(row pgx.Row) error { return r.scan(row) })
+				continue
+			}
+			q.Query(func(rows pgx.Rows) error {
+				for rows.Next() {
+					if err := r.each(rows); err != nil {
+						return err
+					}
+				}
+				return rows.Err()
+			})
 		}
 		return c.SendBatch(p.ctx, b).Close()
 	})
@@ -102,7 +117,7 @@ func (p *pipeTx) ready() error {
 		return p.failed
 	}
 	if !p.begun {
-		return p.begin(nil)
+		return p.begin()
 	}
 	if w := p.held; w != nil {
 		p.held = nil

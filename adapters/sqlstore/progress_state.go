@@ -109,6 +109,37 @@ func (t *learnerTx) FindEventAndState(eventID string, day, today calendar.Date) 
 	return t.readState(&eventID, day, today)
 }
 
+var _ ports.EventsStateReader = (*learnerTx)(nil)
+
+// FindEventsAndState sends the lookup and the state read with BEGIN and the
+// lock when they are the transaction's first statements (a batch's), else
+// one after the other.
+func (t *learnerTx) FindEventsAndState(eventIDs []string, day, today calendar.Date) (map[string]ports.StoredEvent, progress.State, error) {
+	if t.pipe == nil || t.pipe.begun || len(eventIDs) == 0 {
+		stored, err := t.FindEvents(eventIDs)
+		if err != nil {
+			return nil, progress.State{}, err
+		}
+		st, err := t.State(day, today)
+		return stored, st, err
+	}
+	stored := make(map[string]ports.StoredEvent, len(eventIDs))
+	var st progress.State
+	err := t.pipe.begin(
+		&pipedRead{sql: findEventsQuery, args: []any{uuidArray(eventIDs), t.userID},
+			each: func(row interface{ Scan(...any) error }) error { return addEvent(stored, row) }},
+		&pipedRead{sql: stateQueryNoEvent, args: []any{t.userID, day.String(), today.String()},
+			scan: func(row interface{ Scan(...any) error }) error {
+				var err error
+				_, _, st, err = t.scanState(row, day, today)
+				return err
+			}})
+	if err != nil {
+		return nil, progress.State{}, err
+	}
+	return stored, st, nil
+}
+
 // readState is stateQuery: the state, and the event with that event_id
 // when eventID is not nil.
 func (t *learnerTx) readState(eventID *string, day, today calendar.Date) (ports.StoredEvent, bool, progress.State, error) {

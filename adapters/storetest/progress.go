@@ -191,6 +191,49 @@ func RunProgress(t *testing.T, fresh func(t *testing.T) Learning) {
 		}
 	})
 
+	t.Run("FindEventsAndState, where the LearnerTx has it, answers as FindEvents and State do", func(t *testing.T) {
+		s := fresh(t)
+		u := StoredUser(t, s.Users, T0)
+		older := Send(t, s.Progress, u.ID(), Practice(T0.Add(-24*time.Hour), 100))
+		newer := Send(t, s.Progress, u.ID(), Practice(T0, 100))
+		yesterday := today.AddDays(-1)
+		ids := []string{older.Event.Event.EventID(), "00000000-0000-4000-8000-000000000000", newer.Event.Event.EventID()}
+		for _, lookup := range [][]string{ids, nil} {
+			reader := true
+			require.NoError(t, s.Progress.Update(ctx, u.ID(), func(tx ports.LearnerTx) error {
+				r, ok := tx.(ports.EventsStateReader)
+				if !ok {
+					reader = false
+					return nil
+				}
+				// First, as a batch reads them: on PostgreSQL with BEGIN.
+				gotEvents, got, err := r.FindEventsAndState(lookup, yesterday, today)
+				require.NoError(t, err)
+				wantEvents, err := tx.FindEvents(lookup)
+				require.NoError(t, err)
+				want, err := tx.State(yesterday, today)
+				require.NoError(t, err)
+				require.Len(t, wantEvents, len(lookup)*2/3, "the two stored events of the lookup")
+				require.Len(t, gotEvents, len(wantEvents))
+				for id, w := range wantEvents {
+					assert.Equal(t, w.Event.Record(), gotEvents[id].Event.Record())
+					assert.Equal(t, w.BodyHash, gotEvents[id].BodyHash)
+					assert.Equal(t, w.Answer, gotEvents[id].Answer)
+				}
+				assert.Equal(t, want.TotalXP, got.TotalXP)
+				assert.ElementsMatch(t, want.Achievements, got.Achievements)
+				assert.Equal(t, want.Day.Record(), got.Day.Record())
+				assert.Equal(t, want.Today.Record(), got.Today.Record())
+				assert.Equal(t, want.Streak.ActiveDays(), got.Streak.ActiveDays())
+				assert.Equal(t, want.Streak.Current(today), got.Streak.Current(today))
+				return nil
+			}))
+			if !reader {
+				t.Skip("this store's LearnerTx reads them one after the other")
+			}
+		}
+	})
+
 	t.Run("fn's error rolls everything back and is returned as is", func(t *testing.T) {
 		s := fresh(t)
 		u := StoredUser(t, s.Users, T0)

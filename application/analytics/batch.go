@@ -29,26 +29,40 @@ type itemOutcome struct {
 // applyBatch is the batch's fast path: every item applied in one
 // transaction, each through the same applyTx as a single event, against a
 // batchTx that keeps the learner's state in memory between items and holds
-// back the writes, then one AppendAll. An item refused by the rules
-// (invalid, conflict) wrote nothing and is simply left out, so each item is
-// still stored wholly or not at all. Any store failure rolls the whole
-// transaction back and the caller falls back to one transaction per item,
-// which decides item by item what can be stored.
-func (s *Service) applyBatch(ctx context.Context, userID string, todo []pending, items []BatchItem,
-	goal int, today calendar.Date, received time.Time, chk *checks) ([]itemOutcome, *progress.Summary, error) {
-	out := make([]itemOutcome, len(todo))
-	if len(todo) == 0 {
-		return out, nil, nil
+// back the writes, then one AppendAll. The transaction first looks the
+// candidates' event_ids up (ids), with its first read of the state: what
+// is stored is answered as a replay, and todo is what is left (pendingOf).
+// An item refused by the rules (invalid, conflict) wrote nothing and is
+// simply left out, so each item is still stored wholly or not at all. Any
+// store failure rolls the whole transaction back and the caller falls back
+// to one transaction per item, which decides item by item what can be
+// stored.
+func (s *Service) applyBatch(ctx context.Context, userID string, cands []candidate, ids []string, items []BatchItem,
+	goal int, today calendar.Date, received time.Time, chk *checks) (
+	stored map[string]ports.StoredEvent, todo []pending, out []itemOutcome, after *progress.Summary, err error) {
+	var day calendar.Date // of the earliest valid candidate: the first state read's
+	for _, c := range cands {
+		if c.err == nil {
+			day = c.ev.LocalDate()
+			break
+		}
 	}
 	var sum progress.Summary
-	err := s.progress.Update(ctx, userID, func(tx ports.LearnerTx) error {
-		// No item of todo was stored when the batch was read (RecordBatch
-		// answered those as replays); one stored since by a concurrent
-		// request makes AppendAll fail on the unique index, and the
-		// per-item fallback answers it as a replay.
-		known := map[string]ports.StoredEvent{}
-		bt := &batchTx{inner: tx, known: known, days: map[calendar.Date]progress.Day{}, appends: make([]ports.Append, 0, len(todo)),
-			lessonDone: map[string]bool{}, courseLessons: map[string][]string{}, courseDone: map[string]ports.StoredEvent{}}
+	err = s.progress.Update(ctx, userID, func(tx ports.LearnerTx) error {
+		bt := &batchTx{inner: tx, days: map[calendar.Date]progress.Day{}, lessonDone: map[string]bool{},
+			courseLessons: map[string][]string{}, courseDone: map[string]ports.StoredEvent{}}
+		var err error
+		if stored, err = bt.lookup(ids, day); err != nil {
+			return err
+		}
+		// Under the learner's lock nothing is stored but by this
+		// transaction: an item of todo is new.
+		bt.known = stored
+		if todo, err = pendingOf(cands, stored); err != nil {
+			return err
+		}
+		out = make([]itemOutcome, len(todo))
+		bt.appends = make([]ports.Append, 0, len(todo))
 		for i, p := range todo {
 			res, err := s.applyTx(bt, userID, p.ev, p.subj, items[p.i].BodyHash, goal, today, received, nil)
 			if k := errs.KindOf(err); err != nil && (k == errs.Internal || k == errs.Unavailable) {
@@ -58,7 +72,7 @@ func (s *Service) applyBatch(ctx context.Context, userID string, todo []pending,
 		}
 		// The token and the settings are confirmed once, before anything is
 		// written: the items' writes are held until AppendAll, and the
-		// first item's read brought the standing and the settings.
+		// first read brought the standing and the settings.
 		if err := chk.confirmToken(tx); err != nil {
 			return err
 		}
@@ -77,9 +91,9 @@ func (s *Service) applyBatch(ctx context.Context, userID string, todo []pending,
 		return nil
 	})
 	if err != nil {
-		return out, nil, err
+		return nil, nil, nil, nil, err
 	}
-	return out, &sum, nil
+	return stored, todo, out, &sum, nil
 }
 
 // batchTx is a LearnerTx for the items of one batch: reads come from the
@@ -94,6 +108,27 @@ type batchTx struct {
 	courseLessons map[string][]string
 	courseDone    map[string]ports.StoredEvent
 	appends       []ports.Append
+}
+
+// lookup reads the stored events among ids and the state of day, in one
+// round trip when the store can (ports.EventsStateReader); State then
+// finds day's state at hand.
+func (b *batchTx) lookup(ids []string, day calendar.Date) (map[string]ports.StoredEvent, error) {
+	var (
+		stored map[string]ports.StoredEvent
+		st     progress.State
+		err    error
+	)
+	if r, ok := b.inner.(ports.EventsStateReader); ok {
+		stored, st, err = r.FindEventsAndState(ids, day, day)
+	} else if stored, err = b.inner.FindEvents(ids); err == nil {
+		st, err = b.inner.State(day, day)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b.base, b.days[day] = &st, st.Day
+	return stored, nil
 }
 
 func (b *batchTx) FindEvent(eventID string) (ports.StoredEvent, bool, error) {

@@ -78,6 +78,31 @@ func TestRecordBatchConflictOfAStoredEvent(t *testing.T) {
 	assert.Equal(t, 10, r.Effects.TotalXP, "the state, read once when nothing was applied")
 }
 
+func TestRecordBatchAnswersARetryAsAReplayWhateverTheRulesSayNow(t *testing.T) {
+	w := newWorld(t)
+	in := practice(50)
+	in.OccurredAt = ptr(now)
+	retry := submission(in, "a")
+	first := w.mustRecord(retry)
+	// The clock moves back: the stored event's occurred_at is now in the
+	// future, which validation refuses.
+	w.clock.Set(now.Add(-2 * time.Hour))
+	other := practice(50)
+	other.OccurredAt = ptr(now.Add(-3 * time.Hour))
+	for name, items := range map[string][]analytics.BatchItem{
+		"beside a new event (looked up in its transaction)": {{Submission: retry}, {Submission: submission(other, "b")}},
+		"alone (looked up with no transaction)":             {{Submission: retry}},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, err := w.svc.RecordBatch(context.Background(), w.user, items, nil)
+			require.NoError(t, err)
+			require.Equal(t, analytics.ItemDuplicate, r.Results[0].Status, "%v", r.Results[0].Err)
+			assert.Equal(t, first.Event.ID(), r.Results[0].Event.ID())
+			assert.Equal(t, len(items)-1, r.Summary.Created)
+		})
+	}
+}
+
 // flakyProgress fails every multi-item write (the batch's one transaction)
 // and every write of the event_ids in fail, as a store failing now and then
 // would.

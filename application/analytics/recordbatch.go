@@ -12,6 +12,7 @@ import (
 	"github.com/lingo-labs/lingo/domain/errs"
 	"github.com/lingo-labs/lingo/domain/learning"
 	"github.com/lingo-labs/lingo/domain/progress"
+	"github.com/lingo-labs/lingo/ports"
 )
 
 // BatchItem is one entry of a batch: a submission, or the problem that kept
@@ -99,24 +100,37 @@ func (s *Service) recordBatch(ctx context.Context, userID string, items []BatchI
 	}
 }
 
+// candidate is a batch item that was read and does not repeat an earlier
+// item's event_id: a new event, or a retry of a stored one.
+type candidate struct {
+	i    int
+	id   string // the event_id as answered, "" without one
+	ev   learning.Event
+	subj subject
+	// err is validation's refusal, the item's answer unless its event_id
+	// turns out to be stored (a retry is a replay even when the rules
+	// moved since its first request).
+	err error
+}
+
 // recordBatchWith is one attempt of recordBatch with the settings set.
+//
+// Every item is validated before the retry lookup, so that the lookup can
+// ride in the batch's transaction with the first read of the learner's
+// state (ports.EventsStateReader): one round trip fewer than a lookup of
+// its own, and exact, since an event of the learner's is stored only under
+// the lock the transaction holds. A batch with no valid item has no
+// transaction; its lookup runs alone.
 func (s *Service) recordBatchWith(ctx context.Context, userID string, items []BatchItem, set learnerSettings, chk *checks) (BatchResult, error) {
 	zone, goal := set.zone, set.goal
 	received := s.now()
 	today := zone.Today(received)
 	out := BatchResult{Results: make([]ItemResult, len(items)), Summary: BatchSummary{Received: len(items)}}
-	// Retries are found with one query for the whole batch, not one per item.
-	var ids []string
-	for _, it := range items {
-		if id := it.Input.EventID; it.Err == nil && id != nil && learning.IsUUID(*id) {
-			ids = append(ids, strings.ToLower(*id))
-		}
-	}
-	stored, err := s.events.FindMany(ctx, userID, ids)
-	if err != nil {
-		return BatchResult{}, err
-	}
-	var todo []pending
+	var (
+		cands []candidate
+		valid int      // how many candidates passed validation
+		ids   []string // the candidates' event_ids that can be stored ones
+	)
 	seen := map[string]bool{}
 	for i, it := range items {
 		r := &out.Results[i]
@@ -138,41 +152,63 @@ func (s *Service) recordBatchWith(ctx context.Context, userID string, items []Ba
 				continue
 			}
 			seen[r.EventID] = true
-		}
-		if e, ok := stored[r.EventID]; ok {
-			res, err := replay(e, it.BodyHash)
-			s.settle(r, res, err)
-			continue
+			if learning.IsUUID(r.EventID) {
+				ids = append(ids, r.EventID)
+			}
 		}
 		ev, subj, err := s.validate(ctx, userID, it.Submission, received, zone)
-		if err != nil {
-			if errs.Is(err, errs.Invalid) {
-				r.Status, r.Err = ItemRejected, err
-				continue
-			}
-			return BatchResult{}, err
+		cands = append(cands, candidate{i: i, id: r.EventID, ev: ev, subj: subj, err: err})
+		if err == nil {
+			valid++
 		}
-		r.EventID = ev.EventID()
-		todo = append(todo, pending{i: i, ev: ev, subj: subj})
 	}
-	sort.SliceStable(todo, func(a, b int) bool { return todo[a].ev.OccurredAt().Before(todo[b].ev.OccurredAt()) })
-	if len(todo) > 0 {
+	// Applied in occurred_at order (a refused candidate's time is not used).
+	sort.SliceStable(cands, func(a, b int) bool { return cands[a].ev.OccurredAt().Before(cands[b].ev.OccurredAt()) })
+	var (
+		stored   map[string]ports.StoredEvent
+		todo     []pending
+		outcomes []itemOutcome
+		after    *progress.Summary
+		err      error
+	)
+	if valid > 0 {
 		// Every way out from here, a cancelled batch's included, may follow
 		// commits; the deferred bump runs before the caller answers.
 		defer s.bump(ctx, userID)
+		chk.settings = &set
+		stored, todo, outcomes, after, err = s.applyBatch(ctx, userID, cands, ids, items, goal, today, received, chk)
 	}
-	chk.settings = &set
-	outcomes, after, err := s.applyBatch(ctx, userID, todo, items, goal, today, received, chk)
 	var moved *settingsMoved
 	switch {
-	case err == nil:
+	case valid > 0 && err == nil:
 	case ctx.Err() != nil:
 		return BatchResult{}, ctx.Err()
 	case errors.As(err, &moved) || errs.Is(err, errs.Unauthorized):
 		return BatchResult{}, err
 	default:
-		if err := s.fallBack(ctx, userID, todo, items, set, today, received, chk, outcomes); err != nil {
+		// No transaction, or one that failed to store: the lookup runs
+		// alone, and the items that are left are stored one transaction
+		// each.
+		if stored, err = s.events.FindMany(ctx, userID, ids); err != nil {
 			return BatchResult{}, err
+		}
+		if todo, err = pendingOf(cands, stored); err != nil {
+			return BatchResult{}, err
+		}
+		outcomes = make([]itemOutcome, len(todo))
+		if len(todo) > 0 {
+			if err := s.fallBack(ctx, userID, todo, items, set, today, received, chk, outcomes); err != nil {
+				return BatchResult{}, err
+			}
+		}
+	}
+	for _, c := range cands {
+		r := &out.Results[c.i]
+		if e, ok := stored[c.id]; ok {
+			res, err := replay(e, items[c.i].BodyHash)
+			s.settle(r, res, err)
+		} else if c.err != nil {
+			r.Status, r.Err = ItemRejected, c.err
 		}
 	}
 	var unlocked []string
@@ -220,6 +256,26 @@ func (s *Service) recordBatchWith(ctx context.Context, userID string, items []Ba
 	out.Effects.DailyGoal.GoalXP, out.Effects.DailyGoal.TodayXP, out.Effects.DailyGoal.Met = sum.DailyGoal.GoalXP, sum.DailyGoal.TodayXP, sum.DailyGoal.Met
 	out.Effects.AchievementsUnlocked = append([]string{}, unlocked...)
 	return out, nil
+}
+
+// pendingOf is what is left to store once the lookup found stored: the
+// candidates that passed validation and were not stored, in cands' order.
+// A candidate not stored whose validation failed other than on its input
+// (the catalog could not be read) fails the batch.
+func pendingOf(cands []candidate, stored map[string]ports.StoredEvent) ([]pending, error) {
+	var todo []pending
+	for _, c := range cands {
+		if _, ok := stored[c.id]; ok {
+			continue
+		}
+		switch {
+		case c.err == nil:
+			todo = append(todo, pending{i: c.i, ev: c.ev, subj: c.subj})
+		case !errs.Is(c.err, errs.Invalid):
+			return nil, c.err
+		}
+	}
+	return todo, nil
 }
 
 // fallBack stores the items of a batch whose one transaction failed to
