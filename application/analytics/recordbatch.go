@@ -67,8 +67,8 @@ func (s *Service) RecordBatch(ctx context.Context, userID string, items []BatchI
 	chk := &checks{token: token}
 	res, err := s.recordBatch(ctx, userID, items, chk)
 	if token != nil && !chk.tokenConfirmed {
-		// No transaction confirmed the token (nothing to store, every item
-		// a replay or refused, or a failure).
+		// No transaction confirmed the token (no item passed validation,
+		// or a failure).
 		if terr := s.confirmTokenByRead(ctx, userID, *token); terr != nil {
 			return BatchResult{}, terr
 		}
