@@ -126,44 +126,8 @@ func (s *Service) recordBatchWith(ctx context.Context, userID string, items []Ba
 	received := s.now()
 	today := zone.Today(received)
 	out := BatchResult{Results: make([]ItemResult, len(items)), Summary: BatchSummary{Received: len(items)}}
-	var (
-		cands []candidate
-		valid int      // how many candidates passed validation
-		ids   []string // the candidates' event_ids that can be stored ones
-	)
-	seen := map[string]bool{}
-	for i, it := range items {
-		r := &out.Results[i]
-		r.Index = i
-		if id := it.Input.EventID; id != nil {
-			r.EventID = *id
-			if learning.IsUUID(*id) {
-				r.EventID = strings.ToLower(*id)
-			}
-		}
-		if it.Err != nil {
-			r.Status, r.Err = ItemRejected, it.Err
-			continue
-		}
-		if r.EventID != "" {
-			if seen[r.EventID] {
-				r.Status = ItemRejected
-				r.Err = errs.Validation(errs.FieldCode("event_id", errs.CodeDuplicateInBatch, "repeats the event_id of an earlier item of the batch"))
-				continue
-			}
-			seen[r.EventID] = true
-			if learning.IsUUID(r.EventID) {
-				ids = append(ids, r.EventID)
-			}
-		}
-		ev, subj, err := s.validate(ctx, userID, it.Submission, received, zone)
-		cands = append(cands, candidate{i: i, id: r.EventID, ev: ev, subj: subj, err: err})
-		if err == nil {
-			valid++
-		}
-	}
-	// Applied in occurred_at order (a refused candidate's time is not used).
-	sort.SliceStable(cands, func(a, b int) bool { return cands[a].ev.OccurredAt().Before(cands[b].ev.OccurredAt()) })
+	cands, ids := s.readCandidates(ctx, userID, items, out.Results, received, zone)
+	valid := slices.ContainsFunc(cands, func(c candidate) bool { return c.err == nil })
 	var (
 		stored   map[string]ports.StoredEvent
 		todo     []pending
@@ -171,7 +135,7 @@ func (s *Service) recordBatchWith(ctx context.Context, userID string, items []Ba
 		after    *progress.Summary
 		err      error
 	)
-	if valid > 0 {
+	if valid {
 		// Every way out from here, a cancelled batch's included, may follow
 		// commits; the deferred bump runs before the caller answers.
 		defer s.bump(ctx, userID)
@@ -180,7 +144,7 @@ func (s *Service) recordBatchWith(ctx context.Context, userID string, items []Ba
 	}
 	var moved *settingsMoved
 	switch {
-	case valid > 0 && err == nil:
+	case valid && err == nil:
 	case ctx.Err() != nil:
 		return BatchResult{}, ctx.Err()
 	case errors.As(err, &moved) || errs.Is(err, errs.Unauthorized):
@@ -202,6 +166,31 @@ func (s *Service) recordBatchWith(ctx context.Context, userID string, items []Ba
 			}
 		}
 	}
+	s.settleAll(&out, items, cands, stored, todo, outcomes)
+	// The batch's effects are the learner's state after it: known from the
+	// one-transaction path, else read once.
+	if after == nil {
+		snap, err := s.progress.Snapshot(ctx, userID, today)
+		if err != nil {
+			return BatchResult{}, err
+		}
+		sum := progress.Summarize(snap.TotalXP, snap.Streak.WithFreezeMax(s.freezeMax), snap.Today, goal)
+		after = &sum
+	}
+	sum := *after
+	out.Effects.TotalXP, out.Effects.Level = sum.TotalXP, sum.Level.Level
+	out.Effects.Streak.Current, out.Effects.Streak.Longest = sum.CurrentStreak, sum.LongestStreak
+	out.Effects.Streak.FreezesEquipped = sum.Freezes.Equipped
+	out.Effects.DailyGoal.GoalXP, out.Effects.DailyGoal.TodayXP, out.Effects.DailyGoal.Met = sum.DailyGoal.GoalXP, sum.DailyGoal.TodayXP, sum.DailyGoal.Met
+	return out, nil
+}
+
+// settleAll answers every candidate (a replay, a refusal, or its outcome
+// when it was left to store), counts the results and adds up the created
+// items' effects; the effects of the learner's state after the batch are
+// the caller's.
+func (s *Service) settleAll(out *BatchResult, items []BatchItem, cands []candidate, stored map[string]ports.StoredEvent,
+	todo []pending, outcomes []itemOutcome) {
 	for _, c := range cands {
 		r := &out.Results[c.i]
 		if e, ok := stored[c.id]; ok {
@@ -239,23 +228,45 @@ func (s *Service) recordBatchWith(ctx context.Context, userID string, items []Ba
 			out.Summary.Rejected++
 		}
 	}
-	// The batch's effects are the learner's state after it: known from the
-	// one-transaction path, else read once.
-	if after == nil {
-		snap, err := s.progress.Snapshot(ctx, userID, today)
-		if err != nil {
-			return BatchResult{}, err
-		}
-		sum := progress.Summarize(snap.TotalXP, snap.Streak.WithFreezeMax(s.freezeMax), snap.Today, goal)
-		after = &sum
-	}
-	sum := *after
-	out.Effects.TotalXP, out.Effects.Level = sum.TotalXP, sum.Level.Level
-	out.Effects.Streak.Current, out.Effects.Streak.Longest = sum.CurrentStreak, sum.LongestStreak
-	out.Effects.Streak.FreezesEquipped = sum.Freezes.Equipped
-	out.Effects.DailyGoal.GoalXP, out.Effects.DailyGoal.TodayXP, out.Effects.DailyGoal.Met = sum.DailyGoal.GoalXP, sum.DailyGoal.TodayXP, sum.DailyGoal.Met
 	out.Effects.AchievementsUnlocked = append([]string{}, unlocked...)
-	return out, nil
+}
+
+// readCandidates settles the items that cannot be stored (unreadable, or
+// repeating an earlier item's event_id) in results, and validates the
+// others: the candidates, in occurred_at order (a refused candidate's time
+// is not used), and their event_ids that can be stored ones.
+func (s *Service) readCandidates(ctx context.Context, userID string, items []BatchItem, results []ItemResult,
+	received time.Time, zone calendar.Zone) (cands []candidate, ids []string) {
+	seen := map[string]bool{}
+	for i, it := range items {
+		r := &results[i]
+		r.Index = i
+		if id := it.Input.EventID; id != nil {
+			r.EventID = *id
+			if learning.IsUUID(*id) {
+				r.EventID = strings.ToLower(*id)
+			}
+		}
+		if it.Err != nil {
+			r.Status, r.Err = ItemRejected, it.Err
+			continue
+		}
+		if r.EventID != "" {
+			if seen[r.EventID] {
+				r.Status = ItemRejected
+				r.Err = errs.Validation(errs.FieldCode("event_id", errs.CodeDuplicateInBatch, "repeats the event_id of an earlier item of the batch"))
+				continue
+			}
+			seen[r.EventID] = true
+			if learning.IsUUID(r.EventID) {
+				ids = append(ids, r.EventID)
+			}
+		}
+		ev, subj, err := s.validate(ctx, userID, it.Submission, received, zone)
+		cands = append(cands, candidate{i: i, id: r.EventID, ev: ev, subj: subj, err: err})
+	}
+	sort.SliceStable(cands, func(a, b int) bool { return cands[a].ev.OccurredAt().Before(cands[b].ev.OccurredAt()) })
+	return cands, ids
 }
 
 // pendingOf is what is left to store once the lookup found stored: the
